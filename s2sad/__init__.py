@@ -1,0 +1,14 @@
+"""s2sad: source-to-source automatic differentiation for Python and NumPy.
+
+>>> import s2sad
+>>> sorted(n for n in s2sad.__all__ if not n.startswith("def"))[:3]
+['TransformError', 'check_grads', 'grad']
+"""
+from .api import grad, source, value_and_grad, vjp
+from .check import check_grads
+from .errors import TransformError
+from .rules import defnondiff, defvjp
+
+__all__ = ["TransformError", "check_grads", "defnondiff", "defvjp", "grad", "source",
+           "value_and_grad", "vjp"]
+__version__ = "0.1.0.dev0"

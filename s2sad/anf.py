@@ -1,0 +1,229 @@
+"""Stage 3: A-normal form for everything that needs a derivative.
+
+Each statement that computes a differentiable value applies one operation to
+atoms (names or constants): `y = np.tanh(W @ h + b)` becomes
+
+    _t1 = W @ h
+    _t2 = _t1 + b
+    y = np.tanh(_t2)
+
+Inactive sub-expressions (indices, shapes, comparisons) stay inline, so loop
+bounds and conditions read as the user wrote them.  Loops whose trip count cannot
+be recomputed backwards (`while`, `break`) get a counter here.
+"""
+from __future__ import annotations
+
+import gast
+
+from . import rules
+from .analysis import differentiable_names, primitive_of
+from .astutil import NameGenerator, assign, const, copy_location, loaded_names, name, stored_names
+from .source import FunctionSource
+
+SIDE_EFFECT_FREE = {print}
+TRIPS_ATTRIBUTE = "s2sad_trips"
+
+
+def to_anf(tree: gast.FunctionDef, varied: set[str], src: FunctionSource,
+           names: NameGenerator) -> gast.FunctionDef:
+    tree.body = _ANF(varied, src, names).block(tree.body)
+    return tree
+
+
+class _ANF:
+    def __init__(self, varied: set[str], src: FunctionSource, names: NameGenerator):
+        self.varied = varied
+        self.src = src
+        self.names = names
+
+    def is_varied(self, expr) -> bool:
+        return bool(differentiable_names(expr, self.src) & self.varied)
+
+    def block(self, stmts: list) -> list:
+        out = []
+        for s in stmts:
+            out.extend(copy_location(new, s) for new in self.statement(s))
+        return out
+
+    def statement(self, s) -> list:
+        if isinstance(s, gast.Assign):
+            return self.assignment(s)
+        if isinstance(s, gast.If):
+            pre = []
+            branches = s.body + s.orelse
+            if _has_call(s.test) or loaded_names(s.test) & _stored_in(branches):
+                flag = self.names.fresh("_cond")
+                pre.append(assign(flag, s.test))
+                s.test = name(flag)
+            s.body = self.block(s.body) or [gast.Pass()]
+            s.orelse = self.block(s.orelse)
+            return pre + [s]
+        if isinstance(s, gast.For):
+            pre = []
+            assigned = _stored_in(s.body)
+            s.iter.args = [self.hoisted_bound(a, assigned, pre) for a in s.iter.args]
+            s.body = self.block(s.body) or [gast.Pass()]
+            if _breaks(s.body):
+                pre += self.count_trips(s)
+            return pre + [s]
+        if isinstance(s, gast.While):
+            s.body = self.block(s.body) or [gast.Pass()]
+            return self.count_trips(s) + [s]
+        if isinstance(s, gast.Return):
+            pre = []
+            if s.value is not None and self.is_varied(s.value):
+                s.value = self.atom(s.value, pre)
+            return pre + [s]
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and self.is_varied(s.value):
+            if self.src.resolve(s.value.func) not in SIDE_EFFECT_FREE:
+                raise self.src.error(
+                    "s2sad cannot differentiate a call made for its side effects on a value "
+                    "that needs a derivative", s,
+                    "assign the call's result instead of relying on it changing its arguments")
+        return [s]
+
+    def assignment(self, s: gast.Assign) -> list:
+        target = s.targets[0]
+        if not self.is_varied(s.value):
+            return [s]
+        pre = []
+        if isinstance(target, gast.Subscript):
+            if not isinstance(target.value, gast.Name):
+                raise self.src.error("s2sad supports index assignment only on a plain name "
+                                     "(a[i] = v)", s, "write a[i, j] = v instead of a[i][j] = v")
+            return pre + [assign(target, self.atom(s.value, pre))]
+        if not isinstance(target, gast.Name):
+            raise self.src.error("s2sad cannot assign a value that needs a derivative to "
+                                 f"{type(target).__name__.lower()} targets", s,
+                                 "assign to a plain variable first")
+        value = self.operation(s.value, pre)
+        if target.id in loaded_names(value) and self.reads_own_output(value):
+            # y = exp(y): the adjoint needs both the old and the new y.
+            temp = self.names.fresh("_t")
+            return pre + [assign(temp, value), assign(target.id, name(temp))]
+        return pre + [assign(target.id, value)]
+
+    def operation(self, e, pre: list):
+        """`e` as one operation applied to atoms; sub-operations go to `pre`."""
+        if isinstance(e, (gast.Name, gast.Constant)):
+            return e
+        if isinstance(e, gast.BinOp):
+            return gast.BinOp(left=self.atom(e.left, pre), op=e.op, right=self.atom(e.right, pre))
+        if isinstance(e, gast.UnaryOp):
+            return gast.UnaryOp(op=e.op, operand=self.atom(e.operand, pre))
+        if isinstance(e, gast.Call):
+            if isinstance(e.func, gast.Attribute) and self.is_varied(e.func.value):
+                raise self.src.error(
+                    f"s2sad does not differentiate method calls such as '.{e.func.attr}(...)' "
+                    "yet", e, f"use the NumPy function instead, e.g. np.{e.func.attr}(x, ...)")
+            e.args = [self.argument(a, pre) for a in e.args]
+            for keyword in e.keywords:
+                keyword.value = self.argument(keyword.value, pre)
+            return e
+        if isinstance(e, gast.Subscript):
+            e.value = self.atom(e.value, pre)
+            return e
+        if isinstance(e, gast.Attribute):
+            if e.attr != "T":
+                raise self.src.error(f"s2sad has no derivative for the attribute '.{e.attr}'",
+                                     e, "use a NumPy function instead")
+            e.value = self.atom(e.value, pre)
+            return e
+        if isinstance(e, gast.IfExp):
+            return name(self.conditional(e, pre))
+        if isinstance(e, (gast.List, gast.Tuple)):
+            raise self.src.error(
+                "s2sad cannot yet build lists or tuples of values that need derivatives", e,
+                "build an array with np.array([...]) or np.stack([...]) instead")
+        raise self.src.error(f"s2sad cannot differentiate this {type(e).__name__} expression",
+                             e, "split it into simpler statements")
+
+    def argument(self, e, pre: list):
+        if isinstance(e, (gast.List, gast.Tuple)) and self.is_varied(e):
+            e.elts = [self.atom(item, pre) for item in e.elts]
+            return e
+        return self.atom(e, pre)
+
+    def atom(self, e, pre: list):
+        """A name or constant holding `e`; inactive cheap expressions stay inline."""
+        if isinstance(e, (gast.Name, gast.Constant)):
+            return e
+        if not self.is_varied(e) and not _has_call(e):
+            return e
+        value = self.operation(e, pre) if self.is_varied(e) else e
+        temp = self.names.fresh("_t")  # named after its operands: _t1 is computed first
+        pre.append(copy_location(assign(temp, value), e))
+        return name(temp)
+
+    def conditional(self, e: gast.IfExp, pre: list) -> str:
+        temp = self.names.fresh("_t")
+        body, orelse = [], []
+        body.append(assign(temp, self.operation(e.body, body)))
+        orelse.append(assign(temp, self.operation(e.orelse, orelse)))
+        test = e.test
+        if _has_call(test):
+            flag = self.names.fresh("_cond")
+            pre.append(assign(flag, test))
+            test = name(flag)
+        pre.append(copy_location(gast.If(test=test, body=body, orelse=orelse), e))
+        return temp
+
+    def reads_own_output(self, value) -> bool:
+        """Whether a rule applied to `value` reads its output for an active argument."""
+        rule = rules.lookup(primitive_of(value, self.src))
+        if rule is None:
+            return False
+        if isinstance(value, gast.BinOp):
+            arguments = {"x": value.left, "y": value.right}
+        elif isinstance(value, gast.Call):
+            arguments = {p.name: a for p, a in zip(rule.params, value.args)}
+            arguments.update((k.arg, k.value) for k in value.keywords)
+        else:
+            arguments = {}
+        return any(rule.uses_output(p) and (p not in arguments or self.is_varied(arguments[p]))
+                   for p in rule.vjp)
+
+    def hoisted_bound(self, bound, assigned_in_body: set, pre: list):
+        """A loop bound the backward sweep can evaluate again to the same value."""
+        if isinstance(bound, gast.Constant):
+            return bound
+        if not (loaded_names(bound) & assigned_in_body) and not _has_call(bound, allow={"len"}):
+            return bound
+        temp = self.names.fresh("_stop")
+        pre.append(assign(temp, bound))
+        return name(temp)
+
+    def count_trips(self, loop) -> list:
+        counter = self.names.fresh("_trips")
+        setattr(loop, TRIPS_ATTRIBUTE, counter)
+        increment = assign(counter, gast.BinOp(left=name(counter), op=gast.Add(), right=const(1)))
+        loop.body.insert(0, copy_location(increment, loop))
+        return [assign(counter, const(0))]
+
+
+def _has_call(expr, allow=()) -> bool:
+    return any(isinstance(n, gast.Call) and not (isinstance(n.func, gast.Name)
+                                                 and n.func.id in allow)
+               for n in gast.walk(expr))
+
+
+def _stored_in(stmts: list) -> set[str]:
+    """Names rebound in `stmts`, and arrays written by index (`a[i] = v`)."""
+    found = set()
+    for s in stmts:
+        found |= stored_names(s)
+        found |= {n.value.id for n in gast.walk(s) if isinstance(n, gast.Subscript)
+                  and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
+    return found
+
+
+def _breaks(stmts: list) -> bool:
+    """Whether a `break` in `stmts` ends this loop (not a nested one)."""
+    for s in stmts:
+        if isinstance(s, gast.Break):
+            return True
+        if isinstance(s, gast.If) and (_breaks(s.body) or _breaks(s.orelse)):
+            return True
+    return False
+
+

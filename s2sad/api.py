@@ -1,0 +1,223 @@
+"""The public API: grad, value_and_grad, vjp, source, check_grads."""
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+import weakref
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .analysis import kind_of_value
+from .errors import TransformError
+from .source import read_function
+from .syntax import check_supported
+from .transform import Generated, parameter_names, reverse_transform
+
+_lock = threading.RLock()
+_sources: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_generated: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _function_source(f):
+    with _lock:
+        if f not in _sources:
+            src = read_function(f)
+            check_supported(src)
+            _sources[f] = src
+        return _sources[f]
+
+
+def _cached_transform(f, key: tuple, make: Callable[[], Generated]) -> Generated:
+    """One transform per (function, wrt, mode, argument kinds), even under threads."""
+    per_function = _generated.get(f)
+    if per_function is not None and key in per_function:
+        return per_function[key]
+    with _lock:
+        per_function = _generated.setdefault(f, {})
+        if key not in per_function:
+            per_function[key] = make()
+        return per_function[key]
+
+
+class _Signature:
+    """Fast argument binding that keeps the user's defaults and keyword arguments."""
+
+    def __init__(self, f):
+        self.signature = inspect.signature(f)
+        self.names = list(self.signature.parameters)
+        self.simple = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                          for p in self.signature.parameters.values())
+
+    def bind(self, args, kwargs) -> tuple:
+        if not kwargs and len(args) == len(self.names) and self.simple:
+            return args
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return tuple(bound.arguments[n] for n in self.names)
+
+
+def _resolve_wrt(f, wrt) -> tuple[tuple[str, ...], bool]:
+    """Parameter names for `wrt` (position, name, or tuple of them); and whether a tuple."""
+    src = _function_source(f)
+    params = parameter_names(src.tree)
+    many = isinstance(wrt, (tuple, list))
+    chosen = []
+    for item in (wrt if many else (wrt,)):
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise TypeError(f"wrt must be a parameter position or name, got {item!r}")
+        if isinstance(item, int):
+            if not -len(params) <= item < len(params):
+                raise ValueError(f"wrt={item} is out of range: {f.__name__} has "
+                                 f"{len(params)} parameters {tuple(params)}")
+            item = params[item]
+        elif item not in params:
+            raise ValueError(f"wrt={item!r} names no parameter of {f.__name__}; its "
+                             f"parameters are {tuple(params)}")
+        chosen.append(item)
+    return tuple(chosen), many
+
+
+class _Derivative:
+    """A derivative function: callable like f, with `.source` to read the code."""
+
+    def __init__(self, f, wrt, with_value: bool):
+        self.f = f
+        self.wrt, self.many = _resolve_wrt(f, wrt)
+        self.with_value = with_value
+        self.signature = _Signature(f)
+        self._specialised: dict = {}
+        self._last: Generated | None = None
+        functools.update_wrapper(self, f)
+        self.__signature__ = self.signature.signature
+
+    def _generated(self, values: tuple) -> Generated:
+        kinds = tuple(kind_of_value(v) for v in values)
+        generated = self._specialised.get(kinds)
+        if generated is None:
+            by_name = dict(zip(self.signature.names, kinds))
+            for w in self.wrt:
+                if by_name[w].integer:
+                    src = _function_source(self.f)
+                    raise src.error(
+                        f"cannot differentiate {self.f.__name__} with respect to {w!r}: it is "
+                        f"an integer ({type(values[self.signature.names.index(w)]).__name__})",
+                        src.tree, f"pass a float for {w!r} (e.g. {w}=float(...)) or choose "
+                        "another wrt")
+            key = ("grad", self.wrt, kinds)
+            generated = _cached_transform(self.f, key, lambda: reverse_transform(
+                _function_source(self.f), self.wrt, by_name, split=False))
+            self._specialised[kinds] = generated
+        self._last = generated
+        return generated
+
+    def __call__(self, *args, **kwargs):
+        values = self.signature.bind(args, kwargs)
+        generated = self._generated(values)
+        value, grads = next(iter(generated.functions.values()))(*values)
+        if self.many and len(self.wrt) == 1:
+            grads = (grads,)
+        return (value, grads) if self.with_value else grads
+
+    @property
+    def source(self) -> str:
+        """The generated Python source of the last specialisation called."""
+        if self._last is None:
+            from .analysis import UNKNOWN
+            generic = {n: UNKNOWN for n in self.signature.names}
+            self._last = reverse_transform(_function_source(self.f), self.wrt, generic,
+                                           split=False)
+        return self._last.source
+
+    def __repr__(self):
+        kind = "value_and_grad" if self.with_value else "grad"
+        return f"<s2sad.{kind} of {self.f.__qualname__} wrt {self.wrt}>"
+
+
+def _decorator(with_value: bool):
+    def make(f=None, wrt=0):
+        if f is None:
+            return lambda g: _Derivative(g, wrt, with_value)
+        return _Derivative(f, wrt, with_value)
+    return make
+
+
+def grad(f: Callable | None = None, wrt: int | str | Sequence = 0) -> Callable:
+    """The gradient of a scalar-valued function, by source transformation.
+
+    `wrt` is a parameter position, a parameter name, or a tuple of them (then the
+    result is a tuple of gradients).  Works as `@grad`, `@grad(wrt=...)` and
+    `grad(f, wrt=...)`.
+
+    >>> import s2sad
+    >>> def geometric(q, n):
+    ...     s = 1.0
+    ...     for _ in range(n):
+    ...         s = 1.0 + q * s
+    ...     return s
+    >>> dgeometric = s2sad.grad(geometric)       # doctest: +SKIP
+    >>> round(dgeometric(0.5, 3), 6)             # doctest: +SKIP
+    1.75
+    """
+    return _decorator(False)(f, wrt)
+
+
+def value_and_grad(f: Callable | None = None, wrt: int | str | Sequence = 0) -> Callable:
+    """Like `grad`, but the derivative returns `(value, gradient)`.
+
+    >>> import numpy as np, s2sad
+    >>> def loss(w):                                  # doctest: +SKIP
+    ...     return np.sum(w * w)
+    >>> s2sad.value_and_grad(loss)(np.array([1.0, 2.0]))  # doctest: +SKIP
+    (5.0, array([2., 4.]))
+    """
+    return _decorator(True)(f, wrt)
+
+
+def vjp(f: Callable, *primals) -> tuple[Any, Callable]:
+    """Run `f(*primals)`; return its output and the pullback.
+
+    `pullback(cotangent)` returns one cotangent per primal (None for integer
+    arguments) and may be called any number of times.
+
+    >>> import numpy as np, s2sad
+    >>> def square(x):                                # doctest: +SKIP
+    ...     return x * x
+    >>> out, pullback = s2sad.vjp(square, np.array([1.0, 3.0]))  # doctest: +SKIP
+    >>> pullback(np.ones(2))                          # doctest: +SKIP
+    (array([2., 6.]),)
+    """
+    src = _function_source(f)
+    names = parameter_names(src.tree)
+    if len(primals) != len(names):
+        raise TypeError(f"vjp: {f.__name__} takes {len(names)} arguments, got {len(primals)}")
+    kinds = tuple(kind_of_value(v) for v in primals)
+    by_name = dict(zip(names, kinds))
+    generated = _cached_transform(f, ("vjp", kinds), lambda: reverse_transform(
+        src, tuple(names), by_name, split=True))
+    forward, backward = generated.functions.values()
+    out, residuals = forward(*primals)
+
+    def pullback(cotangent):
+        if np.shape(cotangent) != np.shape(out):
+            raise ValueError(f"the cotangent has shape {np.shape(cotangent)}, but the output "
+                             f"of {f.__name__} has shape {np.shape(out)}")
+        return backward(residuals, cotangent)
+
+    pullback.source = generated.source
+    return out, pullback
+
+
+def source(df: Callable) -> str:
+    """The generated source of a derivative made by s2sad (same as `df.source`).
+
+    >>> import s2sad
+    >>> def f(x):                                     # doctest: +SKIP
+    ...     return x * x
+    >>> print(s2sad.source(s2sad.grad(f)))            # doctest: +SKIP
+    """
+    text = getattr(df, "source", None)
+    if not isinstance(text, str):
+        raise TypeError(f"{df!r} is not a derivative made by s2sad")
+    return text

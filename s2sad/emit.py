@@ -1,0 +1,63 @@
+"""Stage 7: gast -> Python source -> function objects.
+
+The source is produced by astor where it runs and by `ast.unparse` otherwise
+(astor calls AST classes newer Pythons removed).  It is compiled as the body of a
+small factory whose parameters are the names s2sad binds (np, unbroadcast, ...),
+so the generated functions see those as closure variables and everything else —
+the user's globals, the user's own closure cells — exactly as the user's function
+does.  The compiled text is registered with linecache: tracebacks show it.
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+import linecache
+import textwrap
+import types
+import warnings
+
+import gast
+
+FORCE_AST_UNPARSE = False   # tests flip this to exercise the fallback
+_counter = itertools.count(1)
+
+
+def to_source(functions: list) -> str:
+    module = gast.Module(body=functions, type_ignores=[])
+    tree = ast.fix_missing_locations(gast.gast_to_ast(module))
+    if not FORCE_AST_UNPARSE:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                import astor
+                return astor.to_source(tree)
+        except Exception:  # astor cannot print this tree on this Python
+            pass
+    return ast.unparse(tree) + "\n"
+
+
+def compile_functions(source: str, names: list[str], bindings: dict, func) -> dict:
+    """Compile `source` (top-level defs named `names`) into functions.
+
+    `bindings` maps helper names to values; names the user's function has as
+    closure variables are bound to the user's own cells, so later rebinding of an
+    outer variable is seen, as it would be by the user's function.
+    """
+    user_cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
+    params = sorted(set(bindings) | set(user_cells))
+    factory = (f"def _s2sad_factory({', '.join(params)}):\n"
+               + textwrap.indent(source, "    ")
+               + f"\n    return ({', '.join(names)},)\n")
+    filename = f"<s2sad generated {func.__qualname__} #{next(_counter)}>"
+    linecache.cache[filename] = (len(factory), None, factory.splitlines(True), filename)
+    code = compile(factory, filename, "exec")
+    scope: dict = {}
+    exec(code, func.__globals__, scope)
+    made = scope["_s2sad_factory"](*[bindings.get(p) for p in params])
+    result = {}
+    for fn in made:
+        cells = tuple(user_cells[v] if v in user_cells else types.CellType(bindings[v])
+                      for v in fn.__code__.co_freevars)
+        result[fn.__name__] = types.FunctionType(fn.__code__, func.__globals__, fn.__name__,
+                                                 None, cells)
+    return result

@@ -1,0 +1,260 @@
+"""Stage 2: rewrite the user's function into a small, regular subset of Python.
+
+After `normalise`:
+- augmented assignments are plain assignments (`a[i] += v` -> `a[i] = a[i] + v`);
+- tuple unpacking and chained targets are single-target assignments;
+- every `for` loop runs over `range(...)` (enumerate, zip, rows of an array and
+  list items become indexing inside the loop);
+- `continue` is gone, `break` only ends a branch, and the function has exactly one
+  `return`, its last statement.
+"""
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from .astutil import (NameGenerator, assign, call, const, copy_location, name,
+                      stored_names)
+from .source import FunctionSource
+
+
+def normalise(src: FunctionSource, names: NameGenerator) -> gast.FunctionDef:
+    tree = src.tree
+    body = _drop_docstring(tree.body)
+    body = _Desugar(src, names).block(body)
+    tree.body = _Exits(names).function_body(body)
+    return tree
+
+
+def _drop_docstring(body: list) -> list:
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
+            and isinstance(body[0].value.value, str):
+        return body[1:] or [gast.Pass()]
+    return body
+
+
+class _Desugar:
+    def __init__(self, src: FunctionSource, names: NameGenerator):
+        self.src = src
+        self.names = names
+
+    def block(self, stmts: list) -> list:
+        out = []
+        for statement in stmts:
+            out.extend(copy_location(s, statement) for s in self.statement(statement))
+        return out
+
+    def statement(self, s) -> list:
+        if isinstance(s, gast.AugAssign):
+            target_load = _as_load(s.target)
+            return self.statement(gast.Assign(
+                targets=[s.target], value=gast.BinOp(left=target_load, op=s.op, right=s.value),
+                type_comment=None))
+        if isinstance(s, gast.AnnAssign):
+            if s.value is None:
+                return []
+            return self.statement(assign(s.target, s.value))
+        if isinstance(s, gast.Assign):
+            return self.assignment(s)
+        if isinstance(s, gast.For):
+            return self.for_loop(s)
+        if isinstance(s, (gast.If, gast.While)):
+            s.body = self.block(s.body)
+            s.orelse = self.block(s.orelse)
+            return [s]
+        return [s]
+
+    def assignment(self, s: gast.Assign) -> list:
+        if len(s.targets) > 1:  # a = b = value
+            first, *others = s.targets
+            out = self.assignment(assign(first, s.value))
+            for target in others:
+                out += self.assignment(assign(target, _as_load(first)))
+            return out
+        target = s.targets[0]
+        if not isinstance(target, (gast.Tuple, gast.List)):
+            return [s]
+        return self.unpack(target.elts, s.value, s)
+
+    def unpack(self, targets: list, value, where) -> list:
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets):
+            bound = set()
+            for t in targets:
+                bound |= stored_names(t)
+            reads = set()
+            for v in value.elts:
+                reads |= {n.id for n in gast.walk(v) if isinstance(n, gast.Name)}
+            out, items = [], value.elts
+            if bound & reads:  # a, b = b, a: evaluate every item before assigning
+                temps = [self.names.fresh("_t") for _ in items]
+                out = [assign(t, v) for t, v in zip(temps, items)]
+                items = [name(t) for t in temps]
+            for t, v in zip(targets, items):
+                out += self.assignment(assign(t, v))
+            return out
+        holder = self.names.fresh("_t")
+        out = [assign(holder, value)]
+        for index, t in enumerate(targets):
+            if isinstance(t, gast.Starred):
+                raise self.src.error("s2sad does not support starred unpacking targets",
+                                     where, "unpack the items one by one")
+            item = gast.Subscript(value=name(holder), slice=const(index), ctx=gast.Load())
+            out += self.assignment(assign(t, item))
+        return out
+
+    def for_loop(self, s: gast.For) -> list:
+        body = self.block(s.body)
+        iterator = s.iter
+        head: list = []
+        if _is_call_to(iterator, "range") and isinstance(s.target, gast.Name):
+            s.body = body
+            return [s]
+        if _is_call_to(iterator, "enumerate") and _is_pair(s.target) and not iterator.keywords:
+            counter, item = s.target.elts
+            seq = self.sequence(iterator.args[0], head)
+            if len(iterator.args) > 1 or not isinstance(counter, gast.Name):
+                index = self.names.fresh("_i")
+                start = iterator.args[1] if len(iterator.args) > 1 else const(0)
+                prefix = self.assignment(assign(counter, gast.BinOp(
+                    left=name(index), op=gast.Add(), right=start)))
+            else:
+                index, prefix = counter.id, []
+            prefix += self.assignment(assign(item, _index(seq, index)))
+            return head + [self.range_loop(index, call(name("len"), name(seq)), prefix + body, s)]
+        if _is_call_to(iterator, "zip") and isinstance(s.target, gast.Tuple) \
+                and len(s.target.elts) == len(iterator.args) and not iterator.keywords:
+            seqs = [self.sequence(a, head) for a in iterator.args]
+            index = self.names.fresh("_i")
+            prefix = []
+            for target, seq in zip(s.target.elts, seqs):
+                prefix += self.assignment(assign(target, _index(seq, index)))
+            lengths = [call(name("len"), name(q)) for q in seqs]
+            count = lengths[0] if len(lengths) == 1 else call(name("min"), *lengths)
+            return head + [self.range_loop(index, count, prefix + body, s)]
+        seq = self.sequence(iterator, head)
+        index = self.names.fresh("_i")
+        prefix = self.assignment(assign(s.target, _index(seq, index)))
+        return head + [self.range_loop(index, call(name("len"), name(seq)), prefix + body, s)]
+
+    def sequence(self, iterable, head: list) -> str:
+        """A name for `iterable` that can be indexed and measured with len()."""
+        if isinstance(iterable, gast.Name):
+            return iterable.id
+        holder = self.names.fresh("_seq")
+        if isinstance(iterable, gast.Call) and not _returns_indexable(iterable, self.src):
+            iterable = call(name("list"), iterable)
+        head.append(assign(holder, iterable))
+        return holder
+
+    @staticmethod
+    def range_loop(index: str, count, body: list, where) -> gast.For:
+        loop = gast.For(target=name(index, store=True), iter=call(name("range"), count),
+                        body=body, orelse=[], type_comment=None)
+        return copy_location(loop, where)
+
+
+def _returns_indexable(node: gast.Call, src: FunctionSource) -> bool:
+    """Calls that already give a sequence (NumPy functions) need no list(...)."""
+    func = src.resolve(node.func)
+    module = getattr(func, "__module__", None) or ""
+    return module.startswith("numpy") or type(func).__name__ == "ufunc"
+
+
+def _is_call_to(node, builtin_name: str) -> bool:
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id == builtin_name)
+
+
+def _is_pair(node) -> bool:
+    return isinstance(node, gast.Tuple) and len(node.elts) == 2
+
+
+def _index(seq: str, index: str) -> gast.Subscript:
+    return gast.Subscript(value=name(seq), slice=name(index), ctx=gast.Load())
+
+
+def _as_load(target):
+    loaded = copy.deepcopy(target)
+    for n in gast.walk(loaded):
+        if hasattr(n, "ctx"):
+            n.ctx = gast.Load()
+    return loaded
+
+
+# --- exits: one return at the end, no continue, break only at the end of a branch ---
+
+def _contains(stmts, kinds, into_loops: bool) -> bool:
+    for s in stmts:
+        if isinstance(s, kinds):
+            return True
+        if isinstance(s, gast.If):
+            if _contains(s.body, kinds, into_loops) or _contains(s.orelse, kinds, into_loops):
+                return True
+        elif isinstance(s, (gast.For, gast.While)) and into_loops:
+            if _contains(s.body, kinds, into_loops):
+                return True
+    return False
+
+
+class _Exits:
+    def __init__(self, names: NameGenerator):
+        self.names = names
+        self.result = None     # name holding the return value, when there are several
+        self.returned = None   # flag set by a return inside a loop
+
+    def function_body(self, body: list) -> list:
+        returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+        single_final = (len(returns) == 1 and isinstance(body[-1], gast.Return))
+        if single_final and not _contains(body[:-1], (gast.Continue, gast.Break), True):
+            return body
+        if single_final:
+            return self.block(body[:-1], in_loop=False) + [body[-1]]
+        self.result = self.names.fresh("_result")
+        prologue = [assign(self.result, const(None))]
+        if any(_contains(s.body, (gast.Return,), True) for s in _loops(body)):
+            self.returned = self.names.fresh("_returned")
+            prologue.append(assign(self.returned, const(False)))
+        final = gast.Return(value=name(self.result))
+        return prologue + self.block(body, in_loop=False) + [copy_location(final, returns[-1])]
+
+    def block(self, stmts: list, in_loop: bool) -> list:
+        out = []
+        for k, s in enumerate(stmts):
+            rest = stmts[k + 1:]
+            if isinstance(s, gast.Return):
+                value = s.value if s.value is not None else const(None)
+                out.append(copy_location(assign(self.result, value), s))
+                if in_loop:
+                    out += [assign(self.returned, const(True)), gast.Break()]
+                return out
+            if isinstance(s, gast.Continue):
+                return out
+            if isinstance(s, gast.Break):
+                out.append(s)
+                return out
+            if isinstance(s, gast.If) and (_contains([s], (gast.Return,), True) or
+                                           _contains([s], (gast.Continue, gast.Break), False)):
+                s.body = self.block(s.body + rest, in_loop) or [gast.Pass()]
+                s.orelse = self.block(s.orelse + copy.deepcopy(rest), in_loop)
+                out.append(s)
+                return out
+            if isinstance(s, (gast.For, gast.While)):
+                returns = _contains(s.body, (gast.Return,), True)
+                s.body = self.block(s.body, in_loop=True) or [gast.Pass()]
+                if returns:
+                    out.append(s)
+                    exit_ = [gast.Break()] if in_loop else [gast.Pass()]
+                    after = gast.If(test=name(self.returned), body=exit_,
+                                    orelse=self.block(rest, in_loop))
+                    out.append(copy_location(after, s))
+                    return out
+            out.append(s)
+        return out
+
+
+def _loops(stmts):
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, (gast.For, gast.While)):
+                yield n

@@ -1,0 +1,333 @@
+"""Stage 6: make the generated adjoint read like a hand-written one.
+
+- `simplify`: fold constants and drop broadcasting helpers the argument kinds make
+  unnecessary (`unbroadcast(g * y, x)` is `g * y` when x and the output are scalars);
+- `zero_propagation`: the first contribution to an adjoint assigns instead of adding
+  to zero, and contributions of a known-zero cotangent disappear;
+- `copy_propagation`: `_g = ds; dq = dq + _g * s` becomes `dq = dq + ds * s`;
+- `dead_stores`: assignments to adjoints nobody reads are removed.
+Passes only touch adjoint variables; primal statements and tape pops stay as they are.
+"""
+from __future__ import annotations
+
+import copy
+import operator
+
+import gast
+
+from .astutil import attr, call, const, helper, loaded_names
+
+_FOLDABLE = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+             gast.Div: operator.truediv, gast.Pow: operator.pow}
+
+
+# --- expression simplification ----------------------------------------------
+
+def simplify(expr, kind_of, output_kind):
+    """Simplify a freshly instantiated rule template using what is known of kinds."""
+    for field, value in gast.iter_fields(expr):
+        if isinstance(value, list):
+            value[:] = [simplify(v, kind_of, output_kind) if isinstance(v, gast.AST) else v
+                        for v in value]
+        elif isinstance(value, gast.AST):
+            setattr(expr, field, simplify(value, kind_of, output_kind))
+    if isinstance(expr, gast.BinOp):
+        return _fold_binop(expr)
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub) \
+            and _is_number(expr.operand):
+        return const(-expr.operand.value)
+    if isinstance(expr, gast.IfExp) and isinstance(expr.test, gast.Compare):
+        decided = _constant_compare(expr.test)
+        if decided is not None:
+            return expr.body if decided else expr.orelse
+    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name):
+        special = _HELPER_INLINING.get(expr.func.id)
+        if special is not None:
+            inlined = special(expr.args, kind_of, output_kind)
+            if inlined is not None:
+                return inlined
+    return expr
+
+
+def _is_number(node) -> bool:
+    return isinstance(node, gast.Constant) and isinstance(node.value, (int, float)) \
+        and not isinstance(node.value, bool)
+
+
+def _fold_binop(e: gast.BinOp):
+    fold = _FOLDABLE.get(type(e.op))
+    if fold and _is_number(e.left) and _is_number(e.right):
+        try:
+            return const(fold(e.left.value, e.right.value))
+        except (ZeroDivisionError, OverflowError):
+            return e
+    if isinstance(e.op, gast.Pow) and _is_number(e.right) and e.right.value == 1:
+        return e.left
+    if isinstance(e.op, gast.Mult):
+        if _is_number(e.right) and e.right.value == 1:
+            return e.left
+        if _is_number(e.left) and e.left.value == 1:
+            return e.right
+    return e
+
+
+def _constant_compare(test: gast.Compare):
+    if len(test.ops) != 1 or not isinstance(test.left, gast.Constant) \
+            or not isinstance(test.comparators[0], gast.Constant):
+        return None
+    left, right = test.left.value, test.comparators[0].value
+    if isinstance(test.ops[0], gast.Is):
+        return left is right
+    if isinstance(test.ops[0], gast.IsNot):
+        return left is not right
+    return None
+
+
+def _ndim(kind_of, node):
+    kind = kind_of(node)
+    return None if kind is None else kind.ndim
+
+
+def _inline_unbroadcast(args, kind_of, output_kind):
+    g, x = args
+    if _ndim(kind_of, x) != 0:
+        return None
+    if output_kind is not None and output_kind.ndim == 0:
+        return g
+    if output_kind is not None and output_kind.ndim:
+        return call(attr(helper("np"), "sum"), g)
+    return None
+
+
+def _transpose(node):
+    return attr(node, "T")
+
+
+def _inline_matmul_dx(args, kind_of, output_kind):
+    g, x, y = args
+    shapes = (_ndim(kind_of, x), _ndim(kind_of, y))
+    return {(2, 2): lambda: gast.BinOp(left=g, op=gast.MatMult(), right=_transpose(y)),
+            (1, 2): lambda: gast.BinOp(left=y, op=gast.MatMult(), right=g),
+            (2, 1): lambda: call(attr(helper("np"), "outer"), g, y),
+            (1, 1): lambda: gast.BinOp(left=g, op=gast.Mult(), right=y)}.get(
+        shapes, lambda: None)()
+
+
+def _inline_matmul_dy(args, kind_of, output_kind):
+    g, x, y = args
+    shapes = (_ndim(kind_of, x), _ndim(kind_of, y))
+    return {(2, 2): lambda: gast.BinOp(left=_transpose(x), op=gast.MatMult(), right=g),
+            (1, 2): lambda: call(attr(helper("np"), "outer"), x, g),
+            (2, 1): lambda: gast.BinOp(left=g, op=gast.MatMult(), right=x),
+            (1, 1): lambda: gast.BinOp(left=g, op=gast.Mult(), right=x)}.get(
+        shapes, lambda: None)()
+
+
+_HELPER_INLINING = {"unbroadcast": _inline_unbroadcast, "matmul_dx": _inline_matmul_dx,
+                    "matmul_dy": _inline_matmul_dy}
+
+
+# --- passes over the adjoint sweep -------------------------------------------
+
+class AdjointOptimiser:
+    """Zero propagation, copy propagation and dead-store removal on adjoints.
+
+    `adjoints` are the adjoint variable names; `accumulators` are adjoints updated
+    in place (`dx[i] += g`), which must own their array and are never aliased.
+    """
+
+    def __init__(self, adjoints: set[str], accumulators: set[str]):
+        self.adjoints = adjoints
+        self.accumulators = accumulators
+
+    def run(self, stmts: list, live_out: set[str]) -> list:
+        stmts = self.zero_propagation(stmts, set(), rewrite=True)[0]
+        stmts = self.dead_stores(stmts, set(live_out))[0]
+        stmts = self.copy_propagation(stmts)
+        return self.dead_stores(stmts, set(live_out))[0]
+
+    # zero propagation ---------------------------------------------------------
+
+    def zero_propagation(self, stmts, zeros: set, rewrite: bool):
+        out = []
+        for s in stmts:
+            if isinstance(s, gast.If):
+                body, zb = self.zero_propagation(s.body, set(zeros), rewrite)
+                orelse, ze = self.zero_propagation(s.orelse, set(zeros), rewrite)
+                if rewrite:
+                    s.body, s.orelse = body or [gast.Pass()], orelse
+                zeros = zb & ze
+            elif isinstance(s, (gast.For, gast.While)):
+                entry = set(zeros)
+                while True:
+                    _, end = self.zero_propagation(copy.deepcopy(s.body), set(entry), False)
+                    settled = entry & end
+                    if settled == entry:
+                        break
+                    entry = settled
+                if rewrite:
+                    s.body = self.zero_propagation(s.body, set(entry), True)[0] or [gast.Pass()]
+                zeros = entry
+            elif self._is_adjoint_store(s):
+                s = self._zero_store(s, zeros, rewrite)
+                if s is None:
+                    continue
+            elif self._accumulation_target(s) is not None:
+                if loaded_names(s) & zeros:
+                    continue  # adds a zero cotangent
+            out.append(s)
+        return out, zeros
+
+    def _zero_store(self, s: gast.Assign, zeros: set, rewrite: bool):
+        target = s.targets[0].id
+        value = s.value
+        if _is_zero(value):
+            if target in self.accumulators:
+                zeros.discard(target)
+            else:
+                zeros.add(target)
+            return s
+        accumulates = (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)
+                       and isinstance(value.left, gast.Name) and value.left.id == target)
+        contribution = value.right if accumulates else value
+        if loaded_names(contribution) & (zeros - {target}):
+            if accumulates:
+                return None  # target + 0
+            zeros.add(target)
+            return gast.Assign(targets=s.targets, value=const(0.0), type_comment=None) \
+                if rewrite else s
+        if accumulates and target in zeros and target not in self.accumulators and rewrite:
+            if self._aliases_accumulator(contribution):
+                contribution = call(attr(contribution, "copy"))   # the slice is zeroed next
+            s.value = contribution
+        zeros.discard(target)
+        return s
+
+    def _aliases_accumulator(self, node) -> bool:
+        """Whether `node` may be a view of an accumulator (which is updated in place)."""
+        while True:
+            if isinstance(node, gast.Subscript):
+                node = node.value
+            elif isinstance(node, gast.Call) and getattr(node.func, "id", None) == "unbroadcast":
+                node = node.args[0]   # returns its argument when no axis is summed
+            else:
+                return isinstance(node, gast.Name) and node.id in self.accumulators
+
+    # copy propagation ---------------------------------------------------------
+
+    def copy_propagation(self, stmts: list) -> list:
+        stmts = [s for s in stmts if not _is_self_assignment(s)]
+        for index, s in enumerate(stmts):
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, self.copy_propagation(getattr(s, field)))
+            if self._is_adjoint_store(s) and isinstance(s.value, gast.Name) \
+                    and s.value.id in self.adjoints \
+                    and not {s.targets[0].id, s.value.id} & self.accumulators:
+                self._propagate(s.targets[0].id, s.value.id, stmts[index + 1:])
+        return [s for s in stmts if not _is_self_assignment(s)]
+
+    @staticmethod
+    def _propagate(copy_name: str, source: str, following: list) -> None:
+        """Read `source` instead of `copy_name` until either is assigned again."""
+        for s in following:
+            if _is_self_assignment(s):
+                continue
+            if not _assigned_names(s) & {copy_name, source}:
+                _rename_loads(s, copy_name, source)
+                continue
+            if isinstance(s, gast.Assign):  # its value is read before it assigns
+                _rename_loads(s.value, copy_name, source)
+                if _is_self_assignment(s):
+                    continue  # now `source = source`: changes nothing
+            return
+
+    # dead stores --------------------------------------------------------------
+
+    def dead_stores(self, stmts: list, live: set):
+        out = []
+        for s in reversed(stmts):
+            if isinstance(s, gast.If):
+                body, lb = self.dead_stores(s.body, set(live))
+                orelse, le = self.dead_stores(s.orelse, set(live))
+                s.body, s.orelse = body or [gast.Pass()], orelse
+                live = lb | le | self._adjoint_loads(s.test)
+            elif isinstance(s, (gast.For, gast.While)):
+                head = set(live)
+                while True:
+                    _, body_in = self.dead_stores(copy.deepcopy(s.body), set(head))
+                    new_head = live | body_in
+                    if new_head == head:
+                        break
+                    head = new_head
+                s.body = self.dead_stores(s.body, set(head))[0] or [gast.Pass()]
+                live = head
+            elif self._is_adjoint_store(s):
+                target = s.targets[0].id
+                if target not in live:
+                    continue
+                live.discard(target)
+                live |= self._adjoint_loads(s.value)
+            elif self._accumulation_target(s) is not None:
+                if self._accumulation_target(s) not in live:
+                    continue
+                live |= self._adjoint_loads(s)
+            else:
+                live |= self._adjoint_loads(s)
+            out.append(s)
+        out.reverse()
+        return out, live
+
+    # helpers ------------------------------------------------------------------
+
+    def _is_adjoint_store(self, s) -> bool:
+        return (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and s.targets[0].id in self.adjoints and not _has_call_to_pop(s.value))
+
+    def _accumulation_target(self, s):
+        """The accumulator an in-place update statement writes, if it is one."""
+        if isinstance(s, (gast.AugAssign, gast.Assign)):
+            target = s.target if isinstance(s, gast.AugAssign) else s.targets[0]
+            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+                    and target.value.id in self.accumulators:
+                return target.value.id
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and s.value.args \
+                and isinstance(s.value.args[0], gast.Name) \
+                and s.value.args[0].id in self.accumulators:
+            return s.value.args[0].id
+        return None
+
+    def _adjoint_loads(self, node) -> set:
+        return loaded_names(node) & self.adjoints
+
+
+def _is_self_assignment(s) -> bool:
+    return (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Name) and s.targets[0].id == s.value.id)
+
+
+def _is_zero(node) -> bool:
+    return isinstance(node, gast.Constant) and node.value == 0 and \
+        not isinstance(node.value, bool)
+
+
+def _has_call_to_pop(node) -> bool:
+    return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+               and n.func.attr == "pop" for n in gast.walk(node))
+
+
+def _assigned_names(s) -> set:
+    found = set()
+    for n in gast.walk(s):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            found.add(n.id)
+        elif isinstance(n, (gast.Subscript,)) and isinstance(n.ctx, gast.Store) \
+                and isinstance(n.value, gast.Name):
+            found.add(n.value.id)
+    return found
+
+
+def _rename_loads(node, old: str, new: str) -> None:
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == old:
+            n.id = new

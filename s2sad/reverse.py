@@ -1,0 +1,503 @@
+"""Stage 5: reverse mode.
+
+The derivative runs the primal (the user's statements, in the user's order) and
+then the adjoint sweep, which walks the statements backwards and propagates
+cotangents with the inlined rules.  Values are restored, not recorded: before a
+statement overwrites a variable whose old value some adjoint still needs, the
+primal pushes that value on the tape, and the adjoint sweep pops it back in the
+mirror position.  So at every point of the adjoint sweep all variables hold the
+values they had at the same point of the primal, and rules can simply read them.
+
+What is pushed is decided by a forward "pending reads" analysis: an assignment
+saves the old value only if an adjoint reads it (branch conditions, loop bounds
+and trip counts included).  Everything else costs nothing.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import gast
+
+from . import rules
+from .analysis import INT_SCALAR, Kind, UNKNOWN, differentiable_names, expr_kind, primitive_of
+from .anf import TRIPS_ATTRIBUTE
+from .astutil import (NameGenerator, assign, attr, call, const, expr_stmt, helper,
+                      loaded_names, mark_helpers, name, stored_names)
+from .optimise import AdjointOptimiser, simplify
+from .rules.binding import BindingError, bind_arguments, instantiate
+from .source import FunctionSource
+
+SHAPE_ONLY_HELPERS = {"unbroadcast": 1, "zeros_like": 0}  # helper -> argument read for shape
+ORIGIN = "s2sad_origin"   # on adjoint statements: id() of the primal statement they reverse
+RESET = "s2sad_reset"     # on accumulator resets: id() of the assignment they follow
+
+
+@dataclass
+class _Adjoint:
+    """What one assignment contributes to the adjoint sweep."""
+    core: list                      # contribution statements, reading `cotangent`
+    cotangent: str
+    self_reference: bool = False    # the target is also an operand (s = s * q)
+    value_reads: set = field(default_factory=set)   # old values the core reads
+    shape_reads: set = field(default_factory=set)   # ... only for their shape
+    reads_output: bool = False      # the core reads the new value (exp, tanh)
+
+
+@dataclass
+class Sweeps:
+    primal: list
+    adjoint: list          # starts right after the output's cotangent is seeded
+    output: gast.AST       # the returned atom
+    none_inits: list       # names to bind to None first (pushed before first assigned)
+    uses_tape: bool
+    assigned: set          # names definitely bound when the primal ends
+
+
+class ReverseMode:
+    def __init__(self, src: FunctionSource, tree: gast.FunctionDef, names: NameGenerator,
+                 varied: set, useful: set, kinds: dict):
+        self.src = src
+        self.tree = tree
+        self.names = names
+        self.active = varied & useful
+        self.varied = varied
+        self.kinds = kinds
+        params = tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs
+        self.primal_names = stored_names(tree) | {a.id for a in params}   # the locals
+        self.adjoint_of: dict[str, str] = {}
+        self.cotangent_kinds: dict[str, Kind] = {}
+        self.accumulators: set[str] = set()
+        self.info: dict[int, _Adjoint] = {}
+        self.saves: set[int] = set()
+        self.none_inits: set[str] = set()
+        self.tape = names.unique("tape")
+        self.pushes = 0
+
+    # names ----------------------------------------------------------------
+
+    def adjoint(self, primal: str) -> str:
+        if primal not in self.adjoint_of:
+            self.adjoint_of[primal] = self.names.unique("d" + primal)
+            self.cotangent_kinds[self.adjoint_of[primal]] = self.kinds.get(primal, UNKNOWN)
+        return self.adjoint_of[primal]
+
+    @property
+    def adjoint_names(self) -> set[str]:
+        return set(self.adjoint_of.values()) | set(self.cotangent_kinds)
+
+    def kind_of(self, node) -> Kind:
+        if isinstance(node, gast.Name) and node.id in self.cotangent_kinds:
+            return self.cotangent_kinds[node.id]
+        return expr_kind(node, self.kinds, self.src) or UNKNOWN
+
+    # driver ---------------------------------------------------------------
+
+    def run(self, live_out: set) -> Sweeps:
+        """Both sweeps; `live_out` are the adjoints the caller returns."""
+        body, final = self.tree.body[:-1], self.tree.body[-1]
+        output = final.value if final.value is not None else const(None)
+        self.collect(body)
+        params = {a.id for a in self.tree.args.args + self.tree.args.kwonlyargs}
+        # Round one: the adjoint without restores, optimised, shows which primal
+        # values the surviving statements read; only those are worth saving.
+        _, draft, assigned = self.emit_block(body, params)
+        draft = self.optimise(self.adjoint_prologue(output, assigned) + draft, live_out)
+        self.record_reads(draft)
+        self.pending(body, set(), set(), record=False)
+        self.pending(body, set(), set(), record=True)
+        primal, adjoint, assigned = self.emit_block(body, params)
+        adjoint = self.optimise(self.adjoint_prologue(output, assigned) + adjoint, live_out)
+        return Sweeps(primal, adjoint, output, sorted(self.none_inits),
+                      self.pushes > 0, assigned)
+
+    def optimise(self, adjoint: list, live_out: set) -> list:
+        accumulators = {self.adjoint_of[p] for p in self.accumulators if p in self.adjoint_of}
+        return AdjointOptimiser(self.adjoint_names, accumulators).run(adjoint, live_out)
+
+    def adjoint_prologue(self, output, assigned: set) -> list:
+        """Zero every adjoint (dead ones are removed later); accumulators own arrays."""
+        out_name = output.id if isinstance(output, gast.Name) else None
+        prologue = []
+        for primal in sorted(self.adjoint_of, key=self._order):
+            if primal == out_name:
+                continue
+            if primal in self.accumulators:
+                if primal not in assigned:
+                    raise self.src.error(
+                        f"s2sad needs the array {primal!r}, which is indexed, to be defined on "
+                        "every path through the function", self.tree,
+                        f"assign {primal} before any branch or loop")
+                prologue.append(self.reset(primal))
+            else:
+                prologue.append(assign(self.adjoint(primal), const(0.0)))
+        return prologue
+
+    def _order(self, primal: str) -> int:
+        return self._first_seen.get(primal, 1 << 30)
+
+    # phase A: the contributions of each assignment -------------------------
+
+    def collect(self, stmts) -> None:
+        self._first_seen = {}
+        self.info_statements = []
+        for s in _walk(stmts):
+            for n in gast.walk(s):
+                if isinstance(n, gast.Name):
+                    self._first_seen.setdefault(n.id, len(self._first_seen))
+            if not isinstance(s, gast.Assign):
+                continue
+            target = s.targets[0]
+            if isinstance(target, gast.Name) and target.id in self.active:
+                self.info[id(s)] = self.assignment_adjoint(target.id, s.value, s)
+            elif isinstance(target, gast.Subscript) and target.value.id in self.active:
+                self.info[id(s)] = self.index_write_adjoint(target, s.value)
+            else:
+                continue
+            self.info_statements.append(s)
+
+    def assignment_adjoint(self, target: str, value, where) -> _Adjoint:
+        operands = differentiable_names(value, self.src) & self.varied
+        self_reference = target in operands
+        cotangent = self.names.fresh("_g") if self_reference else self.adjoint(target)
+        if self_reference:
+            self.cotangent_kinds[cotangent] = self.kinds.get(target, UNKNOWN)
+        g = name(cotangent)
+        if isinstance(value, gast.Name):
+            core = [self.accumulate(value.id, g)] if value.id in self.varied else []
+        elif isinstance(value, gast.Constant) or not operands:
+            core = []
+        elif isinstance(value, gast.Subscript):
+            core = [self.index_read_adjoint(value, g)]
+        elif isinstance(value, gast.Attribute):   # only .T reaches here
+            core = [self.accumulate(value.value.id, attr(g, "T"))]
+        else:
+            core = self.rule_adjoint(value, g, target, where)
+        return _Adjoint(core, cotangent, self_reference)
+
+    def record_reads(self, adjoint: list) -> None:
+        """Which primal values each statement's surviving adjoint code reads."""
+        found: dict[int, tuple] = {}
+        resets = set()
+        for s in _walk(adjoint):
+            origin = getattr(s, ORIGIN, None)
+            if origin is not None:
+                value_reads, shape_reads = found.setdefault(origin, (set(), set()))
+                _split_reads(s, value_reads, shape_reads)
+            if getattr(s, RESET, None) is not None:
+                resets.add(getattr(s, RESET))
+        for s in self.info_statements:
+            info = self.info[id(s)]
+            value_reads, shape_reads = found.get(id(s), (set(), set()))
+            value_reads &= self.primal_names
+            shape_reads = (shape_reads & self.primal_names) - value_reads
+            target = s.targets[0]
+            if isinstance(target, gast.Name) and not info.self_reference:
+                x = target.id
+                info.reads_output = x in value_reads or x in shape_reads
+                value_reads.discard(x)
+                shape_reads.discard(x)
+            if id(s) in resets:   # zeros_like(x) after the restore: the old x's shape
+                shape_reads.add(target.id)
+            info.value_reads, info.shape_reads = value_reads, shape_reads
+
+    def accumulate(self, primal: str, contribution) -> gast.Assign:
+        adjoint = self.adjoint(primal)
+        op = gast.Add()
+        if isinstance(contribution, gast.UnaryOp) and isinstance(contribution.op, gast.USub):
+            op, contribution = gast.Sub(), contribution.operand   # dx + -g  ->  dx - g
+        return assign(adjoint, gast.BinOp(left=name(adjoint), op=op, right=contribution))
+
+    def index_read_adjoint(self, value: gast.Subscript, g) -> gast.stmt:
+        base = value.value.id
+        self.accumulators.add(base)
+        target = gast.Subscript(value=name(self.adjoint(base)), slice=copy.deepcopy(value.slice),
+                                ctx=gast.Store())
+        if self.is_basic_index(value.slice):
+            return gast.AugAssign(target=target, op=gast.Add(), value=g)
+        target.ctx = gast.Load()
+        return expr_stmt(call(helper("add_at"), target.value, target.slice, g))
+
+    def index_write_adjoint(self, target: gast.Subscript, value) -> _Adjoint:
+        base = target.value.id
+        self.accumulators.add(base)
+        adjoint = self.adjoint(base)
+        part = gast.Subscript(value=name(adjoint), slice=copy.deepcopy(target.slice),
+                              ctx=gast.Load())
+        core = []
+        if isinstance(value, gast.Name) and value.id in self.varied:
+            contribution = call(helper("unbroadcast"), part, value)
+            core.append(self.accumulate(value.id, simplify(
+                contribution, self.kind_of, self.kind_of(_load(target)))))
+        zero = gast.Subscript(value=name(adjoint), slice=copy.deepcopy(target.slice),
+                              ctx=gast.Store())
+        core.append(assign(zero, const(0.0)))
+        return _Adjoint(core, adjoint)
+
+    def is_basic_index(self, index) -> bool:
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        for part in parts:
+            if isinstance(part, gast.Slice):
+                bounds = [b for b in (part.lower, part.upper, part.step) if b is not None]
+                if any(self.kind_of(b) != INT_SCALAR for b in bounds):
+                    return False
+            elif isinstance(part, gast.Constant):
+                if not (part.value is None or part.value is Ellipsis
+                        or isinstance(part.value, int)):
+                    return False
+            elif self.kind_of(part) != INT_SCALAR:
+                return False
+        return True
+
+    def rule_adjoint(self, value, g, target: str, where) -> list:
+        fn = primitive_of(value, self.src)
+        rule = rules.lookup(fn)
+        label = rules.describe(fn) if fn is not None else "this operation"
+        if rule is None or rule.nondiff:
+            raise self.src.error(
+                f"s2sad has no derivative rule for {label}", where,
+                f"register one with s2sad.defvjp({label}, 'x', dx='g * ...'), or mark it "
+                f"non-differentiable with s2sad.defnondiff({label})")
+        args, keywords = _call_arguments(value)
+        try:
+            bound = bind_arguments(rule, args, keywords)
+        except BindingError as exc:
+            raise self.src.error(f"s2sad cannot apply the rule for {label}: {exc}", where,
+                                 "call the function with the arguments its rule names") from None
+        mapping = dict(bound, g=g, ans=name(target))
+        output_kind = self.kinds.get(target, UNKNOWN)
+        core = []
+        for param in rule.params:
+            node = bound.get(param.name)
+            if node is None:
+                continue
+            items = node.elts if isinstance(node, gast.Tuple) and \
+                (param.sequence or param.variadic) else None
+            active = [n for n in (items if items is not None else [node])
+                      if isinstance(n, gast.Name) and n.id in self.varied]
+            if not active:
+                continue
+            if param.name not in rule.vjp:
+                raise self.src.error(
+                    f"s2sad has no derivative of {label} with respect to its argument "
+                    f"{param.name!r}", where,
+                    f"pass a constant for {param.name!r}, or register a rule with "
+                    f"s2sad.defvjp({label}, ..., d{param.name}='...')")
+            template = mark_helpers(rule.template(param.name), set(mapping))
+            contribution = simplify(instantiate(template, mapping), self.kind_of, output_kind)
+            if items is None:
+                core.append(self.accumulate(node.id, contribution))
+                continue
+            parts = self.names.fresh("_parts")
+            self.cotangent_kinds[parts] = UNKNOWN
+            core.append(assign(parts, contribution))
+            for index, item in enumerate(items):
+                if isinstance(item, gast.Name) and item.id in self.varied:
+                    part = gast.Subscript(value=name(parts), slice=const(index), ctx=gast.Load())
+                    core.append(self.accumulate(item.id, part))
+        return core
+
+    # phase B: which assignments must save the value they overwrite ---------
+
+    def pending(self, stmts, values: set, shapes: set, record: bool):
+        """Walk forward, tracking old values adjoints still read; mark saves."""
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                self.pending_assign(s, values, shapes, record)
+            elif isinstance(s, gast.If):
+                bv, bs = self.pending(s.body, set(values), set(shapes), record)
+                ev, es = self.pending(s.orelse, set(values), set(shapes), record)
+                values.clear(), shapes.clear()
+                values |= bv | ev | loaded_names(s.test)
+                shapes |= bs | es
+            elif isinstance(s, (gast.For, gast.While)):
+                self.pending_loop(s, values, shapes, record)
+        return values, shapes
+
+    def pending_assign(self, s: gast.Assign, values: set, shapes: set, record: bool) -> None:
+        info = self.info.get(id(s))
+        if info is not None:
+            values |= info.value_reads
+            shapes |= info.shape_reads
+        target = s.targets[0]
+        if isinstance(target, gast.Subscript):
+            if target.value.id in values and record:
+                self.saves.add(id(s))
+            values |= loaded_names(target.slice)
+            return
+        x = target.id
+        if (x in values or x in shapes) and record:
+            self.saves.add(id(s))
+        values.discard(x)
+        shapes.discard(x)
+        if info is not None and info.reads_output:
+            values.add(x)
+
+    def pending_loop(self, loop, values: set, shapes: set, record: bool) -> None:
+        index = loop.target.id if isinstance(loop, gast.For) else None
+        if index is not None:
+            values |= loaded_names(loop.iter)
+            if (index in values or index in shapes) and record:
+                self.saves.add(id(loop))
+        head_v, head_s = values - {index}, shapes - {index}
+        while True:
+            end_v, end_s = self.pending(loop.body, set(head_v), set(head_s), record=False)
+            new_v, new_s = (values | end_v) - {index}, (shapes | end_s) - {index}
+            if (new_v, new_s) == (head_v, head_s):
+                break
+            head_v, head_s = new_v, new_s
+        if record:
+            self.pending(loop.body, set(head_v), set(head_s), record=True)
+        values.clear(), shapes.clear()
+        values |= head_v
+        shapes |= head_s
+        trips = getattr(loop, TRIPS_ATTRIBUTE, None)
+        if trips:
+            values.add(trips)
+
+    # phase C: the two sweeps ------------------------------------------------
+
+    def emit_block(self, stmts, assigned: set):
+        """(primal statements, adjoint statements, names definitely assigned after)."""
+        primal, adjoint = [], []
+        for s in stmts:
+            p, a, assigned = self.emit(s, assigned)
+            primal += p
+            adjoint[:0] = a
+        return primal, adjoint, assigned
+
+    def emit(self, s, assigned: set):
+        if isinstance(s, gast.Assign):
+            return self.emit_assign(s, assigned)
+        if isinstance(s, gast.If):
+            pb, ab, assigned_b = self.emit_block(s.body, set(assigned))
+            pe, ae, assigned_e = self.emit_block(s.orelse, set(assigned))
+            primal = gast.If(test=s.test, body=pb or [gast.Pass()], orelse=pe)
+            adjoint = [gast.If(test=copy.deepcopy(s.test), body=ab or [gast.Pass()], orelse=ae)] \
+                if ab or ae else []
+            return [primal], adjoint, assigned_b & assigned_e
+        if isinstance(s, gast.For):
+            return self.emit_for(s, assigned)
+        if isinstance(s, gast.While):
+            pb, ab, _ = self.emit_block(s.body, set(assigned))
+            primal = gast.While(test=s.test, body=pb, orelse=[])
+            if not ab:
+                return [primal], [], assigned
+            trips = getattr(s, TRIPS_ATTRIBUTE)
+            loop = gast.For(target=name(self.names.unique("_"), store=True),
+                            iter=call(name("range"), name(trips)), body=ab, orelse=[],
+                            type_comment=None)
+            return [primal], [loop], assigned
+        return [s], [], assigned
+
+    def emit_assign(self, s: gast.Assign, assigned: set):
+        target = s.targets[0]
+        primal, restore = [], []
+        if id(s) in self.saves:
+            if isinstance(target, gast.Subscript):
+                old = call(attr(_load(target), "copy"))
+                restore_target = copy.deepcopy(target)
+            else:
+                old = name(target.id)
+                restore_target = name(target.id, store=True)
+                if target.id not in assigned:
+                    self.none_inits.add(target.id)
+            primal.append(self.push(old))
+            restore.append(assign(restore_target, self.pop()))
+        primal.append(s)
+        if isinstance(target, gast.Name):
+            assigned = assigned | {target.id}
+        info = self.info.get(id(s))
+        if info is None:
+            return primal, restore, assigned
+        core = copy.deepcopy(info.core)   # the optimiser edits statements in place
+        for statement in core:
+            setattr(statement, ORIGIN, id(s))
+        if isinstance(target, gast.Subscript):
+            return primal, core + restore, assigned
+        x = target.id
+        reset = self.reset(x)
+        setattr(reset, RESET, id(s))
+        if info.self_reference:
+            adjoint = [assign(info.cotangent, name(self.adjoint(x)))] + restore + [reset] + core
+        else:
+            adjoint = core + restore + [reset]
+        return primal, adjoint, assigned
+
+    def emit_for(self, s: gast.For, assigned: set):
+        index = s.target.id
+        primal, after = [], []
+        if id(s) in self.saves:
+            if index not in assigned:
+                self.none_inits.add(index)
+            primal.append(self.push(name(index)))
+            after.append(assign(index, self.pop()))
+        pb, ab, _ = self.emit_block(s.body, assigned | {index})
+        primal.append(gast.For(target=s.target, iter=s.iter, body=pb, orelse=[],
+                               type_comment=None))
+        if not ab:
+            return primal, after, assigned
+        visited = copy.deepcopy(s.iter)
+        trips = getattr(s, TRIPS_ATTRIBUTE, None)
+        if trips:
+            visited = gast.Subscript(value=visited, slice=gast.Slice(
+                lower=None, upper=name(trips), step=None), ctx=gast.Load())
+        loop = gast.For(target=name(index, store=True), iter=call(name("reversed"), visited),
+                        body=ab, orelse=[], type_comment=None)
+        return primal, [loop] + after, assigned
+
+    def reset(self, primal: str) -> gast.Assign:
+        if primal in self.accumulators:
+            return assign(self.adjoint(primal), call(attr(helper("np"), "zeros_like"),
+                                                     name(primal)))
+        return assign(self.adjoint(primal), const(0.0))
+
+    def push(self, value) -> gast.Expr:
+        self.pushes += 1
+        return expr_stmt(call(attr(name(self.tape), "append"), value))
+
+    def pop(self) -> gast.Call:
+        return call(attr(name(self.tape), "pop"))
+
+
+def _walk(stmts):
+    for s in stmts:
+        yield s
+        for block in ("body", "orelse"):
+            yield from _walk(getattr(s, block, None) or [])
+
+
+def _load(target: gast.Subscript) -> gast.Subscript:
+    return gast.Subscript(value=name(target.value.id), slice=copy.deepcopy(target.slice),
+                          ctx=gast.Load())
+
+
+def _call_arguments(value):
+    if isinstance(value, gast.BinOp):
+        return [value.left, value.right], {}
+    if isinstance(value, gast.UnaryOp):
+        return [value.operand], {}
+    return list(value.args), {k.arg: k.value for k in value.keywords}
+
+
+def _split_reads(node, value_reads: set, shape_reads: set) -> None:
+    """Names read for their value vs. only for their shape (unbroadcast(g, x))."""
+    if isinstance(node, gast.Call):
+        func = node.func
+        helper_name = func.attr if isinstance(func, gast.Attribute) and \
+            isinstance(func.value, gast.Name) and func.value.id == "np" else \
+            getattr(func, "id", None)
+        shape_arg = SHAPE_ONLY_HELPERS.get(helper_name)
+        if shape_arg is not None and len(node.args) > shape_arg \
+                and isinstance(node.args[shape_arg], gast.Name):
+            for i, arg in enumerate(node.args):
+                if i == shape_arg:
+                    shape_reads.add(arg.id)
+                else:
+                    _split_reads(arg, value_reads, shape_reads)
+            return
+    if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+        value_reads.add(node.id)
+        return
+    for child in gast.iter_child_nodes(node):
+        _split_reads(child, value_reads, shape_reads)

@@ -1,0 +1,18 @@
+"""Derivative rules: one registry (see `registry`), filled by the modules below."""
+import math
+
+import numpy as np
+
+from .. import runtime
+from .registry import Param, Rule, all_rules, defnondiff, defvjp, describe, lookup
+from . import operators, python_math, numpy_elementwise  # noqa: F401  (register rules)
+from . import numpy_reductions, numpy_linalg, numpy_shapes  # noqa: F401
+
+#: Names a rule template may use besides its parameters, `g` and `ans`.
+TEMPLATE_NAMESPACE = {"np": np, "math": math}
+TEMPLATE_NAMESPACE.update({name: value for name, value in vars(runtime).items()
+                           if callable(value) and not name.startswith("_")
+                           and getattr(value, "__module__", None) == runtime.__name__})
+
+__all__ = ["Param", "Rule", "all_rules", "defnondiff", "defvjp", "describe", "lookup",
+           "TEMPLATE_NAMESPACE"]

@@ -1,0 +1,78 @@
+"""NumPy's elementwise functions.  Read each line as calculus: d/dx f(x) * g."""
+import numpy as np
+
+from .registry import defnondiff, defvjp
+
+
+def _unary(fn, cotangent):
+    defvjp(fn, "x", dx=cotangent)
+
+
+_unary(np.sin, "g * np.cos(x)")
+_unary(np.cos, "-g * np.sin(x)")
+_unary(np.tan, "g * (1 + ans * ans)")
+_unary(np.arcsin, "g / np.sqrt(1 - x * x)")
+_unary(np.arccos, "-g / np.sqrt(1 - x * x)")
+_unary(np.arctan, "g / (1 + x * x)")
+_unary(np.sinh, "g * np.cosh(x)")
+_unary(np.cosh, "g * np.sinh(x)")
+_unary(np.tanh, "g * (1 - ans * ans)")
+_unary(np.arcsinh, "g / np.sqrt(x * x + 1)")
+_unary(np.arccosh, "g / np.sqrt(x * x - 1)")
+_unary(np.arctanh, "g / (1 - x * x)")
+_unary(np.exp, "g * ans")
+_unary(np.expm1, "g * (ans + 1)")
+_unary(np.exp2, "g * ans * np.log(2)")
+_unary(np.log, "g / x")
+_unary(np.log1p, "g / (1 + x)")
+_unary(np.log2, "g / (x * np.log(2))")
+_unary(np.log10, "g / (x * np.log(10))")
+_unary(np.sqrt, "g / (2 * ans)")
+_unary(np.cbrt, "g / (3 * ans * ans)")
+_unary(np.square, "g * 2 * x")
+_unary(np.reciprocal, "-g * ans * ans")
+_unary(np.absolute, "g * np.sign(x)")
+_unary(np.negative, "-g")
+_unary(np.positive, "g")
+_unary(np.deg2rad, "g * (np.pi / 180)")
+_unary(np.rad2deg, "g * (180 / np.pi)")
+_unary(np.sinc, "g * sinc_derivative(x)")
+if np.abs is not np.absolute:
+    _unary(np.abs, "g * np.sign(x)")
+
+
+def _binary(fn, dx1, dx2):
+    defvjp(fn, "x1, x2", dx1=f"unbroadcast({dx1}, x1)", dx2=f"unbroadcast({dx2}, x2)")
+
+
+_binary(np.add, "g", "g")
+_binary(np.subtract, "g", "-g")
+_binary(np.multiply, "g * x2", "g * x1")
+_binary(np.divide, "g / x2", "-g * ans / x2")
+_binary(np.power, "g * x2 * x1 ** (x2 - 1)", "g * ans * np.log(x1)")
+_binary(np.arctan2, "g * x2 / (x1 * x1 + x2 * x2)", "-g * x1 / (x1 * x1 + x2 * x2)")
+_binary(np.hypot, "g * x1 / ans", "g * x2 / ans")
+_binary(np.logaddexp, "g * np.exp(x1 - ans)", "g * np.exp(x2 - ans)")
+# Ties split the cotangent evenly between the two arguments.
+_binary(np.maximum, "g * tie_weight(x1, x2)", "g * tie_weight(x2, x1)")
+_binary(np.minimum, "g * tie_weight(x2, x1)", "g * tie_weight(x1, x2)")
+_binary(np.fmax, "g * tie_weight(x1, x2)", "g * tie_weight(x2, x1)")
+_binary(np.fmin, "g * tie_weight(x2, x1)", "g * tie_weight(x1, x2)")
+if np.true_divide is not np.divide:
+    _binary(np.true_divide, "g / x2", "-g * ans / x2")
+
+defvjp(np.where, "condition, x, y",
+       dx="unbroadcast(np.where(condition, g, 0.0), x)",
+       dy="unbroadcast(np.where(condition, 0.0, g), y)")
+defvjp(np.clip, "a, a_min=None, a_max=None",
+       da="unbroadcast(g * clip_mask(a, a_min, a_max), a)",
+       da_min="unbroadcast(g * (a < a_min), a_min)",
+       da_max="unbroadcast(g * (a > a_max), a_max)")
+
+defnondiff(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix,
+           np.isnan, np.isinf, np.isfinite, np.signbit,
+           np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+           np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+           np.floor_divide, np.mod, np.remainder)
+if hasattr(np, "round_") and np.round_ is not np.round:
+    defnondiff(np.round_)

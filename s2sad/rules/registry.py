@@ -1,0 +1,161 @@
+"""The derivative-rule registry: one entry per primitive, keyed by the function object.
+
+A reverse rule is a small Python expression per differentiable parameter, written
+in terms of the parameters, `ans` (the primitive's output) and `g` (the cotangent
+of the output).  The transformer inlines these expressions into the generated code,
+so the printed derivative shows the math itself:
+
+    defvjp(np.sin, "x", dx="g * np.cos(x)")
+    defvjp(np.arctan2, "y, x", dy="g * x / (x * x + y * y)", dx="-g * y / (x * x + y * y)")
+
+The signature string follows Python syntax.  A parameter annotated `: seq` takes a
+list or tuple of arrays (`np.concatenate`); its template, like that of a `*args`
+parameter, returns one cotangent per item.  Templates may call NumPy as `np`, the
+`math` module, and the helpers in `s2sad.runtime` by their bare names.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import gast
+
+from ..astutil import parse_expr
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: object = None
+    has_default: bool = False
+    sequence: bool = False      # `: seq` - a list/tuple of values
+    variadic: bool = False      # `*name`
+    keyword_only: bool = False
+
+
+@dataclass
+class Rule:
+    """How one primitive is differentiated.
+
+    `vjp` maps a parameter name to the template of its cotangent contribution;
+    `jvp` is the forward template (tangents are named `t<param>`); `nondiff` marks
+    primitives whose output carries no derivative (len, argmax, floor, ...);
+    `output` says how the output's ndim follows from the inputs': "elementwise" (the
+    largest ndim of the arguments), "scalar", "same" (as the first argument),
+    "reduce" (by `axis`/`keepdims`), "matmul", "shape" (np.zeros(shape)) or "unknown"
+    (see `analysis.infer_kinds`).
+    """
+    fn: object
+    params: tuple
+    vjp: dict = field(default_factory=dict)
+    jvp: str | None = None
+    nondiff: bool = False
+    integer: bool = False
+    output: str = "elementwise"
+
+    @property
+    def name(self) -> str:
+        return describe(self.fn)
+
+    def template(self, param: str) -> gast.AST:
+        return parse_expr(self.vjp[param])
+
+    def uses_output(self, param: str) -> bool:
+        return _mentions(self.vjp[param], "ans")
+
+
+_REGISTRY: dict[object, Rule] = {}
+
+
+def lookup(fn) -> Rule | None:
+    """The rule registered for the function object `fn`, or None."""
+    try:
+        return _REGISTRY.get(fn)
+    except TypeError:  # unhashable callables have no rules
+        return None
+
+
+def defvjp(fn, signature: str, *, output: str = "elementwise", jvp: str | None = None,
+           **cotangents: str) -> Rule:
+    """Register the reverse rule of `fn`.
+
+    Each keyword `d<param>="expression"` gives the cotangent contribution for that
+    parameter; parameters without one get no derivative (integers, flags, axes).
+
+    >>> import numpy as np, s2sad
+    >>> def softplus(x):
+    ...     return np.log1p(np.exp(x))
+    >>> rule = s2sad.defvjp(np.logaddexp, "x1, x2",
+    ...                     dx1="unbroadcast(g * np.exp(x1 - ans), x1)",
+    ...                     dx2="unbroadcast(g * np.exp(x2 - ans), x2)")
+    >>> rule.name
+    'numpy.logaddexp'
+    """
+    params = parse_signature(signature)
+    known = {p.name for p in params}
+    vjp = {}
+    for key, template in cotangents.items():
+        if not key.startswith("d") or key[1:] not in known:
+            raise ValueError(f"{key!r} names no parameter of {signature!r}")
+        parse_expr(template)  # fail now on a syntax error, not at transform time
+        vjp[key[1:]] = template
+    rule = Rule(fn, params, vjp, jvp=jvp, output=output)
+    _store(fn, rule)
+    return rule
+
+
+def defnondiff(*fns, integer: bool = False, output: str = "elementwise") -> None:
+    """Declare functions whose outputs have zero derivative (no error, no tape).
+
+    >>> import numpy as np, s2sad
+    >>> s2sad.defnondiff(np.isfinite)
+    """
+    for fn in fns:
+        _store(fn, Rule(fn, (), nondiff=True, integer=integer, output=output))
+
+
+def _store(fn, rule: Rule) -> None:
+    _REGISTRY[fn] = rule
+
+
+def all_rules() -> list[Rule]:
+    return list(_REGISTRY.values())
+
+
+@functools.lru_cache(maxsize=None)
+def parse_signature(signature: str) -> tuple:
+    func = gast.parse(f"def _({signature}): pass").body[0]
+    args = func.args
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    params = []
+    for arg, default in zip(positional, defaults):
+        params.append(_param(arg, default, keyword_only=False))
+    if args.vararg is not None:
+        params.append(Param(args.vararg.id, variadic=True))
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        params.append(_param(arg, default, keyword_only=True))
+    return tuple(params)
+
+
+def _param(arg, default, keyword_only: bool) -> Param:
+    sequence = isinstance(arg.annotation, gast.Name) and arg.annotation.id == "seq"
+    if default is None:
+        return Param(arg.id, sequence=sequence, keyword_only=keyword_only)
+    return Param(arg.id, default=gast.literal_eval(default), has_default=True,
+                 sequence=sequence, keyword_only=keyword_only)
+
+
+def _mentions(template: str, identifier: str) -> bool:
+    return any(isinstance(n, gast.Name) and n.id == identifier
+               for n in gast.walk(parse_expr(template)))
+
+
+def describe(fn) -> str:
+    module = getattr(fn, "__module__", None)
+    qualname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+    if type(fn).__name__ == "ufunc":
+        module = "numpy"
+    if module in (None, "builtins", "_operator"):
+        return qualname if module != "_operator" else f"operator.{qualname}"
+    return f"{module}.{qualname}"

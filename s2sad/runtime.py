@@ -1,0 +1,525 @@
+"""Helpers the generated code calls where inlined math is not enough.
+
+Scalar code never calls these per operation; they appear where shapes can differ
+(broadcasting), where indices may repeat, and in the rules of reductions and
+shape functions.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """Sum `g` down to the shape of `x` (undoing NumPy broadcasting).
+
+    >>> unbroadcast(np.ones((3, 2)), np.zeros(2))
+    array([3., 3.])
+    """
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    extra = g.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    if not shape and not isinstance(x, np.ndarray):
+        return g[()]
+    return g
+
+
+def add_at(accumulator, index, g):
+    """`accumulator[index] += g` where `index` may repeat entries (fancy indexing)."""
+    np.add.at(accumulator, index, g)
+
+
+def scalar_seed(value):
+    """The seed 1.0 for the output of `grad`, which must be a scalar."""
+    if np.ndim(value) != 0:
+        raise TypeError(
+            f"s2sad.grad needs a function with a scalar output, but it returned a value of "
+            f"shape {np.shape(value)}; use s2sad.vjp (or reduce the output, e.g. with a sum)")
+    return 1.0
+
+
+def as_gradient(g, x):
+    """The final gradient for argument `x`: same shape, zeros where nothing flowed."""
+    if isinstance(x, np.ndarray):
+        if isinstance(g, np.ndarray) and g.shape == x.shape and g.flags.writeable:
+            return g
+        return np.broadcast_to(g, x.shape).astype(np.result_type(x, float), copy=True)
+    return g
+
+
+def _like(value, x):
+    """`value` (shaped like `x`) as a NumPy scalar when `x` is a Python/NumPy scalar.
+
+    Rules promise a contribution shaped exactly like the parameter; for a Python
+    float that means a scalar, not a 0-d array.
+
+    >>> _like(np.array(2.0), 1.0)
+    np.float64(2.0)
+    """
+    if not isinstance(x, np.ndarray) and np.ndim(x) == 0:
+        return np.asarray(value)[()]
+    return value
+
+
+# --- ties, masks and special functions (elementwise rules) ---------------------
+
+def tie_weight(a, b):
+    """1.0 where a > b, 0.5 where a == b, 0.0 where a < b (share of `g` for max(a, b)).
+
+    Ties split the cotangent evenly, which is also what central differences see.
+
+    >>> tie_weight(np.array([2.0, 1.0, 0.0]), 1.0)
+    array([1. , 0.5, 0. ])
+    """
+    return np.greater(a, b) + 0.5 * np.equal(a, b)
+
+
+def clip_mask(a, a_min, a_max):
+    """1.0 where a_min <= a <= a_max (a None bound is no bound), else 0.0.
+
+    >>> clip_mask(np.array([-2.0, 0.0, 2.0]), -1.0, None)
+    array([0., 1., 1.])
+    """
+    above = True if a_min is None else np.greater_equal(a, a_min)
+    below = True if a_max is None else np.less_equal(a, a_max)
+    return np.logical_and(above, below) * 1.0
+
+
+def sinc_derivative(x):
+    """d/dx np.sinc(x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0.
+
+    >>> sinc_derivative(np.array([0.0, 1.0]))
+    array([ 0., -1.])
+    """
+    x = np.asarray(x, dtype=float)
+    safe = np.where(x == 0, 1.0, x)           # avoid 0/0; the limit at 0 is 0
+    slope = (np.cos(np.pi * safe) - np.sinc(safe)) / safe
+    return np.where(x == 0, 0.0, slope)[()]
+
+
+def select_extreme(g, args, ans):
+    """Cotangents of builtin max(*args)/min(*args): `g` shared evenly by the args equal to ans.
+
+    >>> select_extreme(1.0, (3.0, 1.0, 3.0), 3.0)
+    [0.5, 0.0, 0.5]
+    """
+    hits = [arg == ans for arg in args]
+    share = g / sum(hits)
+    return [share if hit else 0.0 for hit in hits]
+
+
+# --- reductions -----------------------------------------------------------------
+
+def safe_divide(a, b):
+    """a / b, but 0 where b == 0: the zero subgradient of norms and std at 0.
+
+    >>> safe_divide(np.array([1.0, 2.0]), np.array([2.0, 0.0]))
+    array([0.5, 0. ])
+    """
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+    quotient = np.divide(a, b, out=np.zeros(shape), where=np.not_equal(b, 0))
+    return _like(quotient, a)
+
+
+def _axes(axis, ndim) -> tuple:
+    """`axis` (None, int or tuple, possibly negative) as a sorted tuple of axes.
+
+    >>> _axes(-1, 3), _axes(None, 2)
+    ((2,), (0, 1))
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(int(a) % ndim for a in axis))
+    return (int(axis) % ndim,)
+
+
+def restore_axes(g, x, axis=None, keepdims=False):
+    """The cotangent `g` of a reduction of `x` over `axis`, with the reduced axes
+    put back as size 1 (as keepdims=True would have left them): it broadcasts
+    against x.
+
+    >>> restore_axes(np.array([1.0, 2.0]), np.zeros((2, 2)), axis=1)
+    array([[1.],
+           [2.]])
+    """
+    if keepdims:
+        return g
+    return np.expand_dims(g, _axes(axis, np.ndim(x)))
+
+
+def expand_reduced(g, x, axis=None, keepdims=False):
+    """The cotangent `g` of a reduction of `x` over `axis`, spread over x's shape.
+
+    >>> expand_reduced(np.array([1.0, 2.0]), np.zeros((2, 2)), axis=0)
+    array([[1., 2.],
+           [1., 2.]])
+    """
+    return _like(_spread(restore_axes(g, x, axis, keepdims), np.shape(x)), x)
+
+
+def _spread(value, shape):
+    """`value` broadcast to `shape` as an array of its own.
+
+    np.broadcast_to alone gives a read-only view, which must not reach the user
+    as a gradient.
+
+    >>> _spread(1.0, (2,))
+    array([1., 1.])
+    """
+    value = np.asarray(value)
+    if value.shape == shape:
+        return value
+    return np.broadcast_to(value, shape).copy()
+
+
+def reduced_count(x, axis=None):
+    """How many entries of `x` each result of a reduction over `axis` combines.
+
+    >>> reduced_count(np.zeros((2, 3, 4)), (0, -1))
+    8
+    """
+    shape = np.shape(x)
+    count = 1
+    for a in _axes(axis, len(shape)):
+        count *= shape[a]
+    return count
+
+
+def prod_partials(x, axis=None):
+    """d prod(x, axis) / dx: each entry's product of the *other* entries of its slice.
+
+    Computed from exclusive cumulative products from both ends, never by dividing
+    by x, so zeros in x are handled exactly.
+
+    >>> prod_partials(np.array([2.0, 0.0, 3.0]))
+    array([0., 6., 0.])
+    """
+    x = np.asarray(x)
+    reduced = _axes(axis, x.ndim)
+    kept = tuple(a for a in range(x.ndim) if a not in reduced)
+    moved = np.transpose(x, kept + reduced)      # reduced axes last ...
+    lead = moved.shape[:len(kept)]
+    flat = moved.reshape(lead + (reduced_count(x, axis),))  # ... and merged into one
+    ones = np.ones(lead + (1,), dtype=np.result_type(x, float))
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    partials = (before * after)[..., :flat.shape[-1]]   # empty slices stay empty
+    return np.transpose(partials.reshape(moved.shape), np.argsort(kept + reduced))[()]
+
+
+def extreme_weights(x, ans, axis=None, keepdims=False):
+    """Share of the cotangent each entry of `x` gets when ans = max/min(x, axis).
+
+    Ties split it evenly among the entries equal to the extreme (a subgradient;
+    for two tied entries it is what central differences measure).
+
+    >>> extreme_weights(np.array([1.0, 3.0, 3.0]), 3.0)
+    array([0. , 0.5, 0.5])
+    """
+    hits = np.equal(x, restore_axes(ans, x, axis, keepdims))
+    return hits / np.sum(hits, axis=_axes(axis, np.ndim(x)), keepdims=True)
+
+
+def reverse_cumsum(g, x, axis=None):
+    """Cotangent of x for np.cumsum(x, axis): sums of g from each position to the end.
+
+    With axis None, cumsum works on the flattened x and so does this.
+
+    >>> reverse_cumsum(np.array([1.0, 2.0, 3.0]), np.zeros(3))
+    array([6., 5., 3.])
+    """
+    if axis is None:
+        flat = np.ravel(g)[::-1].cumsum()[::-1]
+        return _like(flat.reshape(np.shape(x)), x)
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def trace_adjoint(g, x, offset=0, axis1=0, axis2=1):
+    """Cotangent of x for np.trace(x, offset, axis1, axis2): g on the traced diagonal.
+
+    >>> trace_adjoint(2.0, np.zeros((2, 3)), offset=1)
+    array([[0., 2., 0.],
+           [0., 0., 2.]])
+    """
+    shape = np.shape(x)
+    diagonal = np.eye(shape[axis1], shape[axis2], k=offset)
+    return np.moveaxis(np.asarray(g)[..., None, None] * diagonal, (-2, -1), (axis1, axis2))
+
+
+def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
+    """Cotangent of x for ans = np.linalg.norm(x, ord, axis, keepdims).
+
+    Vector norms: any ord (2, 1, inf, -inf, 0, other p).  Matrix norms: None/'fro',
+    2, -2 and 'nuc' (through the SVD); ord 1, -1, inf, -inf on matrices raise
+    NotImplementedError.  At a zero vector/matrix the 2-norm gets the subgradient 0.
+
+    >>> norm_adjoint(1.0, np.array([3.0, 4.0]), 5.0)
+    array([0.6, 0.8])
+    """
+    x = np.asarray(x)
+    axes = _axes(axis, x.ndim)
+    g, ans = restore_axes(g, x, axes, keepdims), restore_axes(ans, x, axes, keepdims)
+    if len(axes) == 2 and ord not in (None, "fro"):
+        return g * _matrix_norm_partials(x, ord, axes)
+    if ord in (None, "fro", 2):     # 2-norm of a vector, or of all entries (Frobenius)
+        return g * safe_divide(x, ans)
+    return g * _vector_norm_partials(x, ans, ord, axes)
+
+
+def _vector_norm_partials(x, ans, ord, axes):
+    """d ||x||_ord / dx along `axes` (ans has the reduced axes kept, size 1)."""
+    if ord in (np.inf, -np.inf):
+        return np.sign(x) * extreme_weights(np.abs(x), ans, axes, keepdims=True)
+    if ord == 0:        # counts non-zeros: piecewise constant
+        return np.zeros(np.shape(x))
+    if ord == 1:
+        return np.sign(x)
+    return np.sign(x) * safe_divide(np.abs(x), ans) ** (ord - 1)
+
+
+def _matrix_norm_partials(x, ord, axes):
+    """d ||x||_ord / dx for the spectral (2, -2) and nuclear norms over `axes`."""
+    if ord not in (2, -2, "nuc"):
+        raise NotImplementedError(
+            f"s2sad has no derivative of np.linalg.norm with ord={ord!r} on matrices; "
+            f"supported: None, 'fro', 2, -2, 'nuc'")
+    u, _, vh = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
+    if ord == 2:        # largest singular value: u1 v1^T
+        u, vh = u[..., :, :1], vh[..., :1, :]
+    elif ord == -2:     # smallest singular value
+        u, vh = u[..., :, -1:], vh[..., -1:, :]
+    return np.moveaxis(u @ vh, (-2, -1), axes)
+
+
+# --- products -------------------------------------------------------------------
+
+def _as_matrices(g, x, y):
+    """g, x, y of `x @ y` with 1-D operands promoted to matrices as np.matmul does.
+
+    A 1-D x is a row (1, n), a 1-D y a column (n, 1); g gets the axes matmul dropped.
+    """
+    g = np.asarray(g)
+    if np.ndim(y) == 1:
+        y, g = np.asarray(y)[:, None], g[..., None]
+    if np.ndim(x) == 1:
+        x, g = np.asarray(x)[None, :], g[..., None, :]
+    return g, x, y
+
+
+def matmul_dx(g, x, y):
+    """Cotangent of x for x @ y (any ndims >= 1, batch dimensions broadcast).
+
+    >>> matmul_dx(np.ones((2, 2)), np.zeros((2, 3)), np.arange(6.0).reshape(3, 2))
+    array([[1., 5., 9.],
+           [1., 5., 9.]])
+    """
+    g2, x2, y2 = _as_matrices(g, x, y)
+    return unbroadcast(g2 @ np.swapaxes(y2, -1, -2), x2).reshape(np.shape(x))
+
+
+def matmul_dy(g, x, y):
+    """Cotangent of y for x @ y (any ndims >= 1, batch dimensions broadcast).
+
+    >>> matmul_dy(np.ones(2), np.arange(6.0).reshape(2, 3), np.zeros(3))
+    array([3., 5., 7.])
+    """
+    g2, x2, y2 = _as_matrices(g, x, y)
+    return unbroadcast(np.swapaxes(x2, -1, -2) @ g2, y2).reshape(np.shape(y))
+
+
+def dot_da(g, a, b):
+    """Cotangent of a for np.dot(a, b): scalar product, matmul, or N-D tensordot.
+
+    >>> dot_da(np.ones(2), np.zeros((2, 3)), np.arange(3.0))
+    array([[0., 1., 2.],
+           [0., 1., 2.]])
+    """
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    if np.ndim(b) <= 2:   # np.dot agrees with np.matmul here
+        return matmul_dx(g, a, b)
+    b_free = [i for i in range(b.ndim) if i != b.ndim - 2]   # all but the summed axis
+    return np.tensordot(g, b, axes=(list(range(np.ndim(a) - 1, np.ndim(g))), b_free))
+
+
+def dot_db(g, a, b):
+    """Cotangent of b for np.dot(a, b).
+
+    >>> dot_db(np.ones(2), np.arange(6.0).reshape(2, 3), np.zeros(3))
+    array([3., 5., 7.])
+    """
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    if np.ndim(b) <= 2:
+        return matmul_dy(g, a, b)
+    lead = list(range(np.ndim(a) - 1))      # a's free axes lead g's axes
+    return np.moveaxis(np.tensordot(a, g, axes=(lead, lead)), 0, b.ndim - 2)
+
+
+def inner_da(g, a, b):
+    """Cotangent of a for np.inner(a, b) (sum over the last axes of both).
+
+    >>> inner_da(np.ones(2), np.zeros((2, 3)), np.arange(3.0))
+    array([[0., 1., 2.],
+           [0., 1., 2.]])
+    """
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    free = np.ndim(b) - 1                   # b's free axes trail g's axes
+    return np.tensordot(g, b, axes=(list(range(np.ndim(g) - free, np.ndim(g))),
+                                    list(range(free))))
+
+
+def inner_db(g, a, b):
+    """Cotangent of b for np.inner(a, b).
+
+    >>> inner_db(np.ones(2), np.arange(6.0).reshape(2, 3), np.zeros(3))
+    array([3., 5., 7.])
+    """
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    free = list(range(np.ndim(a) - 1))      # a's free axes lead g's axes
+    return np.tensordot(g, a, axes=(free, free))
+
+
+def einsum_adjoints(g, subscripts, operands):
+    """Cotangents of all operands of np.einsum(subscripts, *operands), as a tuple.
+
+    Each is an einsum of g with the other operands.  Indices summed inside one
+    operand only, and size-1 or '...' dimensions broadcast by einsum, are handled.
+    Repeated indices within one operand ('ii->i') raise NotImplementedError.
+
+    >>> einsum_adjoints(np.ones(2), "ij,j->i", (np.zeros((2, 3)), np.arange(3.0)))[0]
+    array([[0., 1., 2.],
+           [0., 1., 2.]])
+    """
+    inputs, output = _einsum_labels(subscripts, [np.ndim(op) for op in operands])
+    return tuple(_einsum_operand_adjoint(g, output, inputs, operands, i)
+                 for i in range(len(operands)))
+
+
+def _einsum_labels(subscripts, ndims):
+    """Explicit per-operand and output index strings, '...' spelled out as letters.
+
+    >>> _einsum_labels("...ij,jk", [3, 2])
+    (['Aij', 'jk'], 'Aik')
+    """
+    if not isinstance(subscripts, str):
+        raise NotImplementedError("s2sad differentiates np.einsum only with a subscripts string")
+    spec = subscripts.replace(" ", "")
+    inputs, arrow, output = spec.partition("->")
+    inputs = inputs.split(",")
+    for term in inputs:
+        if len(set(term.replace("...", ""))) != len(term.replace("...", "")):
+            raise NotImplementedError(
+                f"s2sad cannot differentiate np.einsum({subscripts!r}, ...): an index repeats "
+                f"within one operand (a diagonal); take it with np.diagonal first")
+    named = set(spec) - set(".,->")
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in named]
+    counts = [ndim - len(term.replace("...", "")) if "..." in term else 0
+              for term, ndim in zip(inputs, ndims)]
+    ellipsis = "".join(spare[:max(counts, default=0)])
+    if not arrow:   # implicit form: '...' then the indices used once, sorted
+        letters = "".join(inputs).replace("...", "")
+        output = ("..." if any(counts) else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1))
+    inputs = [term.replace("...", ellipsis[len(ellipsis) - n:] if n else "")
+              for term, n in zip(inputs, counts)]
+    return inputs, output.replace("...", ellipsis)
+
+
+def _einsum_operand_adjoint(g, output, inputs, operands, i):
+    """Cotangent of operands[i]: einsum g with the others, then fix up broadcasting."""
+    mine, operand = inputs[i], operands[i]
+    others = [term for j, term in enumerate(inputs) if j != i]
+    seen = set(output).union(*others)
+    kept = "".join(c for c in mine if c in seen)    # the rest were summed in operand i alone
+    spec = ",".join([output] + others) + "->" + kept
+    rest = [op for j, op in enumerate(operands) if j != i]
+    part = np.einsum(spec, g, *rest, optimize=len(rest) > 1)
+    part = np.expand_dims(part, [k for k, c in enumerate(mine) if c not in seen])
+    shape = np.shape(operand)
+    stretched = tuple(k for k, n in enumerate(shape) if n == 1 and part.shape[k] != 1)
+    if stretched:   # einsum broadcast a size-1 dimension of operand i
+        part = part.sum(axis=stretched, keepdims=True)
+    return _like(_spread(part, shape), operand)
+
+
+# --- shapes -----------------------------------------------------------------------
+
+def inverse_permutation(axes, ndim):
+    """The axes that undo np.transpose(x, axes) for an x of `ndim` dimensions.
+
+    >>> inverse_permutation((2, 0, -2), 3)
+    (1, 2, 0)
+    """
+    return tuple(int(a) for a in np.argsort([int(a) % ndim for a in axes]))
+
+
+def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
+    """Cotangent of x for np.diagonal(x, offset, axis1, axis2): g back on that diagonal.
+
+    >>> diagonal_adjoint(np.array([1.0, 2.0]), np.zeros((2, 3)), offset=1)
+    array([[0., 1., 0.],
+           [0., 0., 2.]])
+    """
+    g = np.asarray(g)
+    shape = np.shape(x)
+    rest = np.delete(shape, (axis1 % len(shape), axis2 % len(shape)))
+    full = np.zeros(tuple(rest) + (shape[axis1], shape[axis2]), dtype=np.result_type(g, float))
+    steps = np.arange(g.shape[-1])
+    full[..., steps + max(-offset, 0), steps + max(offset, 0)] = g
+    return np.moveaxis(full, (-2, -1), (axis1, axis2))
+
+
+def split_like(g, items, axis, ndmin=0):
+    """Cut `g` back into cotangents shaped like `items`, joined along `axis`.
+
+    Undoes np.concatenate (axis None: joined flat), and with `ndmin` the
+    np.hstack (1) / np.vstack (2) promotion of low-dimensional items.
+
+    >>> split_like(np.arange(5.0), (np.zeros(2), 1.0, np.zeros(2)), axis=0, ndmin=1)
+    (array([0., 1.]), np.float64(2.0), array([3., 4.]))
+    """
+    shapes = [np.shape(item) for item in items]
+    if axis is None:
+        g, axis, sizes = np.ravel(g), 0, [int(np.prod(s)) for s in shapes]
+    else:
+        sizes = [((1,) * (ndmin - len(s)) + s)[axis] for s in shapes]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return tuple(_like(np.reshape(p, s), item) for p, s, item in zip(pieces, shapes, items))
+
+
+def array_adjoint(g, obj):
+    """Cotangent of `obj` for np.array(obj) / np.asarray(obj).
+
+    For an array or scalar it is g reshaped (dropping axes `ndmin` added); for a
+    list or tuple (a literal such as np.array([x, y])) a tuple with one cotangent
+    per item, recursively.
+
+    >>> array_adjoint(np.array([[1.0, 2.0]]), [3.0, 4.0])     # np.array([3.0, 4.0], ndmin=2)
+    (np.float64(1.0), np.float64(2.0))
+    """
+    if not isinstance(obj, (list, tuple)):
+        return _like(np.reshape(g, np.shape(obj)), obj)
+    g = np.asarray(g)
+    g = g.reshape(g.shape[g.ndim - _nested_ndim(obj):])    # undo ndmin's leading 1s
+    return tuple(array_adjoint(g[i], item) for i, item in enumerate(obj))
+
+
+def _nested_ndim(obj) -> int:
+    """ndim of np.array(obj) for a nested list of equal-shaped items, without building it.
+
+    >>> _nested_ndim([[1.0, 2.0], [3.0, 4.0]])
+    2
+    """
+    if isinstance(obj, (list, tuple)):
+        return 1 + (_nested_ndim(obj[0]) if obj else 0)
+    return np.ndim(obj)

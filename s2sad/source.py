@@ -1,0 +1,106 @@
+"""Stage 1: from a function object to its gast tree, plus what it can see.
+
+`FunctionSource` keeps the parsed definition together with everything later
+stages need to talk about the user's code: file, line offset, text lines, and
+the namespaces (closure, globals, builtins) used to resolve called functions.
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import textwrap
+import types
+from dataclasses import dataclass, field
+
+import gast
+
+from .errors import TransformError
+
+
+@dataclass
+class FunctionSource:
+    func: types.FunctionType
+    tree: gast.FunctionDef
+    filename: str
+    first_line: int          # file line of the dedented source's line 1
+    lines: list[str]
+    closure: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.func.__name__
+
+    def error(self, what: str, node=None, hint: str | None = None) -> TransformError:
+        """A TransformError pointing at `node`'s line in the user's file."""
+        lineno = line = None
+        if node is not None and getattr(node, "lineno", None):
+            lineno = node.lineno + self.first_line - 1
+            index = node.lineno - 1
+            line = self.lines[index] if 0 <= index < len(self.lines) else None
+        return TransformError(what, filename=self.filename, lineno=lineno, line=line,
+                              function=self.name, hint=hint)
+
+    def resolve(self, node) -> object:
+        """The object a Name/Attribute chain denotes, or `Unresolved`."""
+        if isinstance(node, gast.Name):
+            name = node.id
+            if name in self.closure:
+                return self.closure[name]
+            if name in self.func.__globals__:
+                return self.func.__globals__[name]
+            return getattr(builtins, name, Unresolved)
+        if isinstance(node, gast.Attribute):
+            base = self.resolve(node.value)
+            if base is Unresolved:
+                return Unresolved
+            return getattr(base, node.attr, Unresolved)
+        return Unresolved
+
+
+class _UnresolvedType:
+    def __repr__(self):
+        return "Unresolved"
+
+
+Unresolved = _UnresolvedType()
+
+
+def read_function(func) -> FunctionSource:
+    """Parse `func`'s source into a gast FunctionDef with decorators dropped."""
+    if not isinstance(func, types.FunctionType):
+        raise TransformError(
+            f"s2sad can only differentiate Python functions, not {type(func).__name__} "
+            f"{getattr(func, '__name__', func)!r}",
+            hint="wrap the call in a small Python function and differentiate that")
+    filename = func.__code__.co_filename
+    try:
+        lines, first_line = inspect.getsourcelines(func)
+    except (OSError, TypeError) as exc:
+        raise TransformError(
+            f"cannot read the source of {func.__qualname__!r} (defined in {filename}): {exc}",
+            filename=filename, lineno=func.__code__.co_firstlineno, function=func.__name__,
+            hint="define the function in a .py file (functions made by exec/eval or typed "
+                 "into some interactive shells have no source s2sad can read)") from None
+    text = textwrap.dedent("".join(lines))
+    try:
+        module = gast.parse(text)
+    except SyntaxError as exc:
+        raise TransformError(f"cannot parse the source of {func.__qualname__!r}: {exc.msg}",
+                             filename=filename, lineno=first_line, function=func.__name__,
+                             hint="s2sad differentiates functions defined with 'def'") from None
+    tree = module.body[0] if module.body else None
+    if not isinstance(tree, gast.FunctionDef):
+        raise TransformError(
+            f"{func.__qualname__!r} is not defined by a 'def' statement s2sad can read",
+            filename=filename, lineno=first_line, function=func.__name__,
+            hint="lambdas are not supported yet; write the function with 'def'")
+    tree.decorator_list = []
+    closure = {}
+    if func.__closure__:
+        for name, cell in zip(func.__code__.co_freevars, func.__closure__):
+            try:
+                closure[name] = cell.cell_contents
+            except ValueError:  # empty cell: bound later
+                pass
+    return FunctionSource(func, tree, filename, first_line,
+                          text.splitlines(), closure)

@@ -1,0 +1,59 @@
+"""Reject, with a pointed message, the Python that s2sad does not handle yet."""
+from __future__ import annotations
+
+import gast
+
+from .source import FunctionSource
+
+_UNSUPPORTED = {
+    gast.Try: ("try/except", "move the try/except outside the differentiated function"),
+    gast.With: ("'with' blocks", "move the 'with' block outside the differentiated function"),
+    gast.AsyncWith: ("'async with' blocks", "differentiate a synchronous function"),
+    gast.AsyncFor: ("'async for' loops", "differentiate a synchronous function"),
+    gast.AsyncFunctionDef: ("async functions", "differentiate a synchronous function"),
+    gast.Await: ("'await'", "differentiate a synchronous function"),
+    gast.Yield: ("generators ('yield')", "return a list or an array instead of yielding"),
+    gast.YieldFrom: ("generators ('yield from')", "return a list or an array instead"),
+    gast.Global: ("'global' statements", "pass the value in as an argument and return it"),
+    gast.Nonlocal: ("'nonlocal' statements", "pass the value in as an argument and return it"),
+    gast.ClassDef: ("class definitions", "define the class outside the function"),
+    gast.FunctionDef: ("nested function definitions",
+                       "define the helper at module level (calls into helpers are planned)"),
+    gast.Lambda: ("lambda expressions", "define the helper at module level with 'def'"),
+    gast.Import: ("import statements", "import at module level"),
+    gast.ImportFrom: ("import statements", "import at module level"),
+    gast.Delete: ("'del' statements", "assign a new value instead of deleting"),
+    gast.NamedExpr: ("assignment expressions (':=')", "assign in a separate statement"),
+    gast.Starred: ("starred expressions (*args)", "pass the arguments one by one"),
+    gast.ListComp: ("list comprehensions", "write the loop out with a for statement"),
+    gast.SetComp: ("set comprehensions", "write the loop out with a for statement"),
+    gast.DictComp: ("dict comprehensions", "write the loop out with a for statement"),
+    gast.GeneratorExp: ("generator expressions", "write the loop out with a for statement"),
+}
+if hasattr(gast, "Match"):
+    _UNSUPPORTED[gast.Match] = ("'match' statements", "use if/elif/else")
+
+
+def check_supported(src: FunctionSource) -> None:
+    """Raise TransformError at the first construct s2sad cannot differentiate."""
+    args = src.tree.args
+    if args.vararg or args.kwarg:
+        raise src.error("s2sad does not differentiate functions with *args or **kwargs yet",
+                        src.tree, "list the parameters explicitly")
+    for node in _walk_body(src.tree):
+        entry = _UNSUPPORTED.get(type(node))
+        if entry:
+            what, hint = entry
+            raise src.error(f"s2sad cannot differentiate code containing {what}", node, hint)
+        if isinstance(node, (gast.For, gast.While)) and node.orelse:
+            kind = "for" if isinstance(node, gast.For) else "while"
+            raise src.error(f"s2sad does not support '{kind} ... else' loops", node,
+                            "use a flag variable set before 'break' instead of 'else'")
+        if isinstance(node, gast.keyword) and node.arg is None:
+            raise src.error("s2sad does not support '**' in calls", node,
+                            "pass keyword arguments by name")
+
+
+def _walk_body(tree: gast.FunctionDef):
+    for statement in tree.body:
+        yield from gast.walk(statement)

@@ -1,0 +1,180 @@
+"""The pipeline: function object -> generated derivative functions.
+
+    read_function -> check_supported -> normalise -> to_anf -> analyses
+      -> ReverseMode (primal + adjoint sweeps) -> AdjointOptimiser -> emit
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass
+
+import gast
+
+from .analysis import UNKNOWN, infer_kinds, useful_names, varied_names
+from .anf import to_anf
+from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
+                      helper, loaded_names, name, stored_names)
+from .emit import compile_functions, to_source
+from .normalise import normalise
+from .optimise import AdjointOptimiser
+from .reverse import ReverseMode, Sweeps
+from .rules import TEMPLATE_NAMESPACE
+from .source import FunctionSource, Unresolved, read_function
+from .syntax import check_supported
+
+
+@dataclass
+class Generated:
+    source: str
+    functions: dict
+
+
+def parameter_names(tree: gast.FunctionDef) -> list[str]:
+    args = tree.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
+                      split: bool) -> Generated:
+    """Generate `d_<f>(*params) -> (value, gradients)`, or with `split` the pair
+    `<f>_forward(*params) -> (value, residuals)` / `<f>_backward(residuals, cotangent)`."""
+    src = dataclasses.replace(src, tree=copy.deepcopy(src.tree))
+    check_supported(src)
+    names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE))
+    params = parameter_names(src.tree)
+    inputs = {p for p in (params if split else wrt) if not kinds.get(p, UNKNOWN).integer}
+    tree = normalise(src, names)
+    tree = to_anf(tree, varied_names(tree.body, inputs, src), src, names)
+    varied = varied_names(tree.body, inputs, src)
+    output = tree.body[-1].value
+    outputs = {output.id} if isinstance(output, gast.Name) else set()
+    useful = useful_names(tree.body, outputs, src)
+    all_kinds = infer_kinds(tree.body, {p: kinds.get(p, UNKNOWN) for p in params}, src)
+    mode = ReverseMode(src, tree, names, varied, useful, all_kinds)
+    returned = [p for p in (params if split else wrt) if p in inputs]
+    live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
+    sweeps = mode.run(live_out)
+    builder = _Builder(src, tree, names, mode, sweeps, params)
+    functions = builder.split_functions(inputs) if split else [builder.combined_function(wrt)]
+    bindings = _bindings(functions, src, names)
+    source = to_source(functions)
+    compiled = compile_functions(source, [f.name for f in functions], bindings, src.func)
+    return Generated(source, compiled)
+
+
+class _Builder:
+    def __init__(self, src, tree, names, mode: ReverseMode, sweeps: Sweeps, params):
+        self.src, self.tree, self.names, self.mode = src, tree, names, mode
+        self.sweeps = sweeps
+        self.params = params
+        self.output = sweeps.output
+        self.out_adjoint = (mode.adjoint_of.get(self.output.id)
+                            if isinstance(self.output, gast.Name) else None)
+
+    def gradient(self, param: str, kind_known: bool = True):
+        adjoint = self.mode.adjoint_of.get(param)
+        value = name(adjoint) if adjoint else const(0.0)
+        if self.mode.kinds.get(param, UNKNOWN).ndim == 0:
+            return value
+        return call(helper("as_gradient"), value, name(param))
+
+    def seed(self, cotangent) -> list:
+        if self.out_adjoint is None:
+            return []
+        if self.output.id in self.mode.accumulators:  # updated in place: own a copy
+            cotangent = gast.BinOp(left=call(attr(helper("np"), "zeros_like"), self.output),
+                                   op=gast.Add(), right=cotangent)
+        return [assign(self.out_adjoint, cotangent)]
+
+    def prologue(self, extra_nones=()) -> list:
+        written = {n.value.id for s in self.sweeps.primal for n in gast.walk(s)
+                   if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+                   and isinstance(n.value, gast.Name)}
+        copies = [assign(p, call(attr(name(p), "copy"))) for p in self.params if p in written]
+        tape = [assign(self.mode.tape, gast.List(elts=[], ctx=gast.Load()))] \
+            if self.sweeps.uses_tape else []
+        nones = [assign(n, const(None))
+                 for n in sorted(set(self.sweeps.none_inits) | set(extra_nones))]
+        return copies + tape + nones
+
+    def function(self, fname: str, params: list, body: list) -> gast.FunctionDef:
+        args = gast.arguments(args=[name(p, store=False) for p in params], posonlyargs=[],
+                              vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                              defaults=[])
+        for a in args.args:
+            a.ctx = gast.Param()
+        return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+
+    def combined_function(self, wrt) -> gast.FunctionDef:
+        grads = [self.gradient(p) for p in wrt]
+        seed = call(helper("scalar_seed"), copy.deepcopy(self.output))
+        adjoint = self.seed(seed) + self.sweeps.adjoint
+        if self.out_adjoint is None:
+            adjoint = [gast.Expr(value=seed)]
+        value, keep = self.output, []
+        if isinstance(value, gast.Name) and value.id in _assigned_in(adjoint):
+            keep = [assign(self.names.unique("value"), value)]  # the sweep restores it
+            value = name(keep[0].targets[0].id)
+        result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+        body = self.prologue() + self.sweeps.primal + keep + adjoint + [
+            gast.Return(value=gast.Tuple(elts=[value, result], ctx=gast.Load()))]
+        return self.function(self.names.unique("d_" + self.src.name), self.params, body)
+
+    def split_functions(self, inputs) -> list:
+        grads = [self.gradient(p) if p in inputs else const(None) for p in self.params]
+        live = set()
+        for g in grads:
+            live |= loaded_names(g)
+        cotangent = self.names.unique("cotangent")
+        adjoint = self.seed(name(cotangent)) + self.sweeps.adjoint
+        residual_names = sorted((loaded_names(gast.Module(body=adjoint, type_ignores=[]))
+                                 | {p for p in self.params if p in live})
+                                & self.mode.primal_names - {self.mode.tape})
+        missing = [n for n in residual_names if n not in self.sweeps.assigned]
+        tape = [self.mode.tape] if self.sweeps.uses_tape else []
+        residuals = gast.Tuple(elts=[name(n) for n in tape + residual_names], ctx=gast.Load())
+        forward = self.function(
+            self.names.unique(self.src.name + "_forward"), self.params,
+            self.prologue(missing) + self.sweeps.primal + [
+                gast.Return(value=gast.Tuple(elts=[self.output, residuals], ctx=gast.Load()))])
+        holder = self.names.unique("residuals")
+        unpack = [assign(gast.Tuple(elts=[name(n, store=True) for n in tape + residual_names],
+                                    ctx=gast.Store()), name(holder))]
+        if tape:  # the pullback may be called again: pop from a copy
+            unpack.append(assign(self.mode.tape, call(name("list"), name(self.mode.tape))))
+        restored = {n.value.id for s in adjoint for n in gast.walk(s)
+                    if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+                    and isinstance(n.value, gast.Name) and n.value.id in residual_names}
+        unpack += [assign(n, call(attr(name(n), "copy"))) for n in sorted(restored)]
+        backward = self.function(
+            self.names.unique(self.src.name + "_backward"), [holder, cotangent],
+            unpack + adjoint + [gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load()))])
+        return [forward, backward]
+
+
+def _assigned_in(stmts: list) -> set:
+    return stored_names(gast.Module(body=stmts, type_ignores=[]))
+
+
+def _bindings(functions: list, src: FunctionSource, names: NameGenerator) -> dict:
+    """Bind the helper names the generated code uses; rename any the user shadows."""
+    used = {n.id for f in functions for n in gast.walk(f)
+            if isinstance(n, gast.Name) and getattr(n, HELPER_MARK, False)}
+    user_names = all_names(src.tree)
+    local_names = stored_names(src.tree) | set(parameter_names(src.tree))
+    bindings = {}
+    for helper_name in used:
+        value = TEMPLATE_NAMESPACE[helper_name]
+        alias = helper_name
+        if helper_name in local_names or (helper_name in user_names and src.resolve(
+                name(helper_name)) not in (Unresolved, value)):
+            alias = names.unique("_s2sad_" + helper_name)
+            for f in functions:
+                for n in gast.walk(f):
+                    if isinstance(n, gast.Name) and n.id == helper_name \
+                            and getattr(n, HELPER_MARK, False):
+                        n.id = alias
+        bindings[alias] = value
+    return bindings

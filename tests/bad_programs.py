@@ -1,0 +1,65 @@
+"""Functions s2sad must refuse with a clear TransformError (line markers are checked)."""
+import numpy as np
+
+
+def uses_try(x):
+    try:  # MARK: try
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+
+
+def uses_with(x):
+    with open("f") as handle:  # MARK: with
+        pass
+    return x
+
+
+def uses_yield(x):
+    yield x * 2  # MARK: yield
+
+
+def uses_global(x):
+    global COUNTER  # MARK: global
+    return x
+
+
+def uses_nested_class(x):
+    class Inner:  # MARK: class
+        pass
+    return x
+
+
+def uses_star_args(x):
+    return np.add(*[x, x])  # MARK: starred
+
+
+def uses_lambda(x):
+    f = lambda v: v * 2  # MARK: lambda  # noqa: E731
+    return f(x)
+
+
+def uses_comprehension(x):
+    return sum([x * i for i in range(3)])  # MARK: listcomp
+
+
+def unknown_function(x):
+    y = np.fft.fft(x)  # MARK: norule
+    return np.sum(y)
+
+
+def opaque_call(x, helper):
+    return helper(x) * 2.0  # MARK: unresolved
+
+
+def vector_output(x):
+    return x * 2.0
+
+
+def has_varargs(*xs):
+    return xs[0]
+
+
+async def coroutine(x):
+    return x

@@ -1,0 +1,164 @@
+"""Functions the tests differentiate (kept in a file so s2sad can read their source)."""
+import math
+
+import numpy as np
+
+
+def geometric(q, n):
+    s = 1.0
+    for _ in range(n):
+        s = 1.0 + q * s
+    return s
+
+
+def branches(x, y):
+    if x > y:
+        z = x * y
+    elif x < 0:
+        z = -x
+    else:
+        z = y ** 2
+    return z * x
+
+
+def while_loop(x):
+    count = 0
+    while x < 10.0:
+        x = x * 1.5 + 0.1
+        count += 1
+    return x * count
+
+
+def break_continue(x, n):
+    s = 0.0
+    for i in range(n):
+        if i % 3 == 1:
+            continue
+        s = s + x ** i / (i + 1)
+        if s > 5.0:
+            break
+    return s
+
+
+def early_return(x, n):
+    for i in range(n):
+        x = math.sin(x) + x
+        if x > 3.0:
+            return x * 2.0
+    if x < 0.0:
+        return -x
+    return x * x
+
+
+def nested_loops(a, n, m):
+    total = 0.0
+    for i in range(n):
+        for j in range(m):
+            total += a * (i + 1) / (j + 1)
+            a = a * 0.9
+    return total
+
+
+def tuples_and_augmented(x, y):
+    a, b = x * 2.0, y + 1.0
+    a, b = b, a
+    a *= b
+    a -= 3.0 * x
+    a /= 2.0
+    a **= 2
+    return a + b
+
+
+def conditional_expression(x):
+    y = x * x if x > 1.0 else -x
+    return y + (math.exp(x) if y > 0 else 0.0)
+
+
+def array_rows(X, w):
+    total = 0.0
+    for row in X:
+        total = total + np.tanh(row @ w)
+    return total
+
+
+def zip_enumerate(xs, w):
+    total = 0.0
+    weights = [1.0, 2.0, 3.0]
+    for i, x in enumerate(xs):
+        total = total + w * x * i
+    for x, c in zip(xs, weights):
+        total = total + c * np.sin(w * x)
+    return total
+
+
+def indexing(x):
+    return x[0] * x[-1] + np.sum(x[1:4:2]) + x[::-1][1] ** 2
+
+
+def matrix_indexing(A):
+    return np.sum(A[1, :] * A[:, 0]) + A[0, 1] * A[-1, -1] + np.sum(A[::2, 1:])
+
+
+def fancy_indexing(logp, y):
+    n = logp.shape[0]
+    return -np.sum(logp[np.arange(n), y]) + np.sum(logp[[0, 0, 1], [1, 1, 2]] ** 2)
+
+
+def rnn(W, x, h0):
+    T = x.shape[0]
+    h = np.zeros((T + 1, h0.shape[0]))
+    h[0] = h0
+    for t in range(T):
+        h[t + 1] = np.tanh(W @ h[t] + x[t])
+    return np.sum(h[T] ** 2)
+
+
+def index_accumulate(x, n):
+    a = np.zeros(n)
+    for i in range(n):
+        a[i] += x * i
+        a[i] *= x
+    return np.sum(a ** 2)
+
+
+def mlp_loss(W1, b1, W2, b2, X, y):
+    h = np.tanh(X @ W1 + b1)
+    logits = h @ W2 + b2
+    logits = logits - np.max(logits, axis=1, keepdims=True)
+    logp = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
+    n = X.shape[0]
+    return -np.mean(logp[np.arange(n), y])
+
+
+def keyword_defaults(x, scale=2.0, *, power=3):
+    return scale * x ** power
+
+
+def two_args(a, b):
+    return a * a * b + 3.0 * b
+
+
+def overwrite_argument(x, v):
+    x[1] = v * 2.0
+    x[2] = x[1] * x[0]
+    return x[2] + x[0] * v
+
+
+def power_sum(x):
+    return np.sum(x ** 3) / 3.0
+
+
+def shifted(x):
+    return (x - 1.0) * (x + 2.0)
+
+
+def cube_with_wrong_rule(x):
+    return x ** 3
+
+
+def calls_cube(x):
+    return np.sum(cube_with_wrong_rule(x))
+
+
+def triple_square(x):
+    return x * x * 3.0

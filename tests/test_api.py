@@ -1,0 +1,128 @@
+"""The public API: decorator forms, wrt, value_and_grad, vjp, source, check_grads."""
+import inspect
+import threading
+
+import numpy as np
+import pytest
+
+import s2sad
+from tests import programs as P
+
+
+def test_decorator_forms_agree():
+    @s2sad.grad
+    def bare(a, b):
+        return a * a * b + 3.0 * b
+
+    @s2sad.grad(wrt=("a", "b"))
+    def with_options(a, b):
+        return a * a * b + 3.0 * b
+
+    plain = s2sad.grad(P.two_args, wrt=1)
+    assert bare(2.0, 5.0) == pytest.approx(20.0)
+    assert with_options(2.0, 5.0) == pytest.approx((20.0, 7.0))
+    assert plain(2.0, 5.0) == pytest.approx(7.0)
+
+
+def test_wrt_by_name_position_tuple_and_negative():
+    assert s2sad.grad(P.two_args, wrt="b")(2.0, 5.0) == pytest.approx(7.0)
+    assert s2sad.grad(P.two_args, wrt=-1)(2.0, 5.0) == pytest.approx(7.0)
+    single = s2sad.grad(P.two_args, wrt=("b",))(2.0, 5.0)
+    assert isinstance(single, tuple) and single[0] == pytest.approx(7.0)
+
+
+def test_signature_defaults_and_keywords_are_kept():
+    d = s2sad.grad(P.keyword_defaults)
+    assert inspect.signature(d) == inspect.signature(P.keyword_defaults)
+    assert d.__name__ == "keyword_defaults"
+    assert d(2.0) == pytest.approx(2.0 * 3 * 4.0)
+    assert d(2.0, power=2) == pytest.approx(2.0 * 2 * 2.0)
+    assert d(x=2.0, scale=1.0) == pytest.approx(12.0)
+
+
+def test_value_and_grad():
+    value, gradient = s2sad.value_and_grad(P.geometric)(0.5, 3)
+    assert value == pytest.approx(1.875)
+    assert gradient == pytest.approx(1 + 2 * 0.5 + 3 * 0.25)
+
+
+def test_vjp_of_vector_output_and_repeated_pullbacks():
+    x = np.array([1.0, -2.0, 0.5])
+    out, pullback = s2sad.vjp(P.shifted, x)
+    np.testing.assert_allclose(out, (x - 1) * (x + 2))
+    for cotangent in (np.ones(3), np.array([0.0, 2.0, -1.0])):
+        (dx,) = pullback(cotangent)
+        np.testing.assert_allclose(dx, cotangent * (2 * x + 1))
+    with pytest.raises(ValueError, match="shape"):
+        pullback(np.ones(2))
+
+
+def test_vjp_with_tape_can_be_pulled_twice():
+    out, pullback = s2sad.vjp(P.geometric, 0.5, 4)
+    first = pullback(1.0)
+    second = pullback(2.0)
+    assert first[1] is None                      # integer argument
+    assert second[0] == pytest.approx(2 * first[0])
+    assert out == pytest.approx(1 + 0.5 + 0.25 + 0.125 + 0.0625)
+
+
+def test_vjp_of_in_place_writes_can_be_pulled_twice():
+    x = np.array([1.0, 2.0, 3.0])
+    out, pullback = s2sad.vjp(P.overwrite_argument, x, 0.5)
+    first, second = pullback(1.0), pullback(1.0)
+    np.testing.assert_allclose(first[0], second[0])
+    assert first[1] == pytest.approx(second[1])
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+
+
+def test_source_is_inspectable_and_runnable_python():
+    d = s2sad.grad(P.geometric)
+    d(0.5, 3)
+    text = s2sad.source(d)
+    assert text == d.source
+    assert "def d_geometric(q, n):" in text and "tape.append(s)" in text
+    compile(text, "<generated>", "exec")
+    with pytest.raises(TypeError):
+        s2sad.source(P.geometric)
+
+
+def test_source_before_the_first_call_is_the_generic_version():
+    assert "def d_power_sum(x):" in s2sad.grad(P.power_sum).source
+
+
+def test_check_grads_passes_and_fails_with_details():
+    s2sad.check_grads(P.two_args, (2.0, 5.0), wrt=(0, 1))
+    s2sad.defvjp(P.cube_with_wrong_rule, "x", dx="g * 2.0 * x")   # the truth is 3 x**2
+    with pytest.raises(AssertionError, match=r"'x'.*largest error"):
+        s2sad.check_grads(P.calls_cube, (np.array([0.5, 1.5]),))
+
+
+def test_callers_arrays_are_not_modified():
+    x = np.array([1.0, 2.0, 3.0])
+    before = x.copy()
+    gradient = s2sad.grad(P.overwrite_argument, wrt=(0, 1))(x, 0.5)
+    np.testing.assert_array_equal(x, before)
+    s2sad.check_grads(P.overwrite_argument, (x, 0.5), wrt=(0, 1))
+    assert gradient[0].shape == x.shape
+
+
+def test_threads_get_the_same_results():
+    rng = np.random.default_rng(1)
+    d = s2sad.grad(P.rnn, wrt=(0, 2))
+    inputs = [(rng.normal(size=(3, 3)), rng.normal(size=(6, 3)), rng.normal(size=3))
+              for _ in range(8)]
+    expected = [d(*args) for args in inputs]
+    results = [None] * 8
+
+    def work(i):
+        for _ in range(20):
+            results[i] = d(*inputs[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got, want in zip(results, expected):
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)

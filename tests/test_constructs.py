@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+import s2sad
+from tests import programs as P
+
+rng = np.random.default_rng(0)
+
+CASES = [
+    (P.geometric, (0.7, 10), 0),
+    (P.branches, (2.0, 1.0), (0, 1)),
+    (P.branches, (-1.0, 1.0), (0, 1)),
+    (P.branches, (0.5, 1.0), (0, 1)),
+    (P.while_loop, (1.0,), 0),
+    (P.break_continue, (1.3, 20), 0),
+    (P.early_return, (0.5, 5), 0),
+    (P.early_return, (-0.5, 0), 0),
+    (P.early_return, (0.1, 1), 0),
+    (P.nested_loops, (1.1, 3, 4), 0),
+    (P.tuples_and_augmented, (0.7, 1.3), (0, 1)),
+    (P.conditional_expression, (2.0,), 0),
+    (P.conditional_expression, (0.5,), 0),
+    (P.array_rows, (rng.normal(size=(4, 3)), rng.normal(size=3)), (0, 1)),
+    (P.zip_enumerate, (rng.normal(size=3), 0.4), (0, 1)),
+    (P.indexing, (rng.normal(size=6),), 0),
+    (P.matrix_indexing, (rng.normal(size=(4, 4)),), 0),
+    (P.fancy_indexing, (rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])), 0),
+    (P.rnn, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(5, 3)), rng.normal(size=3)), (0, 1, 2)),
+    (P.index_accumulate, (0.7, 4), 0),
+    (P.mlp_loss, (rng.normal(size=(3, 5)), rng.normal(size=5), rng.normal(size=(5, 2)),
+                  rng.normal(size=2), rng.normal(size=(6, 3)), np.array([0, 1, 1, 0, 1, 0])),
+     (0, 1, 2, 3)),
+]
+
+
+@pytest.mark.parametrize("f,args,wrt", CASES, ids=lambda c: getattr(c, "__name__", ""))
+def test_against_fd(f, args, wrt):
+    s2sad.check_grads(f, args, wrt=wrt)

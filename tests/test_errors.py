@@ -1,0 +1,98 @@
+"""Every refusal is a TransformError naming the user's file and line."""
+import inspect
+
+import numpy as np
+import pytest
+
+import s2sad
+from tests import bad_programs as B
+
+
+def marked_line(function, mark: str) -> int:
+    lines, first = inspect.getsourcelines(function)
+    for offset, text in enumerate(lines):
+        if f"MARK: {mark}" in text:
+            return first + offset
+    raise AssertionError(f"no MARK: {mark} in {function.__name__}")
+
+
+UNSUPPORTED = [
+    (B.uses_try, "try", "try/except"),
+    (B.uses_with, "with", "'with'"),
+    (B.uses_yield, "yield", "generators"),
+    (B.uses_global, "global", "'global'"),
+    (B.uses_nested_class, "class", "class definitions"),
+    (B.uses_star_args, "starred", "starred"),
+    (B.uses_lambda, "lambda", "lambda"),
+    (B.uses_comprehension, "listcomp", "comprehensions"),
+]
+
+
+@pytest.mark.parametrize("function,mark,what", UNSUPPORTED, ids=[u[1] for u in UNSUPPORTED])
+def test_unsupported_syntax_names_file_line_and_fix(function, mark, what):
+    with pytest.raises(s2sad.TransformError) as info:
+        s2sad.grad(function)(1.0)
+    message = str(info.value)
+    assert what in message
+    assert B.__file__ in message
+    assert f"line {marked_line(function, mark)}" in message
+    assert f"MARK: {mark}" in message      # the line's own text is shown
+    assert "Hint:" in message
+
+
+def test_missing_rule_names_function_line_and_registration():
+    with pytest.raises(s2sad.TransformError) as info:
+        s2sad.grad(B.unknown_function)(np.ones(4))
+    message = str(info.value)
+    assert "numpy.fft.fft" in message and "s2sad.defvjp" in message
+    assert f"line {marked_line(B.unknown_function, 'norule')}" in message
+
+
+def test_call_to_unresolvable_name():
+    with pytest.raises(s2sad.TransformError) as info:
+        s2sad.grad(B.opaque_call)(1.0, abs)
+    assert f"line {marked_line(B.opaque_call, 'unresolved')}" in str(info.value)
+
+
+def test_vector_output_points_to_vjp():
+    with pytest.raises(TypeError, match="vjp"):
+        s2sad.grad(B.vector_output)(np.ones(3))
+
+
+def test_wrt_errors():
+    with pytest.raises(ValueError, match="names no parameter"):
+        s2sad.grad(B.vector_output, wrt="y")
+    with pytest.raises(ValueError, match="out of range"):
+        s2sad.grad(B.vector_output, wrt=3)
+    with pytest.raises(TypeError):
+        s2sad.grad(B.vector_output, wrt=1.5)
+
+
+def test_integer_argument_is_not_differentiated():
+    from tests.programs import geometric
+    with pytest.raises(s2sad.TransformError, match="integer"):
+        s2sad.grad(geometric, wrt="n")(0.5, 3)
+
+
+def test_varargs_and_async_are_refused():
+    with pytest.raises(s2sad.TransformError, match=r"\*args"):
+        s2sad.grad(B.has_varargs)(1.0)
+    with pytest.raises(s2sad.TransformError):
+        s2sad.grad(B.coroutine)(1.0)
+
+
+def test_unreadable_source():
+    namespace = {}
+    exec("def made_by_exec(x):\n    return x * x\n", namespace)
+    with pytest.raises(s2sad.TransformError, match="cannot read the source"):
+        s2sad.grad(namespace["made_by_exec"])
+    with pytest.raises(s2sad.TransformError, match="only differentiate Python functions"):
+        s2sad.grad(np.sin)
+
+
+@pytest.mark.parametrize("function", [f for f, _, _ in UNSUPPORTED] + [B.unknown_function])
+def test_no_internal_errors_leak(function):
+    try:
+        s2sad.grad(function)(np.ones(3))
+    except s2sad.TransformError:
+        pass

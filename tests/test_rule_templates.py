@@ -1,0 +1,420 @@
+"""Every reverse-rule template against central finite differences (no transformer).
+
+Each case is one call; `ruletools.check` evaluates the templates of all its float
+arguments and compares them entry by entry with finite differences.
+`test_every_template_is_covered` fails when a registered template has no case.
+"""
+import math
+import operator
+
+import numpy as np
+import pytest
+
+from s2sad import runtime
+from s2sad.rules import all_rules, lookup
+from s2sad.rules.registry import Rule, parse_signature
+
+from tests.ruletools import Case, check, checked_params
+
+rng = np.random.default_rng(1234)
+
+
+def U(lo, hi, *shape):
+    """Uniform random floats in [lo, hi): a Python float when no shape is given."""
+    if not shape:
+        return float(rng.uniform(lo, hi))
+    return rng.uniform(lo, hi, size=shape)
+
+
+def away_from_zero(*shape):
+    """Random values with |x| in [0.3, 2]: for kinks at 0 (abs, sign)."""
+    sign = rng.choice([-1.0, 1.0], size=shape) if shape else float(rng.choice([-1.0, 1.0]))
+    return sign * U(0.3, 2.0, *shape)
+
+
+# --- elementwise: numpy ufuncs, math, operators --------------------------------------
+
+UNARY_DOMAINS = {
+    np.sin: (-3, 3), np.cos: (-3, 3), np.tan: (-1.2, 1.2), np.arcsin: (-0.9, 0.9),
+    np.arccos: (-0.9, 0.9), np.arctan: (-3, 3), np.sinh: (-2, 2), np.cosh: (-2, 2),
+    np.tanh: (-2, 2), np.arcsinh: (-3, 3), np.arccosh: (1.2, 3), np.arctanh: (-0.9, 0.9),
+    np.exp: (-2, 2), np.expm1: (-2, 2), np.exp2: (-2, 2), np.log: (0.2, 3),
+    np.log1p: (-0.5, 3), np.log2: (0.2, 3), np.log10: (0.2, 3), np.sqrt: (0.2, 3),
+    np.cbrt: (0.2, 3), np.square: (-3, 3), np.reciprocal: (0.3, 3), np.negative: (-3, 3),
+    np.positive: (-3, 3), np.deg2rad: (-3, 3), np.rad2deg: (-3, 3), np.sinc: (-3, 3),
+    math.sin: (-3, 3), math.cos: (-3, 3), math.tan: (-1.2, 1.2), math.asin: (-0.9, 0.9),
+    math.acos: (-0.9, 0.9), math.atan: (-3, 3), math.sinh: (-2, 2), math.cosh: (-2, 2),
+    math.tanh: (-2, 2), math.asinh: (-3, 3), math.acosh: (1.2, 3), math.atanh: (-0.9, 0.9),
+    math.exp: (-2, 2), math.expm1: (-2, 2), math.log: (0.2, 3), math.log1p: (-0.5, 3),
+    math.log2: (0.2, 3), math.log10: (0.2, 3), math.sqrt: (0.2, 3), math.erf: (-2, 2),
+    math.erfc: (-2, 2), math.degrees: (-3, 3), math.radians: (-3, 3), float: (-3, 3),
+    operator.neg: (-3, 3), operator.pos: (-3, 3),
+}
+KINKED_AT_ZERO = [np.absolute, math.fabs, abs]
+SHAPES = [(), (3,), (2, 3)]
+
+
+def unary_cases():
+    for fn, (lo, hi) in UNARY_DOMAINS.items():
+        shapes = [()] if type(fn).__name__ == "builtin_function_or_method" \
+            and fn.__module__ == "math" or fn is float else SHAPES
+        for shape in shapes:
+            yield Case(fn, (U(lo, hi, *shape),))
+    for fn in KINKED_AT_ZERO:
+        for shape in ([()] if fn is math.fabs else SHAPES):
+            yield Case(fn, (away_from_zero(*shape),))
+    yield Case(np.sinc, (np.array([0.0, 0.5, -1.5]),))        # the removable point 0
+    yield Case(np.sinc, (0.0,))
+
+
+BROADCAST_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (2, 3)), ((2, 3), (3,)),
+                    ((2, 1), (1, 3)), ((3,), ()), ((), (2, 3)), ((4, 1, 3), (2, 1))]
+BINARY_DOMAINS = {
+    np.add: ((-3, 3), (-3, 3)), np.subtract: ((-3, 3), (-3, 3)),
+    np.multiply: ((-3, 3), (-3, 3)), np.divide: ((-3, 3), (0.5, 2)),
+    np.power: ((0.5, 2), (-2, 2)), np.arctan2: ((-3, 3), (0.5, 3)),
+    np.hypot: ((-3, 3), (0.5, 3)), np.logaddexp: ((-3, 3), (-3, 3)),
+    np.maximum: ((-3, 3), (-3, 3)), np.minimum: ((-3, 3), (-3, 3)),
+    np.fmax: ((-3, 3), (-3, 3)), np.fmin: ((-3, 3), (-3, 3)),
+    np.true_divide: ((-3, 3), (0.5, 2)),
+    operator.add: ((-3, 3), (-3, 3)), operator.sub: ((-3, 3), (-3, 3)),
+    operator.mul: ((-3, 3), (-3, 3)), operator.truediv: ((-3, 3), (0.5, 2)),
+    operator.pow: ((0.5, 2), (-2, 2)),
+}
+MATH_BINARY = {math.atan2: ((-3, 3), (0.5, 3)), math.pow: ((0.5, 2), (-2, 2)),
+               math.hypot: ((-3, 3), (0.5, 3)), math.log: ((0.2, 3), (1.5, 4))}
+
+
+def binary_cases():
+    for fn, (d1, d2) in BINARY_DOMAINS.items():
+        for s1, s2 in BROADCAST_SHAPES:
+            yield Case(fn, (U(*d1, *s1), U(*d2, *s2)))
+    for fn, (d1, d2) in MATH_BINARY.items():
+        yield Case(fn, (U(*d1), U(*d2)))
+    # Ties: the cotangent is split evenly, as central differences see it.
+    x = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+    for fn in (np.maximum, np.minimum, np.fmax, np.fmin):
+        yield Case(fn, (x, np.array([[1.0, 0.0, 5.0], [0.5, 2.0, -3.0]])))
+        yield Case(fn, (x, x[0]))                             # ties under broadcasting
+        yield Case(fn, (2.0, 2.0))
+
+
+def other_elementwise_cases():
+    condition = np.array([[True, False, True], [False, False, True]])
+    yield Case(np.where, (condition, U(-3, 3, 2, 3), U(-3, 3, 2, 3)))
+    yield Case(np.where, (condition, U(-3, 3, 3), U(-3, 3)))
+    yield Case(np.where, (condition[0], 1.5, U(-3, 3, 2, 3)))
+    a = np.array([[-2.0, -0.5, 0.2], [0.7, 1.5, 3.0]])
+    yield Case(np.clip, (a, -1.0, 1.0))
+    yield Case(np.clip, (a, np.array([-1.0, 0.0, 0.5]), 1.0))
+    yield Case(np.clip, (a, None, np.array([[1.0], [2.0]])))
+    yield Case(np.clip, (a, -1.0, None))
+    yield Case(np.clip, (0.3, -1.0, 1.0))
+
+
+def scalar_builtin_cases():
+    yield Case(max, (1.5, 3.0, -2.0))
+    yield Case(max, (3.0, 1.5, 3.0))                           # tie
+    yield Case(min, (1.5, 3.0, -2.0))
+    yield Case(min, (-2.0, 1.5, -2.0))                         # tie
+    yield Case(sum, ([1.5, 3.0, -2.0],))
+    yield Case(sum, ([1.5, 3.0], 0.5))
+
+
+def matmul_cases():
+    shapes = [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)),
+              ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((5, 1, 2, 3), (4, 3, 2)),
+              ((3,), (5, 3, 4)), ((5, 2, 3), (3,))]
+    for fn in (operator.matmul, np.matmul):
+        for s1, s2 in shapes:
+            yield Case(fn, (U(-2, 2, *s1), U(-2, 2, *s2)))
+
+
+# --- reductions -------------------------------------------------------------------
+
+AXES = [(None, (3, 4)), (0, (3, 4)), (1, (3, 4)), (-1, (3, 4)), (None, (5,)), (0, (5,)),
+        ((0, 2), (2, 3, 4)), ((-1, 0), (2, 3, 4)), (1, (2, 3, 4)), ((), (2, 3))]
+
+
+def reduction_cases():
+    for fn in (np.sum, np.mean, np.prod, np.max, np.amax, np.min, np.amin, np.std, np.var):
+        lo = 0.5 if fn is np.prod else -3      # prod with zeros is tested below
+        for axis, shape in AXES:
+            for keepdims in (False, True):
+                yield Case(fn, (U(lo, 2, *shape),), dict(axis=axis, keepdims=keepdims))
+        yield Case(fn, (U(lo, 2),))                                  # a Python float
+        yield Case(fn, (U(lo, 2, 3, 4), 1))                          # positional axis
+    for fn in (np.std, np.var):
+        yield Case(fn, (U(-3, 3, 3, 4),), dict(axis=0, ddof=1))
+        yield Case(fn, (U(-3, 3, 6),), dict(ddof=1))
+    # Zeros in prod: one zero in a slice (its entry gets the others' product), two.
+    zeros = np.array([[0.0, 2.0, 3.0, 1.5], [0.0, 0.5, 0.0, 2.0], [1.0, 2.0, -1.0, 0.7]])
+    for axis in (None, 0, 1, -1):
+        yield Case(np.prod, (zeros,), dict(axis=axis))
+    yield Case(np.prod, (np.array([2.0, 0.0, 3.0]),))
+    # Two-way ties in max/min, overall and along each axis.
+    ties = np.array([[3.0, -1.0, 3.0], [0.5, 2.0, 0.5], [0.5, 2.0, 1.0]])
+    for fn, sign in ((np.max, 1), (np.amax, 1), (np.min, -1), (np.amin, -1)):
+        for axis in (None, 0, 1):
+            yield Case(fn, (sign * ties,), dict(axis=axis))
+
+
+def cumsum_cases():
+    for axis, shape in [(None, (5,)), (None, (3, 4)), (0, (3, 4)), (1, (3, 4)),
+                        (-1, (2, 3, 4)), (1, (2, 3, 4))]:
+        yield Case(np.cumsum, (U(-3, 3, *shape),), dict(axis=axis))
+    yield Case(np.cumsum, (U(-3, 3, 4),))
+    yield Case(np.cumsum, (U(-3, 3),))
+
+
+def norm_cases():
+    norm = np.linalg.norm
+    for ord in (None, 2, 1, 3, 0.5, np.inf, -np.inf, 0):
+        yield Case(norm, (away_from_zero(5),), dict(ord=ord))
+    yield Case(norm, (np.array([3.0, -3.0, 1.0]),), dict(ord=np.inf))   # tied |x|
+    yield Case(norm, (np.zeros(3),))                  # the zero subgradient at 0
+    yield Case(norm, (U(-3, 3, 3, 4),))
+    yield Case(norm, (U(-3, 3, 2, 3, 4),))
+    yield Case(norm, (U(-3, 3, 3, 4),), dict(keepdims=True))
+    yield Case(norm, (U(-3, 3),))
+    for ord in ("fro", 2, -2, "nuc"):
+        yield Case(norm, (U(-3, 3, 3, 4),), dict(ord=ord))
+        yield Case(norm, (U(-3, 3, 2, 3, 4),), dict(ord=ord, axis=(0, 2), keepdims=True))
+    for ord in (None, 2, 1, np.inf):
+        yield Case(norm, (U(-3, 3, 3, 4),), dict(ord=ord, axis=1))
+        yield Case(norm, (U(-3, 3, 3, 4),), dict(ord=ord, axis=0, keepdims=True))
+    yield Case(norm, (U(-3, 3, 2, 3, 4),), dict(axis=(-1, 0)))
+
+
+def trace_cases():
+    yield Case(np.trace, (U(-3, 3, 3, 3),))
+    yield Case(np.trace, (U(-3, 3, 3, 4), 1))
+    yield Case(np.trace, (U(-3, 3, 4, 3),), dict(offset=-1))
+    yield Case(np.trace, (U(-3, 3, 2, 3, 3),), dict(axis1=1, axis2=2))
+    yield Case(np.trace, (U(-3, 3, 3, 2, 4),), dict(offset=1, axis1=-1, axis2=0))
+
+
+# --- products -----------------------------------------------------------------------
+
+def product_cases():
+    for s1, s2 in [((), (3,)), ((2, 3), ()), ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)),
+                   ((2, 3), (3, 4)), ((2, 2, 3), (3,)), ((2, 2, 3), (3, 4)),
+                   ((2, 3), (4, 3, 2)), ((3,), (4, 3, 2))]:
+        yield Case(np.dot, (U(-2, 2, *s1), U(-2, 2, *s2)))
+    for s1, s2 in [((), (3,)), ((3,), (3,)), ((2, 3), (3,)), ((3,), (2, 3)),
+                   ((2, 3), (4, 3)), ((2, 2, 3), (4, 3))]:
+        yield Case(np.inner, (U(-2, 2, *s1), U(-2, 2, *s2)))
+    for s1, s2 in [((3,), (4,)), ((2, 2), (3,)), ((), (3,))]:
+        yield Case(np.outer, (U(-2, 2, *s1), U(-2, 2, *s2)))
+    yield Case(np.vdot, (U(-2, 2, 2, 3), U(-2, 2, 6)))
+    yield Case(np.vdot, (U(-2, 2, 3), U(-2, 2, 3)))
+
+
+EINSUMS = [
+    ("ij,jk->ik", (2, 3), (3, 4)),
+    ("ij,jk", (2, 3), (3, 4)),                           # implicit output
+    ("ij,ij->", (2, 3), (2, 3)),
+    ("i,j->ij", (2,), (3,)),
+    ("ij,jk->i", (2, 3), (3, 4)),                        # k summed in one operand only
+    ("ij,jk->k", (2, 3), (3, 4)),                        # i summed in one operand only
+    ("bij,bjk->bik", (5, 2, 3), (5, 3, 4)),
+    ("...ij,...jk->...ik", (5, 1, 2, 3), (4, 3, 2)),     # broadcast batch dimensions
+    ("...ij,jk", (2, 2, 3), (3, 4)),                     # implicit, with ellipsis
+    ("ij,ij->ij", (1, 3), (2, 3)),                       # size-1 dimension broadcast
+    ("ij,jk->ik", (2, 1), (3, 4)),                       # size-1 summed dimension
+    ("ij,jk,kl->il", (2, 3), (3, 4), (4, 2)),
+    ("a,ab,bc->c", (2,), (2, 3), (3, 4)),
+    ("ij->ji", (2, 3)),
+    ("ij->", (2, 3)),
+    ("Ab,bA", (2, 3), (3, 2)),
+]
+
+
+def einsum_cases():
+    for subscripts, *shapes in EINSUMS:
+        yield Case(np.einsum, (subscripts, *[U(-2, 2, *s) for s in shapes]))
+
+
+# --- shapes ---------------------------------------------------------------------------
+
+def shape_cases():
+    x = U(-3, 3, 2, 3, 4)
+    yield Case(np.transpose, (x,))
+    yield Case(np.transpose, (x, (1, 2, 0)))
+    yield Case(np.transpose, (x,), dict(axes=(-1, 0, 1)))
+    yield Case(np.transpose, (U(-3, 3),))
+    yield Case(np.swapaxes, (x, 0, -1))
+    yield Case(np.moveaxis, (x, 0, -1))
+    yield Case(np.moveaxis, (x, (0, 1), (2, 0)))
+    yield Case(np.flip, (x,))
+    yield Case(np.flip, (x, 1))
+    yield Case(np.flip, (x,), dict(axis=(0, 2)))
+    yield Case(np.roll, (x, 2))
+    yield Case(np.roll, (x, (1, -1), (0, 2)))
+    yield Case(np.diagonal, (U(-3, 3, 3, 3),))
+    yield Case(np.diagonal, (U(-3, 3, 3, 4), 1))
+    yield Case(np.diagonal, (U(-3, 3, 4, 3),), dict(offset=-2))
+    yield Case(np.diagonal, (x,), dict(offset=1, axis1=-1, axis2=0))
+    yield Case(np.reshape, (U(-3, 3, 2, 6), (3, 4)))
+    yield Case(np.reshape, (U(-3, 3, 2, 6), (-1, 2)))
+    yield Case(np.reshape, (U(-3, 3, 2, 6), (3, 4)), dict(order="F"))
+    yield Case(np.reshape, (U(-3, 3), (1, 1)))
+    yield Case(np.ravel, (x,))
+    yield Case(np.ravel, (x, "F"))
+    for axis in (0, -1, (0, 2)):
+        yield Case(np.expand_dims, (U(-3, 3, 2, 3), axis))
+    for axis in (None, 0, (0, 2)):
+        yield Case(np.squeeze, (U(-3, 3, 1, 3, 1),), dict(axis=axis))
+    for fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
+        yield Case(fn, (U(-3, 3),))
+        yield Case(fn, (U(-3, 3, 3),))
+    yield Case(np.broadcast_to, (U(-3, 3, 3), (2, 3)))
+    yield Case(np.broadcast_to, (U(-3, 3, 2, 1), (4, 2, 3)))
+    yield Case(np.broadcast_to, (U(-3, 3), (2, 3)))
+    yield Case(np.copy, (x,))
+    yield Case(np.copy, (U(-3, 3),))
+
+
+def joining_cases():
+    a, b, c = U(-3, 3, 2, 3), U(-3, 3, 2, 1), U(-3, 3, 2, 2)
+    yield Case(np.concatenate, ([a, b, c],), dict(axis=1))
+    yield Case(np.concatenate, ([a, b, c], -1))
+    yield Case(np.concatenate, ([a, U(-3, 3, 1, 3)],))
+    yield Case(np.concatenate, ([a, U(-3, 3, 4), U(-3, 3, 2, 2)],), dict(axis=None))
+    for axis in (0, 1, -1):
+        yield Case(np.stack, ([a, U(-3, 3, 2, 3), U(-3, 3, 2, 3)], axis))
+    yield Case(np.stack, ([U(-3, 3), U(-3, 3)],))
+    yield Case(np.hstack, ([U(-3, 3, 2), U(-3, 3), U(-3, 3, 3)],))
+    yield Case(np.hstack, ([a, b, c],))
+    yield Case(np.vstack, ([U(-3, 3, 3), a, U(-3, 3, 3)],))
+    yield Case(np.vstack, ([U(-3, 3, 3), U(-3, 3, 3)],))
+
+
+def constructor_cases():
+    yield Case(np.array, (U(-3, 3, 2, 3),))
+    yield Case(np.array, (U(-3, 3),))
+    yield Case(np.array, ([U(-3, 3), U(-3, 3), U(-3, 3)],))           # list literal
+    yield Case(np.array, ([U(-3, 3, 3), U(-3, 3, 3)],))
+    yield Case(np.array, ([[U(-3, 3), U(-3, 3)], [U(-3, 3), U(-3, 3)]],))
+    yield Case(np.array, ([U(-3, 3), U(-3, 3)],), dict(ndmin=3))
+    yield Case(np.array, (U(-3, 3, 3),), dict(ndmin=2))
+    yield Case(np.asarray, (U(-3, 3, 2, 3),))
+    yield Case(np.asarray, ([U(-3, 3), U(-3, 3)],))
+    yield Case(np.full, ((2, 3), U(-3, 3)))
+    yield Case(np.full, ((2, 3), U(-3, 3, 3)))
+
+
+CASES = [*unary_cases(), *binary_cases(), *other_elementwise_cases(), *scalar_builtin_cases(),
+         *matmul_cases(), *reduction_cases(), *cumsum_cases(), *norm_cases(), *trace_cases(),
+         *product_cases(), *einsum_cases(), *shape_cases(), *joining_cases(),
+         *constructor_cases()]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_template_matches_finite_differences(case):
+    check(case)
+
+
+# Rules for library functions are s2sad's own; other tests register rules for their
+# own functions, which this check leaves alone.
+LIBRARIES = {"numpy", "math", "operator", "_operator", "builtins", "scipy"}
+
+
+def _is_library_function(fn) -> bool:
+    module = getattr(fn, "__module__", None) or ("numpy" if isinstance(fn, np.ufunc) else "")
+    return module.split(".")[0] in LIBRARIES
+
+
+def test_every_template_is_covered():
+    covered = {(case.fn, name) for case in CASES for name in checked_params(case)}
+    missing = sorted(f"{rule.name}: d{name}" for rule in all_rules() for name in rule.vjp
+                     if _is_library_function(rule.fn) and (rule.fn, name) not in covered)
+    assert not missing, f"templates without a finite-difference case: {missing}"
+
+
+# --- the checker itself, and behaviour finite differences cannot see ----------------
+
+def test_checker_rejects_a_wrong_template():
+    wrong = Rule(np.sin, parse_signature("x"), {"x": "g * np.sin(x)"})
+    with pytest.raises(AssertionError):
+        check(Case(np.sin, (U(-3, 3, 3),)), rule=wrong)
+
+
+def test_checker_rejects_a_wrong_shape():
+    wrong = Rule(np.sum, parse_signature("a"), {"a": "g"})
+    with pytest.raises(AssertionError, match="shape"):
+        check(Case(np.sum, (U(-3, 3, 3),)), rule=wrong)
+
+
+def test_checker_rejects_a_read_only_cotangent():
+    view = Rule(np.sum, parse_signature("a"), {"a": "np.broadcast_to(g, np.shape(a))"})
+    with pytest.raises(AssertionError, match="read-only"):
+        check(Case(np.sum, (U(-3, 3, 3),)), rule=view)
+
+
+def test_checker_rejects_a_template_nonlinear_in_g():
+    # Right for the cotangent `check` draws first (seed 0), wrong for larger ones.
+    bound = np.abs(np.random.default_rng(0).normal(size=3)).max()
+    wrong = Rule(np.sin, parse_signature("x"),
+                 {"x": f"np.clip(g, -{bound}, {bound}) * np.cos(x)"})
+    with pytest.raises(AssertionError, match="not linear"):
+        check(Case(np.sin, (U(-3, 3, 3),)), rule=wrong)
+
+
+def test_max_splits_a_three_way_tie_evenly():
+    x = np.array([2.0, 1.0, 2.0, 2.0])
+    np.testing.assert_allclose(runtime.extreme_weights(x, np.max(x)), [1 / 3, 0, 1 / 3, 1 / 3])
+    assert runtime.select_extreme(3.0, (1.0, 1.0, 1.0), 1.0) == [1.0, 1.0, 1.0]
+
+
+def test_prod_with_zeros_has_no_nan():
+    x = np.array([[0.0, 0.0], [0.0, 2.0]])
+    np.testing.assert_array_equal(runtime.prod_partials(x), [[0.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(runtime.prod_partials(x, axis=1), [[0.0, 0.0], [2.0, 0.0]])
+    assert runtime.prod_partials(np.zeros((2, 0)), axis=1).shape == (2, 0)
+
+
+def test_einsum_diagonal_is_refused_clearly():
+    with pytest.raises(NotImplementedError, match="repeats within one operand"):
+        runtime.einsum_adjoints(np.ones(3), "ii->i", (np.ones((3, 3)),))
+
+
+@pytest.mark.parametrize("ord", [1, -1, np.inf, -np.inf])
+def test_unsupported_matrix_norms_are_refused_clearly(ord):
+    x = np.ones((2, 3))
+    with pytest.raises(NotImplementedError, match="ord="):
+        runtime.norm_adjoint(1.0, x, np.linalg.norm(x, ord), ord)
+
+
+def test_scalar_parameters_get_scalar_cotangents():
+    assert not isinstance(runtime.expand_reduced(1.0, 2.0), np.ndarray)
+    assert not isinstance(runtime.clip_mask(0.5, 0.0, 1.0), np.ndarray)
+    assert not isinstance(runtime.sinc_derivative(0.5), np.ndarray)
+
+
+# --- non-differentiable functions: the integer flag matches what they return ----
+
+NONDIFF_SAMPLES = [
+    (np.ndim, (np.ones(3),)), (np.size, (np.ones(3),)), (np.shape, (np.ones(3),)),
+    (np.argmax, (np.ones(3),)), (np.argmin, (np.ones(3),)), (np.argsort, (np.ones(3),)),
+    (np.count_nonzero, (np.ones(3),)), (np.any, (np.ones(3),)), (np.all, (np.ones(3),)),
+    (np.isclose, (np.ones(3), 1.0)), (np.allclose, (np.ones(3), 1.0)),
+    (np.array_equal, (np.ones(3), np.ones(3))), (np.array_equiv, (np.ones(3), 1.0)),
+    (np.searchsorted, (np.arange(3.0), 1.5)), (np.nonzero, (np.ones(3),)),
+    (np.argwhere, (np.ones(3),)), (np.flatnonzero, (np.ones(3),)),
+    (np.digitize, (np.ones(3), np.arange(3.0))),
+    (np.zeros_like, (np.ones(3),)), (np.ones_like, (np.ones(3),)),
+    (np.empty_like, (np.ones(3),)), (np.full_like, (np.ones(3), 2.0)),
+    (np.zeros, (3,)), (np.ones, (3,)), (np.empty, (3,)), (np.eye, (3,)), (np.identity, (3,)),
+    (np.arange, (0.0, 1.0, 0.25)), (np.linspace, (0.0, 1.0, 5)),
+]
+
+
+@pytest.mark.parametrize("fn,args", NONDIFF_SAMPLES, ids=lambda v: getattr(v, "__name__", ""))
+def test_nondiff_integer_flag(fn, args):
+    rule = lookup(fn)
+    assert rule is not None and rule.nondiff
+    result = fn(*args)
+    parts = result if isinstance(result, tuple) else (result,)
+    integer = all(np.asarray(p).dtype.kind in "biu" for p in parts)
+    assert rule.integer == integer

@@ -1,0 +1,59 @@
+"""What the generated code pushes, and that it stays lean."""
+import re
+
+import numpy as np
+
+import s2sad
+from tests import programs as P
+
+
+def generated(function, *args, wrt=0):
+    d = s2sad.grad(function, wrt=wrt)
+    d(*args)
+    return d.source
+
+
+def test_geometric_pushes_one_value_per_iteration_and_calls_no_helper_in_loops():
+    text = generated(P.geometric, 0.5, 10)
+    assert text.count("tape.append(") == 1 and "tape.append(s)" in text
+    assert text.count("tape.pop()") == 1
+    loops = re.findall(r"    for .*?(?=\n    \S|\Z)", text, flags=re.S)
+    assert len(loops) == 2
+    for loop in loops:
+        calls = set(re.findall(r"(\w[\w.]*)\(", loop)) - {"range", "reversed", "tape.append",
+                                                          "tape.pop"}
+        assert not calls, calls
+
+
+def test_every_push_has_a_pop():
+    for function, args, wrt in [(P.break_continue, (1.3, 20), 0),
+                                (P.early_return, (0.5, 5), 0),
+                                (P.nested_loops, (1.1, 3, 4), 0),
+                                (P.index_accumulate, (0.7, 4), 0),
+                                (P.rnn, (np.eye(3), np.ones((4, 3)), np.ones(3)), (0, 1, 2))]:
+        text = generated(function, *args, wrt=wrt)
+        assert text.count("tape.append(") == text.count("tape.pop()"), text
+
+
+def test_no_tape_without_loops():
+    text = generated(P.branches, 2.0, 1.0)
+    assert "tape" not in text
+
+
+def test_loop_invariant_values_are_not_pushed():
+    # q is read by the adjoint but never overwritten: nothing to save
+    assert "tape.append(q)" not in generated(P.geometric, 0.5, 10)
+
+
+def test_in_place_writes_save_only_the_overwritten_part():
+    text = generated(P.index_accumulate, 0.7, 4)
+    assert ".copy()" in text
+    assert "tape.append(a)" not in text   # never the whole array
+
+
+def test_tape_is_local_to_each_call():
+    text = generated(P.geometric, 0.5, 3)
+    assert "    tape = []" in text
+    d = s2sad.grad(P.geometric)
+    # re-entrant: a derivative call inside another's arguments
+    assert d(d(0.5, 3) / 10.0, 3) == s2sad.grad(P.geometric)(0.275, 3)

@@ -152,15 +152,22 @@ FLOAT_SCALAR = Kind(0)
 INT_SCALAR = Kind(0, True)
 
 
-def kind_of_value(value) -> Kind:
+def kind_of_value(value) -> Kind | tuple:
     """The kind of a runtime argument (used to specialise generated code)."""
+    kind = _KIND_BY_TYPE.get(type(value))   # fast path: called for every argument
+    if kind is not None:
+        return kind
+    if isinstance(value, np.ndarray):   # a plain tuple: equal to the Kind, cheaper to make
+        return (value.ndim, value.dtype.kind in "biu")
     if isinstance(value, (bool, int, np.integer, np.bool_)):
         return INT_SCALAR
     if isinstance(value, (float, complex, np.floating, np.complexfloating)):
         return FLOAT_SCALAR
-    if isinstance(value, np.ndarray):
-        return Kind(value.ndim, value.dtype.kind in "biu")
     return UNKNOWN
+
+
+_KIND_BY_TYPE = {float: FLOAT_SCALAR, int: INT_SCALAR, bool: INT_SCALAR,
+                 np.float64: FLOAT_SCALAR, np.float32: FLOAT_SCALAR, np.int64: INT_SCALAR}
 
 
 def infer_kinds(body, param_kinds: dict, src: FunctionSource) -> dict:

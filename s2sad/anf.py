@@ -88,6 +88,7 @@ class _ANF:
             return [s]
         pre = []
         if isinstance(target, gast.Subscript):
+            target.slice = self.index(target.slice, pre)
             if not isinstance(target.value, gast.Name):
                 raise self.src.error("s2sad supports index assignment only on a plain name "
                                      "(a[i] = v)", s, "write a[i, j] = v instead of a[i][j] = v")
@@ -122,6 +123,7 @@ class _ANF:
             return e
         if isinstance(e, gast.Subscript):
             e.value = self.atom(e.value, pre)
+            e.slice = self.index(e.slice, pre)
             return e
         if isinstance(e, gast.Attribute):
             if e.attr != "T":
@@ -153,6 +155,18 @@ class _ANF:
         value = self.operation(e, pre) if self.is_varied(e) else e
         temp = self.names.fresh("_t")  # named after its operands: _t1 is computed first
         pre.append(copy_location(assign(temp, value), e))
+        return name(temp)
+
+    def index(self, index, pre: list):
+        """Index parts that call functions (np.arange(n)) are computed once, not again
+        by the adjoint."""
+        if isinstance(index, gast.Tuple):
+            index.elts = [self.index(part, pre) for part in index.elts]
+            return index
+        if isinstance(index, gast.Slice) or not _has_call(index, allow={"len"}):
+            return index
+        temp = self.names.fresh("_index")
+        pre.append(copy_location(assign(temp, index), index))
         return name(temp)
 
     def conditional(self, e: gast.IfExp, pre: list) -> str:

@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .analysis import kind_of_value
+from .analysis import Kind, kind_of_value
 from .errors import TransformError
 from .source import read_function
 from .syntax import check_supported
@@ -96,7 +96,7 @@ class _Derivative:
         kinds = tuple(kind_of_value(v) for v in values)
         generated = self._specialised.get(kinds)
         if generated is None:
-            by_name = dict(zip(self.signature.names, kinds))
+            by_name = {n: Kind(*k) for n, k in zip(self.signature.names, kinds)}
             for w in self.wrt:
                 if by_name[w].integer:
                     src = _function_source(self.f)
@@ -193,7 +193,7 @@ def vjp(f: Callable, *primals) -> tuple[Any, Callable]:
     if len(primals) != len(names):
         raise TypeError(f"vjp: {f.__name__} takes {len(names)} arguments, got {len(primals)}")
     kinds = tuple(kind_of_value(v) for v in primals)
-    by_name = dict(zip(names, kinds))
+    by_name = {n: Kind(*k) for n, k in zip(names, kinds)}
     generated = _cached_transform(f, ("vjp", kinds), lambda: reverse_transform(
         src, tuple(names), by_name, split=True))
     forward, backward = generated.functions.values()

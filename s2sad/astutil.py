@@ -1,7 +1,6 @@
 """Small helpers for building and inspecting gast trees."""
 from __future__ import annotations
 
-import copy
 import functools
 
 import gast
@@ -35,6 +34,20 @@ def expr_stmt(value: gast.AST) -> gast.Expr:
     return gast.Expr(value=value)
 
 
+def clone(node):
+    """A deep copy of a gast node (or list of nodes), marks included; several times
+    faster than copy.deepcopy, which matters for the first-call time."""
+    if isinstance(node, list):
+        return [clone(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    new = node.__class__.__new__(node.__class__)
+    fields = new.__dict__
+    for key, value in node.__dict__.items():
+        fields[key] = clone(value) if isinstance(value, (gast.AST, list)) else value
+    return new
+
+
 @functools.lru_cache(maxsize=None)
 def _parse_cached(source: str, mode: str):
     tree = gast.parse(source)
@@ -43,17 +56,17 @@ def _parse_cached(source: str, mode: str):
 
 def parse_expr(source: str) -> gast.AST:
     """A fresh copy of the expression parsed from `source` (parses are cached)."""
-    return copy.deepcopy(_parse_cached(source, "eval"))
+    return clone(_parse_cached(source, "eval"))
 
 
 def parse_stmts(source: str) -> list:
-    return copy.deepcopy(_parse_cached(source, "exec"))
+    return clone(_parse_cached(source, "exec"))
 
 
 def substitute(node: gast.AST, mapping: dict) -> gast.AST:
     """Replace loaded Names by copies of the nodes in `mapping` (in place)."""
     if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in mapping:
-        return copy.deepcopy(mapping[node.id])
+        return clone(mapping[node.id])
     for field, value in gast.iter_fields(node):
         if isinstance(value, list):
             value[:] = [substitute(v, mapping) if isinstance(v, gast.AST) else v for v in value]

@@ -10,11 +10,10 @@ After `normalise`:
 """
 from __future__ import annotations
 
-import copy
 
 import gast
 
-from .astutil import (NameGenerator, assign, call, const, copy_location, name,
+from .astutil import (NameGenerator, clone, assign, call, const, copy_location, name,
                       stored_names)
 from .source import FunctionSource
 
@@ -175,7 +174,7 @@ def _index(seq: str, index: str) -> gast.Subscript:
 
 
 def _as_load(target):
-    loaded = copy.deepcopy(target)
+    loaded = clone(target)
     for n in gast.walk(loaded):
         if hasattr(n, "ctx"):
             n.ctx = gast.Load()
@@ -236,7 +235,7 @@ class _Exits:
             if isinstance(s, gast.If) and (_contains([s], (gast.Return,), True) or
                                            _contains([s], (gast.Continue, gast.Break), False)):
                 s.body = self.block(s.body + rest, in_loop) or [gast.Pass()]
-                s.orelse = self.block(s.orelse + copy.deepcopy(rest), in_loop)
+                s.orelse = self.block(s.orelse + clone(rest), in_loop)
                 out.append(s)
                 return out
             if isinstance(s, (gast.For, gast.While)):

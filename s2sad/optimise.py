@@ -10,7 +10,6 @@ Passes only touch adjoint variables; primal statements and tape pops stay as the
 """
 from __future__ import annotations
 
-import copy
 import operator
 
 import gast
@@ -123,8 +122,36 @@ def _inline_matmul_dy(args, kind_of, output_kind):
         shapes, lambda: None)()
 
 
+def _is_none(node) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
+
+
+def _is_false(node) -> bool:
+    return isinstance(node, gast.Constant) and node.value is False
+
+
+def _inline_expand_reduced(args, kind_of, output_kind):
+    """A full reduction's scalar cotangent spread over the input: np.full(x.shape, g)."""
+    if len(args) != 4 or not (_is_none(args[2]) and _is_false(args[3])):
+        return None
+    g, x = args[0], args[1]
+    ndim = _ndim(kind_of, x)
+    if ndim == 0:
+        return g
+    if ndim:
+        return call(attr(helper("np"), "full"), attr(x, "shape"), g)
+    return None
+
+
+def _inline_reduced_count(args, kind_of, output_kind):
+    if len(args) == 2 and _is_none(args[1]) and _ndim(kind_of, args[0]):
+        return attr(args[0], "size")
+    return None
+
+
 _HELPER_INLINING = {"unbroadcast": _inline_unbroadcast, "matmul_dx": _inline_matmul_dx,
-                    "matmul_dy": _inline_matmul_dy}
+                    "matmul_dy": _inline_matmul_dy, "expand_reduced": _inline_expand_reduced,
+                    "reduced_count": _inline_reduced_count}
 
 
 # --- passes over the adjoint sweep -------------------------------------------
@@ -160,7 +187,7 @@ class AdjointOptimiser:
             elif isinstance(s, (gast.For, gast.While)):
                 entry = set(zeros)
                 while True:
-                    _, end = self.zero_propagation(copy.deepcopy(s.body), set(entry), False)
+                    _, end = self.zero_propagation(s.body, set(entry), False)
                     settled = entry & end
                     if settled == entry:
                         break
@@ -187,9 +214,11 @@ class AdjointOptimiser:
             else:
                 zeros.add(target)
             return s
-        accumulates = (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)
+        accumulates = (isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub))
                        and isinstance(value.left, gast.Name) and value.left.id == target)
         contribution = value.right if accumulates else value
+        if accumulates and isinstance(value.op, gast.Sub):
+            contribution = gast.UnaryOp(op=gast.USub(), operand=contribution)
         if loaded_names(contribution) & (zeros - {target}):
             if accumulates:
                 return None  # target + 0
@@ -244,23 +273,25 @@ class AdjointOptimiser:
 
     # dead stores --------------------------------------------------------------
 
-    def dead_stores(self, stmts: list, live: set):
+    def dead_stores(self, stmts: list, live: set, rewrite: bool = True):
         out = []
         for s in reversed(stmts):
             if isinstance(s, gast.If):
-                body, lb = self.dead_stores(s.body, set(live))
-                orelse, le = self.dead_stores(s.orelse, set(live))
-                s.body, s.orelse = body or [gast.Pass()], orelse
+                body, lb = self.dead_stores(s.body, set(live), rewrite)
+                orelse, le = self.dead_stores(s.orelse, set(live), rewrite)
+                if rewrite:
+                    s.body, s.orelse = body or [gast.Pass()], orelse
                 live = lb | le | self._adjoint_loads(s.test)
             elif isinstance(s, (gast.For, gast.While)):
                 head = set(live)
                 while True:
-                    _, body_in = self.dead_stores(copy.deepcopy(s.body), set(head))
+                    _, body_in = self.dead_stores(s.body, set(head), rewrite=False)
                     new_head = live | body_in
                     if new_head == head:
                         break
                     head = new_head
-                s.body = self.dead_stores(s.body, set(head))[0] or [gast.Pass()]
+                if rewrite:
+                    s.body = self.dead_stores(s.body, set(head))[0] or [gast.Pass()]
                 live = head
             elif self._is_adjoint_store(s):
                 target = s.targets[0].id
@@ -312,8 +343,9 @@ def _is_zero(node) -> bool:
 
 
 def _has_call_to_pop(node) -> bool:
-    return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-               and n.func.attr == "pop" for n in gast.walk(node))
+    """`x = tape.pop()`: a restore, which the passes must leave alone."""
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+        and node.func.attr == "pop"
 
 
 def _assigned_names(s) -> set:

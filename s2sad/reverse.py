@@ -14,7 +14,6 @@ and trip counts included).  Everything else costs nothing.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import gast
@@ -22,7 +21,7 @@ import gast
 from . import rules
 from .analysis import INT_SCALAR, Kind, UNKNOWN, differentiable_names, expr_kind, primitive_of
 from .anf import TRIPS_ATTRIBUTE
-from .astutil import (NameGenerator, assign, attr, call, const, expr_stmt, helper,
+from .astutil import (NameGenerator, clone, assign, attr, call, const, expr_stmt, helper,
                       loaded_names, mark_helpers, name, stored_names)
 from .optimise import AdjointOptimiser, simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
@@ -211,7 +210,7 @@ class ReverseMode:
     def index_read_adjoint(self, value: gast.Subscript, g) -> gast.stmt:
         base = value.value.id
         self.accumulators.add(base)
-        target = gast.Subscript(value=name(self.adjoint(base)), slice=copy.deepcopy(value.slice),
+        target = gast.Subscript(value=name(self.adjoint(base)), slice=clone(value.slice),
                                 ctx=gast.Store())
         if self.is_basic_index(value.slice):
             return gast.AugAssign(target=target, op=gast.Add(), value=g)
@@ -222,14 +221,14 @@ class ReverseMode:
         base = target.value.id
         self.accumulators.add(base)
         adjoint = self.adjoint(base)
-        part = gast.Subscript(value=name(adjoint), slice=copy.deepcopy(target.slice),
+        part = gast.Subscript(value=name(adjoint), slice=clone(target.slice),
                               ctx=gast.Load())
         core = []
         if isinstance(value, gast.Name) and value.id in self.varied:
             contribution = call(helper("unbroadcast"), part, value)
             core.append(self.accumulate(value.id, simplify(
                 contribution, self.kind_of, self.kind_of(_load(target)))))
-        zero = gast.Subscript(value=name(adjoint), slice=copy.deepcopy(target.slice),
+        zero = gast.Subscript(value=name(adjoint), slice=clone(target.slice),
                               ctx=gast.Store())
         core.append(assign(zero, const(0.0)))
         return _Adjoint(core, adjoint)
@@ -373,7 +372,7 @@ class ReverseMode:
             pb, ab, assigned_b = self.emit_block(s.body, set(assigned))
             pe, ae, assigned_e = self.emit_block(s.orelse, set(assigned))
             primal = gast.If(test=s.test, body=pb or [gast.Pass()], orelse=pe)
-            adjoint = [gast.If(test=copy.deepcopy(s.test), body=ab or [gast.Pass()], orelse=ae)] \
+            adjoint = [gast.If(test=clone(s.test), body=ab or [gast.Pass()], orelse=ae)] \
                 if ab or ae else []
             return [primal], adjoint, assigned_b & assigned_e
         if isinstance(s, gast.For):
@@ -396,7 +395,7 @@ class ReverseMode:
         if id(s) in self.saves:
             if isinstance(target, gast.Subscript):
                 old = call(attr(_load(target), "copy"))
-                restore_target = copy.deepcopy(target)
+                restore_target = clone(target)
             else:
                 old = name(target.id)
                 restore_target = name(target.id, store=True)
@@ -410,7 +409,7 @@ class ReverseMode:
         info = self.info.get(id(s))
         if info is None:
             return primal, restore, assigned
-        core = copy.deepcopy(info.core)   # the optimiser edits statements in place
+        core = clone(info.core)   # the optimiser edits statements in place
         for statement in core:
             setattr(statement, ORIGIN, id(s))
         if isinstance(target, gast.Subscript):
@@ -437,7 +436,7 @@ class ReverseMode:
                                type_comment=None))
         if not ab:
             return primal, after, assigned
-        visited = copy.deepcopy(s.iter)
+        visited = clone(s.iter)
         trips = getattr(s, TRIPS_ATTRIBUTE, None)
         if trips:
             visited = gast.Subscript(value=visited, slice=gast.Slice(
@@ -468,7 +467,7 @@ def _walk(stmts):
 
 
 def _load(target: gast.Subscript) -> gast.Subscript:
-    return gast.Subscript(value=name(target.value.id), slice=copy.deepcopy(target.slice),
+    return gast.Subscript(value=name(target.value.id), slice=clone(target.slice),
                           ctx=gast.Load())
 
 

@@ -15,9 +15,14 @@ def unbroadcast(g, x):
     >>> unbroadcast(np.ones((3, 2)), np.zeros(2))
     array([3., 3.])
     """
-    shape = np.shape(x)
-    if np.shape(g) == shape:
-        return g
+    try:
+        shape = x.shape
+        if g.shape == shape:   # the common case, kept cheap
+            return g
+    except AttributeError:
+        shape = np.shape(x)
+        if np.shape(g) == shape:
+            return g
     g = np.asarray(g)
     extra = g.ndim - len(shape)
     if extra:
@@ -149,9 +154,11 @@ def restore_axes(g, x, axis=None, keepdims=False):
     array([[1.],
            [2.]])
     """
-    if keepdims:
+    if keepdims or axis is None:   # a full reduction's scalar broadcasts as it is
         return g
-    return np.expand_dims(g, _axes(axis, np.ndim(x)))
+    shape = np.shape(x)
+    reduced = _axes(axis, len(shape))
+    return np.reshape(g, tuple(1 if i in reduced else n for i, n in enumerate(shape)))
 
 
 def expand_reduced(g, x, axis=None, keepdims=False):
@@ -161,14 +168,16 @@ def expand_reduced(g, x, axis=None, keepdims=False):
     array([[1., 2.],
            [1., 2.]])
     """
-    return _like(_spread(restore_axes(g, x, axis, keepdims), np.shape(x)), x)
+    if not isinstance(x, np.ndarray):
+        return _like(g, x)
+    spread = np.empty(x.shape, np.result_type(x.dtype, np.asarray(g).dtype))
+    spread[...] = restore_axes(g, x, axis, keepdims)   # a writable array of its own
+    return spread
 
 
 def _spread(value, shape):
-    """`value` broadcast to `shape` as an array of its own.
-
-    np.broadcast_to alone gives a read-only view, which must not reach the user
-    as a gradient.
+    """`value` broadcast to `shape` as an array of its own (np.broadcast_to alone
+    gives a read-only view, which must not reach the user as a gradient).
 
     >>> _spread(1.0, (2,))
     array([1., 1.])
@@ -224,7 +233,9 @@ def extreme_weights(x, ans, axis=None, keepdims=False):
     array([0. , 0.5, 0.5])
     """
     hits = np.equal(x, restore_axes(ans, x, axis, keepdims))
-    return hits / np.sum(hits, axis=_axes(axis, np.ndim(x)), keepdims=True)
+    if hits.ndim == 0:
+        return hits * 1.0
+    return hits / hits.sum(axis=_axes(axis, hits.ndim), keepdims=True)
 
 
 def reverse_cumsum(g, x, axis=None):

@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ import gast
 
 from .analysis import UNKNOWN, infer_kinds, useful_names, varied_names
 from .anf import to_anf
-from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
+from .astutil import (HELPER_MARK, NameGenerator, clone, all_names, assign, attr, call, const,
                       helper, loaded_names, name, stored_names)
 from .emit import compile_functions, to_source
 from .normalise import normalise
@@ -39,7 +38,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
                       split: bool) -> Generated:
     """Generate `d_<f>(*params) -> (value, gradients)`, or with `split` the pair
     `<f>_forward(*params) -> (value, residuals)` / `<f>_backward(residuals, cotangent)`."""
-    src = dataclasses.replace(src, tree=copy.deepcopy(src.tree))
+    src = dataclasses.replace(src, tree=clone(src.tree))
     check_supported(src)
     names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE))
     params = parameter_names(src.tree)
@@ -109,7 +108,7 @@ class _Builder:
 
     def combined_function(self, wrt) -> gast.FunctionDef:
         grads = [self.gradient(p) for p in wrt]
-        seed = call(helper("scalar_seed"), copy.deepcopy(self.output))
+        seed = call(helper("scalar_seed"), clone(self.output))
         adjoint = self.seed(seed) + self.sweeps.adjoint
         if self.out_adjoint is None:
             adjoint = [gast.Expr(value=seed)]

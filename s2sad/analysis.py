@@ -256,7 +256,7 @@ def _subscript_kind(e, kinds, src) -> Kind | None:
     if base.ndim is None:
         return UNKNOWN
     parts = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
-    ndim = base.ndim
+    ndim, fancy = base.ndim, []
     for part in parts:
         if isinstance(part, gast.Slice):
             continue
@@ -266,9 +266,15 @@ def _subscript_kind(e, kinds, src) -> Kind | None:
         part_kind = expr_kind(part, kinds, src)
         if part_kind is None:
             return None
-        if part_kind != INT_SCALAR:
-            return Kind(None, base.integer)  # fancy or boolean index, or Ellipsis
+        if not part_kind.integer or part_kind.ndim is None:
+            return Kind(None, base.integer)  # boolean mask, Ellipsis, or unknown
         ndim -= 1
+        if part_kind.ndim:
+            fancy.append(part_kind.ndim)
+    if fancy:   # integer arrays index together: their broadcast shape replaces them
+        if len(fancy) != len(parts):
+            return Kind(None, base.integer)   # mixed with slices: NumPy moves axes about
+        ndim += max(fancy)
     return Kind(ndim, base.integer) if ndim >= 0 else UNKNOWN
 
 
@@ -288,6 +294,8 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
         kind = matmul_kind(expr_kind(e.args[0], kinds, src), expr_kind(e.args[1], kinds, src))
     elif output == "reduce":
         kind = _reduce_kind(e, kinds, src)
+    elif output == "vector":
+        kind = Kind(1)
     elif output == "shape" and e.args:   # np.zeros(n), np.ones((n, m))
         shape = e.args[0]
         if isinstance(shape, (gast.Tuple, gast.List)):
@@ -298,7 +306,10 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
                 else UNKNOWN
     else:
         kind = UNKNOWN
-    if kind is not None and rule.integer:
+    if kind is not None and rule.integer == "args":
+        argument_kinds = [expr_kind(a, kinds, src) for a in e.args]
+        kind = Kind(kind.ndim, all(k is not None and k.integer for k in argument_kinds))
+    elif kind is not None and rule.integer:
         kind = Kind(kind.ndim, True)
     return kind
 

@@ -73,4 +73,6 @@ defnondiff(np.isclose, integer=True)
 defnondiff(np.allclose, np.array_equal, np.array_equiv, integer=True, output="scalar")
 defnondiff(np.zeros_like, np.ones_like, np.empty_like, np.full_like, output="same")
 defnondiff(np.zeros, np.ones, np.empty, output="shape")   # ndim from the shape argument
-defnondiff(np.eye, np.identity, np.arange, np.linspace, output="unknown")
+defnondiff(np.arange, integer="args", output="vector")
+defnondiff(np.linspace, output="vector")
+defnondiff(np.eye, np.identity, output="unknown")

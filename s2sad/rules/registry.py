@@ -42,7 +42,8 @@ class Rule:
     primitives whose output carries no derivative (len, argmax, floor, ...);
     `output` says how the output's ndim follows from the inputs': "elementwise" (the
     largest ndim of the arguments), "scalar", "same" (as the first argument),
-    "reduce" (by `axis`/`keepdims`), "matmul", "shape" (np.zeros(shape)) or "unknown"
+    "reduce" (by `axis`/`keepdims`), "matmul", "shape" (np.zeros(shape)), "vector"
+    (1-D, np.arange) or "unknown"
     (see `analysis.infer_kinds`).
     """
     fn: object
@@ -50,7 +51,7 @@ class Rule:
     vjp: dict = field(default_factory=dict)
     jvp: str | None = None
     nondiff: bool = False
-    integer: bool = False
+    integer: bool | str = False     # "args": integer when all the arguments are
     output: str = "elementwise"
 
     @property
@@ -104,7 +105,7 @@ def defvjp(fn, signature: str, *, output: str = "elementwise", jvp: str | None =
     return rule
 
 
-def defnondiff(*fns, integer: bool = False, output: str = "elementwise") -> None:
+def defnondiff(*fns, integer: bool | str = False, output: str = "elementwise") -> None:
     """Declare functions whose outputs have zero derivative (no error, no tape).
 
     >>> import numpy as np, s2sad

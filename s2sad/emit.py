@@ -12,9 +12,11 @@ from __future__ import annotations
 import ast
 import itertools
 import linecache
+import re
 import textwrap
 import types
 import warnings
+from typing import Sequence
 
 import gast
 
@@ -22,18 +24,26 @@ FORCE_AST_UNPARSE = False   # tests flip this to exercise the fallback
 _counter = itertools.count(1)
 
 
-def to_source(functions: list) -> str:
+COMMENT_MARKER = re.compile(r"^(\s*)__s2sad_comment__\((\d+)\)$", re.M)
+
+
+def to_source(functions: list, comments: Sequence[str] = ()) -> str:
+    """Python source for gast function definitions; `__s2sad_comment__(i)` marker
+    statements become the comment `# comments[i]`."""
     module = gast.Module(body=functions, type_ignores=[])
     tree = ast.fix_missing_locations(gast.gast_to_ast(module))
+    text = None
     if not FORCE_AST_UNPARSE:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 import astor
-                return astor.to_source(tree)
+                text = astor.to_source(tree)
         except Exception:  # astor cannot print this tree on this Python
             pass
-    return ast.unparse(tree) + "\n"
+    if text is None:
+        text = ast.unparse(tree) + "\n"
+    return COMMENT_MARKER.sub(lambda m: f"{m.group(1)}# {comments[int(m.group(2))]}", text)
 
 
 def compile_functions(source: str, names: list[str], bindings: dict, func) -> dict:

@@ -30,6 +30,8 @@ from .source import FunctionSource
 SHAPE_ONLY_HELPERS = {"unbroadcast": 1, "zeros_like": 0}  # helper -> argument read for shape
 ORIGIN = "s2sad_origin"   # on adjoint statements: id() of the primal statement they reverse
 RESET = "s2sad_reset"     # on accumulator resets: id() of the assignment they follow
+LINE = "s2sad_line"       # on adjoint statements: the user's line they belong to
+COMMENT = "__s2sad_comment__"   # marker call, turned into a comment by emit.to_source
 
 
 @dataclass
@@ -72,6 +74,7 @@ class ReverseMode:
         self.none_inits: set[str] = set()
         self.tape = names.unique("tape")
         self.pushes = 0
+        self.comments: list[str] = []
 
     # names ----------------------------------------------------------------
 
@@ -103,10 +106,10 @@ class ReverseMode:
         _, draft, assigned = self.emit_block(body, params)
         draft = self.optimise(self.adjoint_prologue(output, assigned) + draft, live_out)
         self.record_reads(draft)
-        self.pending(body, set(), set(), record=False)
-        self.pending(body, set(), set(), record=True)
+        self.pending(body, set(), set())
         primal, adjoint, assigned = self.emit_block(body, params)
         adjoint = self.optimise(self.adjoint_prologue(output, assigned) + adjoint, live_out)
+        adjoint = self.annotate(adjoint)
         return Sweeps(primal, adjoint, output, sorted(self.none_inits),
                       self.pushes > 0, assigned)
 
@@ -298,61 +301,71 @@ class ReverseMode:
 
     # phase B: which assignments must save the value they overwrite ---------
 
-    def pending(self, stmts, values: set, shapes: set, record: bool):
-        """Walk forward, tracking old values adjoints still read; mark saves."""
+    def pending(self, stmts, values: set, shapes: set):
+        """Walk forward, tracking old values adjoints still read; mark saves.
+
+        Pending sets only grow while loops settle, so a save marked on the way is
+        also needed at the fixpoint.
+        """
         for s in stmts:
             if isinstance(s, gast.Assign):
-                self.pending_assign(s, values, shapes, record)
+                self.pending_assign(s, values, shapes)
             elif isinstance(s, gast.If):
-                bv, bs = self.pending(s.body, set(values), set(shapes), record)
-                ev, es = self.pending(s.orelse, set(values), set(shapes), record)
+                bv, bs = self.pending(s.body, set(values), set(shapes))
+                ev, es = self.pending(s.orelse, set(values), set(shapes))
                 values.clear(), shapes.clear()
-                values |= bv | ev | loaded_names(s.test)
+                values |= bv | ev
                 shapes |= bs | es
+                if self.reversed(s):   # the adjoint evaluates the test again
+                    values |= loaded_names(s.test)
             elif isinstance(s, (gast.For, gast.While)):
-                self.pending_loop(s, values, shapes, record)
+                self.pending_loop(s, values, shapes)
         return values, shapes
 
-    def pending_assign(self, s: gast.Assign, values: set, shapes: set, record: bool) -> None:
+    def reversed(self, compound) -> bool:
+        """Whether a branch or loop has anything to do in the adjoint sweep."""
+        return any(id(n) in self.info or id(n) in self.saves
+                   for n in _walk(compound.body + compound.orelse))
+
+    def pending_assign(self, s: gast.Assign, values: set, shapes: set) -> None:
         info = self.info.get(id(s))
         if info is not None:
             values |= info.value_reads
             shapes |= info.shape_reads
         target = s.targets[0]
         if isinstance(target, gast.Subscript):
-            if target.value.id in values and record:
+            if target.value.id in values:
                 self.saves.add(id(s))
             values |= loaded_names(target.slice)
             return
         x = target.id
-        if (x in values or x in shapes) and record:
+        if x in values or x in shapes:
             self.saves.add(id(s))
         values.discard(x)
         shapes.discard(x)
         if info is not None and info.reads_output:
             values.add(x)
 
-    def pending_loop(self, loop, values: set, shapes: set, record: bool) -> None:
+    def pending_loop(self, loop, values: set, shapes: set) -> None:
         index = loop.target.id if isinstance(loop, gast.For) else None
-        if index is not None:
-            values |= loaded_names(loop.iter)
-            if (index in values or index in shapes) and record:
-                self.saves.add(id(loop))
+        if index in values or index in shapes:
+            self.saves.add(id(loop))   # the loop rebinds an index an adjoint still reads
         head_v, head_s = values - {index}, shapes - {index}
         while True:
-            end_v, end_s = self.pending(loop.body, set(head_v), set(head_s), record=False)
+            end_v, end_s = self.pending(loop.body, set(head_v), set(head_s))
             new_v, new_s = (values | end_v) - {index}, (shapes | end_s) - {index}
             if (new_v, new_s) == (head_v, head_s):
                 break
             head_v, head_s = new_v, new_s
-        if record:
-            self.pending(loop.body, set(head_v), set(head_s), record=True)
         values.clear(), shapes.clear()
         values |= head_v
         shapes |= head_s
-        trips = getattr(loop, TRIPS_ATTRIBUTE, None)
-        if trips:
-            values.add(trips)
+        if self.reversed(loop):   # the reversed loop needs its range, or its trip count
+            if index is not None:
+                values |= loaded_names(loop.iter)
+            trips = getattr(loop, TRIPS_ATTRIBUTE, None)
+            if trips:
+                values.add(trips)
 
     # phase C: the two sweeps ------------------------------------------------
 
@@ -413,7 +426,7 @@ class ReverseMode:
         for statement in core:
             setattr(statement, ORIGIN, id(s))
         if isinstance(target, gast.Subscript):
-            return primal, core + restore, assigned
+            return primal, self.located(core + restore, s), assigned
         x = target.id
         reset = self.reset(x)
         setattr(reset, RESET, id(s))
@@ -421,7 +434,28 @@ class ReverseMode:
             adjoint = [assign(info.cotangent, name(self.adjoint(x)))] + restore + [reset] + core
         else:
             adjoint = core + restore + [reset]
-        return primal, adjoint, assigned
+        return primal, self.located(adjoint, s), assigned
+
+    @staticmethod
+    def located(adjoint: list, primal) -> list:
+        for statement in adjoint:
+            setattr(statement, LINE, getattr(primal, "lineno", None))
+        return adjoint
+
+    def annotate(self, stmts: list) -> list:
+        """Put a comment naming the user's line above each run of adjoint statements."""
+        out, previous = [], None
+        for s in stmts:
+            for block in ("body", "orelse"):
+                if getattr(s, block, None):
+                    setattr(s, block, self.annotate(getattr(s, block)))
+            line = getattr(s, LINE, None)
+            if line is not None and line != previous and 0 < line <= len(self.src.lines):
+                self.comments.append(self.src.lines[line - 1].strip())
+                out.append(expr_stmt(call(name(COMMENT), const(len(self.comments) - 1))))
+            previous = line
+            out.append(s)
+        return out
 
     def emit_for(self, s: gast.For, assigned: set):
         index = s.target.id

@@ -57,7 +57,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     builder = _Builder(src, tree, names, mode, sweeps, params)
     functions = builder.split_functions(inputs) if split else [builder.combined_function(wrt)]
     bindings = _bindings(functions, src, names)
-    source = to_source(functions)
+    source = to_source(functions, mode.comments)
     compiled = compile_functions(source, [f.name for f in functions], bindings, src.func)
     return Generated(source, compiled)
 

@@ -57,3 +57,13 @@ def test_tape_is_local_to_each_call():
     d = s2sad.grad(P.geometric)
     # re-entrant: a derivative call inside another's arguments
     assert d(d(0.5, 3) / 10.0, 3) == s2sad.grad(P.geometric)(0.275, 3)
+
+
+def test_adjoint_blocks_name_the_users_line():
+    text = generated(P.geometric, 0.5, 10)
+    assert "        # s = 1.0 + q * s\n        s = tape.pop()" in text
+
+
+def test_branch_decisions_are_not_pushed_when_the_branch_has_no_adjoint():
+    text = generated(P.break_continue, 1.3, 20)
+    assert "tape" not in text    # s > 5.0 only decides a break; nothing to reverse there

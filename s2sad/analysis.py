@@ -31,6 +31,27 @@ UNARY_OPERATORS = {gast.USub: operator.neg, gast.UAdd: operator.pos,
                    gast.Not: operator.not_, gast.Invert: operator.invert}
 
 
+# Array methods are differentiated with the rule of the NumPy function they equal:
+# x.sum(axis=1) is np.sum(x, axis=1).
+ARRAY_METHODS = {
+    "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+    "std": np.std, "var": np.var, "cumsum": np.cumsum, "reshape": np.reshape,
+    "transpose": np.transpose, "ravel": np.ravel, "flatten": np.ravel, "copy": np.copy,
+    "dot": np.dot, "clip": np.clip, "squeeze": np.squeeze, "trace": np.trace,
+    "astype": np.asarray, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
+    "any": np.any, "all": np.all, "nonzero": np.nonzero,
+}
+_PACKED_METHODS = {"reshape", "transpose"}   # x.reshape(2, 3) is np.reshape(x, (2, 3))
+
+
+def is_method_call(expr, src: FunctionSource) -> bool:
+    """`x.sum()` on a value (not `np.sum(...)`, a function found through a module)."""
+    if not (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)):
+        return False
+    base = src.resolve(expr.func.value)
+    return base is Unresolved or isinstance(base, np.ndarray)
+
+
 def primitive_of(expr, src: FunctionSource):
     """The function object an operation applies (operator.add for `a + b`), or Unresolved."""
     if isinstance(expr, gast.BinOp):
@@ -38,14 +59,30 @@ def primitive_of(expr, src: FunctionSource):
     if isinstance(expr, gast.UnaryOp):
         return UNARY_OPERATORS.get(type(expr.op), Unresolved)
     if isinstance(expr, gast.Call):
+        if is_method_call(expr, src):
+            return ARRAY_METHODS.get(expr.func.attr, Unresolved)
         return src.resolve(expr.func)
     return Unresolved
+
+
+def call_arguments(expr, src: FunctionSource) -> tuple[list, dict]:
+    """Positional and keyword operands of one operation; a method's object comes first."""
+    if isinstance(expr, gast.BinOp):
+        return [expr.left, expr.right], {}
+    if isinstance(expr, gast.UnaryOp):
+        return [expr.operand], {}
+    args = list(expr.args)
+    if is_method_call(expr, src):
+        if expr.func.attr in _PACKED_METHODS and len(args) > 1:
+            args = [gast.Tuple(elts=args, ctx=gast.Load())]
+        args.insert(0, expr.func.value)
+    return args, {k.arg: k.value for k in expr.keywords}
 
 
 def is_nondiff_call(expr, src: FunctionSource) -> bool:
     if not isinstance(expr, gast.Call):
         return False
-    rule = rules.lookup(src.resolve(expr.func))
+    rule = rules.lookup(primitive_of(expr, src))
     return rule is not None and rule.nondiff
 
 
@@ -279,10 +316,13 @@ def _subscript_kind(e, kinds, src) -> Kind | None:
 
 
 def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
-    fn = src.resolve(e.func)
+    fn = primitive_of(e, src)
     rule = rules.lookup(fn) if fn is not Unresolved else None
     if rule is None:
         return UNKNOWN
+    args, keywords = call_arguments(e, src)
+    e = gast.Call(func=e.func, args=args,
+                  keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
     output = rule.output
     if output == "scalar":
         kind = FLOAT_SCALAR

@@ -16,7 +16,7 @@ from __future__ import annotations
 import gast
 
 from . import rules
-from .analysis import differentiable_names, primitive_of
+from .analysis import call_arguments, differentiable_names, primitive_of
 from .astutil import NameGenerator, assign, const, copy_location, loaded_names, name, stored_names
 from .source import FunctionSource
 
@@ -114,9 +114,7 @@ class _ANF:
             return gast.UnaryOp(op=e.op, operand=self.atom(e.operand, pre))
         if isinstance(e, gast.Call):
             if isinstance(e.func, gast.Attribute) and self.is_varied(e.func.value):
-                raise self.src.error(
-                    f"s2sad does not differentiate method calls such as '.{e.func.attr}(...)' "
-                    "yet", e, f"use the NumPy function instead, e.g. np.{e.func.attr}(x, ...)")
+                e.func.value = self.atom(e.func.value, pre)   # x.sum(): x is an operand
             e.args = [self.argument(a, pre) for a in e.args]
             for keyword in e.keywords:
                 keyword.value = self.argument(keyword.value, pre)
@@ -187,13 +185,8 @@ class _ANF:
         rule = rules.lookup(primitive_of(value, self.src))
         if rule is None:
             return False
-        if isinstance(value, gast.BinOp):
-            arguments = {"x": value.left, "y": value.right}
-        elif isinstance(value, gast.Call):
-            arguments = {p.name: a for p, a in zip(rule.params, value.args)}
-            arguments.update((k.arg, k.value) for k in value.keywords)
-        else:
-            arguments = {}
+        args, keywords = call_arguments(value, self.src)
+        arguments = dict(zip((p.name for p in rule.params), args), **keywords)
         return any(rule.uses_output(p) and (p not in arguments or self.is_varied(arguments[p]))
                    for p in rule.vjp)
 

@@ -62,6 +62,8 @@ def _fold_binop(e: gast.BinOp):
             return e
     if isinstance(e.op, gast.Pow) and _is_number(e.right) and e.right.value == 1:
         return e.left
+    if isinstance(e.op, (gast.Add, gast.Sub)) and _is_number(e.right) and e.right.value == 0:
+        return e.left
     if isinstance(e.op, gast.Mult):
         if _is_number(e.right) and e.right.value == 1:
             return e.left
@@ -71,10 +73,16 @@ def _fold_binop(e: gast.BinOp):
 
 
 def _constant_compare(test: gast.Compare):
-    if len(test.ops) != 1 or not isinstance(test.left, gast.Constant) \
-            or not isinstance(test.comparators[0], gast.Constant):
+    """Decide `axes is None` at transform time when `axes` is a literal."""
+    if len(test.ops) != 1 or not isinstance(test.comparators[0], gast.Constant):
         return None
-    left, right = test.left.value, test.comparators[0].value
+    if isinstance(test.left, (gast.Tuple, gast.List)):
+        left = ()   # a literal tuple or list: never None
+    elif isinstance(test.left, gast.Constant):
+        left = test.left.value
+    else:
+        return None
+    right = test.comparators[0].value
     if isinstance(test.ops[0], gast.Is):
         return left is right
     if isinstance(test.ops[0], gast.IsNot):

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import gast
 
 from . import rules
-from .analysis import INT_SCALAR, Kind, UNKNOWN, differentiable_names, expr_kind, primitive_of
+from .analysis import (INT_SCALAR, UNKNOWN, Kind, call_arguments, differentiable_names, expr_kind,
+                       primitive_of)
 from .anf import TRIPS_ATTRIBUTE
 from .astutil import (NameGenerator, clone, assign, attr, call, const, expr_stmt, helper,
                       loaded_names, mark_helpers, name, stored_names)
@@ -260,7 +261,7 @@ class ReverseMode:
                 f"s2sad has no derivative rule for {label}", where,
                 f"register one with s2sad.defvjp({label}, 'x', dx='g * ...'), or mark it "
                 f"non-differentiable with s2sad.defnondiff({label})")
-        args, keywords = _call_arguments(value)
+        args, keywords = call_arguments(value, self.src)
         try:
             bound = bind_arguments(rule, args, keywords)
         except BindingError as exc:
@@ -503,14 +504,6 @@ def _walk(stmts):
 def _load(target: gast.Subscript) -> gast.Subscript:
     return gast.Subscript(value=name(target.value.id), slice=clone(target.slice),
                           ctx=gast.Load())
-
-
-def _call_arguments(value):
-    if isinstance(value, gast.BinOp):
-        return [value.left, value.right], {}
-    if isinstance(value, gast.UnaryOp):
-        return [value.operand], {}
-    return list(value.args), {k.arg: k.value for k in value.keywords}
 
 
 def _split_reads(node, value_reads: set, shape_reads: set) -> None:

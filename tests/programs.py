@@ -162,3 +162,10 @@ def calls_cube(x):
 
 def triple_square(x):
     return x * x * 3.0
+
+
+def array_methods(x, W):
+    y = (x @ W).sum(axis=1)
+    z = y.reshape(2, 2).T.mean() + x.max() * x.std()
+    z = z + W.clip(-0.5, 0.5).prod() + x.astype(float).cumsum()[:3].dot(x[0])
+    return z + x.flatten().copy().var() + x.transpose(1, 0).ravel()[1] * x.argmax()

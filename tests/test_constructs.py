@@ -26,6 +26,7 @@ CASES = [
     (P.fancy_indexing, (rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])), 0),
     (P.rnn, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(5, 3)), rng.normal(size=3)), (0, 1, 2)),
     (P.index_accumulate, (0.7, 4), 0),
+    (P.array_methods, (rng.normal(size=(4, 3)), rng.normal(size=(3, 5)) * 0.3), (0, 1)),
     (P.mlp_loss, (rng.normal(size=(3, 5)), rng.normal(size=5), rng.normal(size=(5, 2)),
                   rng.normal(size=2), rng.normal(size=(6, 3)), np.array([0, 1, 1, 0, 1, 0])),
      (0, 1, 2, 3)),

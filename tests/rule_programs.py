@@ -1,0 +1,872 @@
+"""User-style programs that push every registered rule through the transformer.
+
+`tests/test_rules_through_grad.py` differentiates each of them with
+`s2sad.check_grads`; its coverage test resolves the functions and operators each
+program uses, so a differentiable rule that no program here calls makes it fail.
+
+Most programs end in `np.sum(np.sin(...))` or multiply by an input, so the
+cotangent reaching the rule differs from entry to entry (a rule that ignored or
+misplaced `g` would show).
+"""
+import math
+
+import numpy as np
+
+
+# --- numpy elementwise, one argument ----------------------------------------------
+
+def np_sin(x):
+    return np.sum(np.sin(x) * x)
+
+
+def np_cos(x):
+    return np.sum(np.cos(x) * x)
+
+
+def np_tan(x):
+    return np.sum(np.tan(x) * x)
+
+
+def np_arcsin(x):
+    return np.sum(np.arcsin(x) * x)
+
+
+def np_arccos(x):
+    return np.sum(np.arccos(x) * x)
+
+
+def np_arctan(x):
+    return np.sum(np.arctan(x) * x)
+
+
+def np_sinh(x):
+    return np.sum(np.sinh(x) * x)
+
+
+def np_cosh(x):
+    return np.sum(np.cosh(x) * x)
+
+
+def np_tanh(x):
+    return np.sum(np.tanh(x) * x)
+
+
+def np_arcsinh(x):
+    return np.sum(np.arcsinh(x) * x)
+
+
+def np_arccosh(x):
+    return np.sum(np.arccosh(x) * x)
+
+
+def np_arctanh(x):
+    return np.sum(np.arctanh(x) * x)
+
+
+def np_exp(x):
+    return np.sum(np.exp(x) * x)
+
+
+def np_expm1(x):
+    return np.sum(np.expm1(x) * x)
+
+
+def np_exp2(x):
+    return np.sum(np.exp2(x) * x)
+
+
+def np_log(x):
+    return np.sum(np.log(x) * x)
+
+
+def np_log1p(x):
+    return np.sum(np.log1p(x) * x)
+
+
+def np_log2(x):
+    return np.sum(np.log2(x) * x)
+
+
+def np_log10(x):
+    return np.sum(np.log10(x) * x)
+
+
+def np_sqrt(x):
+    return np.sum(np.sqrt(x) * x)
+
+
+def np_cbrt(x):
+    return np.sum(np.cbrt(x) * x)
+
+
+def np_square(x):
+    return np.sum(np.square(x) * x)
+
+
+def np_reciprocal(x):
+    return np.sum(np.reciprocal(x) * x)
+
+
+def np_absolute(x):
+    return np.sum(np.absolute(x) * x)
+
+
+def np_abs(x):
+    return np.sum(np.abs(x) * x)
+
+
+def np_negative(x):
+    return np.sum(np.negative(x) * x)
+
+
+def np_positive(x):
+    return np.sum(np.positive(x) * x)
+
+
+def np_deg2rad(x):
+    return np.sum(np.deg2rad(x) * x)
+
+
+def np_rad2deg(x):
+    return np.sum(np.rad2deg(x) * x)
+
+
+def np_sinc(x):
+    return np.sum(np.sinc(x) * x)
+
+
+def leaky_relu(x):
+    return np.sum(np.where(x > 0, x, 0.1 * x) * x)
+
+
+# --- numpy elementwise, two arguments ---------------------------------------------
+
+def np_add(x1, x2):
+    return np.sum(np.sin(np.add(x1, x2)))
+
+
+def np_subtract(x1, x2):
+    return np.sum(np.sin(np.subtract(x1, x2)))
+
+
+def np_multiply(x1, x2):
+    return np.sum(np.sin(np.multiply(x1, x2)))
+
+
+def np_divide(x1, x2):
+    return np.sum(np.sin(np.divide(x1, x2)))
+
+
+def np_true_divide(x1, x2):
+    return np.sum(np.sin(np.true_divide(x1, x2)))
+
+
+def np_power(x1, x2):
+    return np.sum(np.sin(np.power(x1, x2)))
+
+
+def np_arctan2(x1, x2):
+    return np.sum(np.sin(np.arctan2(x1, x2)))
+
+
+def np_hypot(x1, x2):
+    return np.sum(np.sin(np.hypot(x1, x2)))
+
+
+def np_logaddexp(x1, x2):
+    return np.sum(np.sin(np.logaddexp(x1, x2)))
+
+
+def np_maximum(x1, x2):
+    return np.sum(np.sin(np.maximum(x1, x2)))
+
+
+def np_minimum(x1, x2):
+    return np.sum(np.sin(np.minimum(x1, x2)))
+
+
+def np_fmax(x1, x2):
+    return np.sum(np.sin(np.fmax(x1, x2)))
+
+
+def np_fmin(x1, x2):
+    return np.sum(np.sin(np.fmin(x1, x2)))
+
+
+def np_where(condition, x, y):
+    return np.sum(np.sin(np.where(condition, x, y)))
+
+
+def np_clip(a, a_min, a_max):
+    return np.sum(np.sin(np.clip(a, a_min, a_max)))
+
+
+def np_clip_keywords(a):
+    return np.sum(np.sin(np.clip(a, a_min=-1.0, a_max=1.0)))
+
+
+def np_clip_upper(a, a_max):
+    return np.sum(np.sin(np.clip(a, None, a_max)))
+
+
+# --- Python operators ---------------------------------------------------------------
+
+def op_add(x, y):
+    return np.sum(np.sin(x + y))
+
+
+def op_sub(x, y):
+    return np.sum(np.sin(x - y))
+
+
+def op_mul(x, y):
+    return np.sum(np.sin(x * y))
+
+
+def op_truediv(x, y):
+    return np.sum(np.sin(x / y))
+
+
+def op_pow(x, y):
+    return np.sum(np.sin(x ** y))
+
+
+def op_pow_constants(x):
+    return np.sum(x ** 3 - 2.0 ** x)
+
+
+def op_neg(x):
+    return np.sum(np.sin(-x) * x)
+
+
+def op_pos(x):
+    return np.sum(np.sin(+x) * x)
+
+
+def op_matmul(x, y):
+    return np.sum(np.sin(x @ y))
+
+
+def op_augmented(x, y):
+    z = x * 1.5
+    z += y
+    z *= y
+    z -= x
+    z /= y
+    z **= 2
+    return np.sum(z)
+
+
+def transpose_attribute(x, y):
+    return np.sum(np.sin(x.T @ y))
+
+
+# --- the math module on Python floats ------------------------------------------------
+
+def math_sin(x):
+    return math.sin(x) * x
+
+
+def math_cos(x):
+    return math.cos(x) * x
+
+
+def math_tan(x):
+    return math.tan(x) * x
+
+
+def math_asin(x):
+    return math.asin(x) * x
+
+
+def math_acos(x):
+    return math.acos(x) * x
+
+
+def math_atan(x):
+    return math.atan(x) * x
+
+
+def math_sinh(x):
+    return math.sinh(x) * x
+
+
+def math_cosh(x):
+    return math.cosh(x) * x
+
+
+def math_tanh(x):
+    return math.tanh(x) * x
+
+
+def math_asinh(x):
+    return math.asinh(x) * x
+
+
+def math_acosh(x):
+    return math.acosh(x) * x
+
+
+def math_atanh(x):
+    return math.atanh(x) * x
+
+
+def math_exp(x):
+    return math.exp(x) * x
+
+
+def math_expm1(x):
+    return math.expm1(x) * x
+
+
+def math_log(x):
+    return math.log(x) * x
+
+
+def math_log1p(x):
+    return math.log1p(x) * x
+
+
+def math_log2(x):
+    return math.log2(x) * x
+
+
+def math_log10(x):
+    return math.log10(x) * x
+
+
+def math_sqrt(x):
+    return math.sqrt(x) * x
+
+
+def math_fabs(x):
+    return math.fabs(x) * x
+
+
+def math_erf(x):
+    return math.erf(x) * x
+
+
+def math_erfc(x):
+    return math.erfc(x) * x
+
+
+def math_degrees(x):
+    return math.degrees(x) * x
+
+
+def math_radians(x):
+    return math.radians(x) * x
+
+
+def math_atan2(y, x):
+    return math.atan2(y, x) * y
+
+
+def math_pow(x, y):
+    return math.pow(x, y) * x
+
+
+def math_hypot(x, y):
+    return math.hypot(x, y) * x
+
+
+def math_log_base(x, base):
+    return math.log(x, base) * x
+
+
+# --- builtins -------------------------------------------------------------------------
+
+def builtin_float(x):
+    return float(x * x) * x
+
+
+def float_of_sum(x):
+    return float(np.sum(x * x)) * 2.0
+
+
+def builtin_abs(x):
+    return np.sum(abs(x) * x)
+
+
+def builtin_max(a, b, c):
+    return max(a, b, c) * a
+
+
+def builtin_min(a, b, c):
+    return min(a, b, c) * a
+
+
+def builtin_max_of_two(a, b):
+    return max(a, b * b) * b
+
+
+def builtin_min_of_two(a, b):
+    return min(a, b * b) * b
+
+
+def builtin_sum(a, b, c):
+    return np.sum(np.sin(sum([a, b, c]))) * c
+
+
+def builtin_sum_start(a, b, c):
+    return np.sum(np.sin(sum([a * b, b], c)))
+
+
+# --- reductions -------------------------------------------------------------------------
+# For each: the full reduction, a keyword axis, a positional axis with keepdims (its
+# result broadcast back against x), and a tuple of axes.
+
+def sum_all(x):
+    return np.sum(x) ** 2
+
+
+def sum_axis(x):
+    return np.sum(np.sin(np.sum(x, axis=0)))
+
+
+def sum_keepdims(x):
+    return np.sum(np.sum(x, 1, keepdims=True) * x)
+
+
+def sum_axes(x):
+    return np.sum(np.sin(np.sum(x, axis=(0, 2))))
+
+
+def mean_all(x):
+    return np.mean(x) ** 2
+
+
+def mean_axis(x):
+    return np.sum(np.sin(np.mean(x, axis=0)))
+
+
+def mean_keepdims(x):
+    return np.sum(np.mean(x, 1, keepdims=True) * x)
+
+
+def mean_axes(x):
+    return np.sum(np.sin(np.mean(x, axis=(0, 2))))
+
+
+def prod_all(x):
+    return np.prod(x) ** 2
+
+
+def prod_axis(x):
+    return np.sum(np.sin(np.prod(x, axis=0)))
+
+
+def prod_keepdims(x):
+    return np.sum(np.prod(x, 1, keepdims=True) * x)
+
+
+def prod_axes(x):
+    return np.sum(np.sin(np.prod(x, axis=(0, 2))))
+
+
+def max_all(x):
+    return np.max(x) ** 2
+
+
+def max_axis(x):
+    return np.sum(np.sin(np.max(x, axis=0)))
+
+
+def max_keepdims(x):
+    return np.sum(np.max(x, 1, keepdims=True) * x)
+
+
+def max_axes(x):
+    return np.sum(np.sin(np.max(x, axis=(0, 2))))
+
+
+def amax_all(x):
+    return np.amax(x) ** 2
+
+
+def amax_axis(x):
+    return np.sum(np.sin(np.amax(x, axis=0)))
+
+
+def amax_keepdims(x):
+    return np.sum(np.amax(x, 1, keepdims=True) * x)
+
+
+def amax_axes(x):
+    return np.sum(np.sin(np.amax(x, axis=(0, 2))))
+
+
+def min_all(x):
+    return np.min(x) ** 2
+
+
+def min_axis(x):
+    return np.sum(np.sin(np.min(x, axis=0)))
+
+
+def min_keepdims(x):
+    return np.sum(np.min(x, 1, keepdims=True) * x)
+
+
+def min_axes(x):
+    return np.sum(np.sin(np.min(x, axis=(0, 2))))
+
+
+def amin_all(x):
+    return np.amin(x) ** 2
+
+
+def amin_axis(x):
+    return np.sum(np.sin(np.amin(x, axis=0)))
+
+
+def amin_keepdims(x):
+    return np.sum(np.amin(x, 1, keepdims=True) * x)
+
+
+def amin_axes(x):
+    return np.sum(np.sin(np.amin(x, axis=(0, 2))))
+
+
+def var_all(x):
+    return np.var(x) ** 2
+
+
+def var_axis(x):
+    return np.sum(np.sin(np.var(x, axis=0)))
+
+
+def var_keepdims(x):
+    return np.sum(np.var(x, 1, keepdims=True) * x)
+
+
+def var_axes(x):
+    return np.sum(np.sin(np.var(x, axis=(0, 2))))
+
+
+def var_ddof(x):
+    return np.sum(np.sin(np.var(x, axis=0, ddof=1)))
+
+
+def std_all(x):
+    return np.std(x) ** 2
+
+
+def std_axis(x):
+    return np.sum(np.sin(np.std(x, axis=0)))
+
+
+def std_keepdims(x):
+    return np.sum(np.std(x, 1, keepdims=True) * x)
+
+
+def std_axes(x):
+    return np.sum(np.sin(np.std(x, axis=(0, 2))))
+
+
+def std_ddof(x):
+    return np.std(x, ddof=1) ** 2
+
+
+def cumsum_all(x):
+    return np.sum(np.sin(np.cumsum(x)))
+
+
+def cumsum_axis(x):
+    return np.sum(np.sin(np.cumsum(x, axis=1)))
+
+
+def cumsum_positional(x):
+    return np.sum(np.sin(np.cumsum(x, 0)))
+
+
+def norm_default(x):
+    return np.linalg.norm(x) ** 3
+
+
+def norm_l1(x):
+    return np.linalg.norm(x, ord=1) ** 2
+
+
+def norm_inf(x):
+    return np.linalg.norm(x, np.inf) ** 2
+
+
+def norm_3(x):
+    return np.linalg.norm(x, 3) ** 2
+
+
+def norm_fro(x):
+    return np.linalg.norm(x, "fro") ** 2
+
+
+def norm_nuc(x):
+    return np.linalg.norm(x, ord="nuc") ** 2
+
+
+def norm_spectral(x):
+    return np.linalg.norm(x, ord=2) ** 2
+
+
+def norm_rows(x):
+    return np.sum(np.sin(np.linalg.norm(x, axis=1)))
+
+
+def norm_keepdims(x):
+    return np.sum(x / np.linalg.norm(x, axis=-1, keepdims=True) * x)
+
+
+def trace_square(x):
+    return np.trace(x) ** 2
+
+
+def trace_offset(x):
+    return np.trace(x, 1) ** 2
+
+
+def trace_keyword_offset(x):
+    return np.trace(x, offset=-1) ** 2
+
+
+def trace_axes(x):
+    return np.sum(np.sin(np.trace(x, axis1=1, axis2=2)))
+
+
+# --- products -------------------------------------------------------------------------
+
+def np_matmul(x1, x2):
+    return np.sum(np.sin(np.matmul(x1, x2)))
+
+
+def np_dot(a, b):
+    return np.sum(np.sin(np.dot(a, b)))
+
+
+def np_inner(a, b):
+    return np.sum(np.sin(np.inner(a, b)))
+
+
+def np_outer(a, b):
+    return np.sum(np.sin(np.outer(a, b)))
+
+
+def np_vdot(a, b):
+    return np.sin(np.vdot(a, b))
+
+
+def einsum_matmul(a, b):
+    return np.sum(np.sin(np.einsum("ij,jk->ik", a, b)))
+
+
+def einsum_implicit(a, b):
+    return np.sum(np.sin(np.einsum("ij,jk", a, b)))
+
+
+def einsum_full_contraction(a, b):
+    return np.sin(np.einsum("ij,ij->", a, b))
+
+
+def einsum_batch(a, b):
+    return np.sum(np.sin(np.einsum("bij,bjk->bik", a, b)))
+
+
+def einsum_chain(a, b, c):
+    return np.sum(np.sin(np.einsum("ij,jk,kl->il", a, b, c)))
+
+
+def einsum_bilinear(x, A, y):
+    return np.sin(np.einsum("i,ij,j->", x, A, y))
+
+
+def einsum_optimized(a, b, c):
+    return np.sum(np.sin(np.einsum("ij,jk,kl->il", a, b, c, optimize=True)))
+
+
+# --- shapes -----------------------------------------------------------------------------
+# An elementwise loss is enough here: the gradient of sum(sin(P x)) is cos(x) for any
+# rearrangement P, and an adjoint that does not undo P exactly gives something else.
+
+def reshape_c(x):
+    return np.sum(np.sin(np.reshape(x, (3, 4))))
+
+
+def reshape_fortran(x):
+    return np.sum(np.sin(np.reshape(x, (-1,), order="F")))
+
+
+def ravel_c(x):
+    return np.sum(np.sin(np.ravel(x)))
+
+
+def ravel_fortran(x):
+    return np.sum(np.sin(np.ravel(x, "F")))
+
+
+def expand_dims_outer(x):
+    return np.sum(np.sin(np.expand_dims(x, 1) * x))
+
+
+def expand_dims_keyword(x):
+    return np.sum(np.sin(np.expand_dims(x, axis=-1)) * x)
+
+
+def squeeze_all(x):
+    return np.sum(np.sin(np.squeeze(x)))
+
+
+def squeeze_axis(x):
+    return np.sum(np.sin(np.squeeze(x, axis=0)))
+
+
+def atleast_1d(x):
+    return np.sum(np.sin(np.atleast_1d(x)))
+
+
+def atleast_2d(x):
+    return np.sum(np.sin(np.atleast_2d(x)))
+
+
+def atleast_3d(x):
+    return np.sum(np.sin(np.atleast_3d(x)))
+
+
+def transpose_default(x):
+    return np.sum(np.sin(np.transpose(x)))
+
+
+def transpose_axes(x):
+    return np.sum(np.sin(np.transpose(x, (1, 2, 0))))
+
+
+def transpose_keyword_axes(x):
+    return np.sum(np.sin(np.transpose(x, axes=(2, 0, 1))))
+
+
+def swapaxes(x):
+    return np.sum(np.sin(np.swapaxes(x, 0, 2)))
+
+
+def moveaxis(x):
+    return np.sum(np.sin(np.moveaxis(x, 0, -1)))
+
+
+def moveaxis_tuples(x):
+    return np.sum(np.sin(np.moveaxis(x, (0, 1), (2, 0))))
+
+
+def flip_all(x):
+    return np.sum(np.sin(np.flip(x)))
+
+
+def flip_axis(x):
+    return np.sum(np.sin(np.flip(x, axis=1)))
+
+
+def roll_flat(x):
+    return np.sum(np.sin(np.roll(x, 2)))
+
+
+def roll_axis(x):
+    return np.sum(np.sin(np.roll(x, 1, axis=1)))
+
+
+def diagonal_main(x):
+    return np.sum(np.sin(np.diagonal(x)))
+
+
+def diagonal_offset(x):
+    return np.sum(np.sin(np.diagonal(x, 1)))
+
+
+def diagonal_axes(x):
+    return np.sum(np.sin(np.diagonal(x, offset=-1, axis1=1, axis2=2)))
+
+
+def concatenate_default(a, b):
+    return np.sum(np.sin(np.concatenate([a, b])))
+
+
+def concatenate_axis(a, b, c):
+    return np.sum(np.sin(np.concatenate([a, b, c], axis=1)))
+
+
+def concatenate_tuple_positional(a, b):
+    return np.sum(np.sin(np.concatenate((a, b), 0)))
+
+
+def stack_default(a, b):
+    return np.sum(np.sin(np.stack([a, b])))
+
+
+def stack_axis(a, b):
+    return np.sum(np.sin(np.stack([a, b], axis=1)))
+
+
+def hstack(a, b):
+    return np.sum(np.sin(np.hstack([a, b])))
+
+
+def vstack(a, b):
+    return np.sum(np.sin(np.vstack([a, b])))
+
+
+def broadcast_to(x):
+    return np.sum(np.sin(np.broadcast_to(x, (2, 3))))
+
+
+def copy(x):
+    return np.sum(np.sin(np.copy(x)) * x)
+
+
+def array_of_scalars(a, b):
+    return np.sum(np.sin(np.array([a, b * a, 2.0])))
+
+
+def array_of_arrays(a, b):
+    return np.sum(np.sin(np.array([a, b])))
+
+
+def array_nested(a, b):
+    return np.sum(np.sin(np.array([[a, b], [b * b, a]])))
+
+
+def array_of_array(x):
+    return np.sum(np.sin(np.array(x)) * x)
+
+
+def asarray_of_scalars(a, b):
+    return np.sum(np.sin(np.asarray([a, b])))
+
+
+def asarray_of_array(x):
+    return np.sum(np.sin(np.asarray(x)) * x)
+
+
+def full(a):
+    return np.sum(np.sin(np.full((2, 3), a)))
+
+
+# --- scalar code: no runtime helpers expected in the generated source ---------------
+
+def scalar_math_loop(x, y, n):
+    s = 0.0
+    for i in range(n):
+        s = s + math.sin(x * i) * math.exp(-y) + math.sqrt(x + s * s)
+        s = math.tanh(s) + math.log(1.0 + y * y) - math.atan2(x, y + 2.0)
+        s = s + math.hypot(s, y) / math.cosh(x) + math.pow(x, 1.5) - math.erf(y)
+    return s
+
+
+def scalar_operators_loop(x, y, n):
+    s = 1.0
+    for _ in range(n):
+        s = -s * x + y / (1.0 + s * s) - (x - y) ** 2 + (+y) ** x
+    return s
+
+
+def scalar_builtins_loop(x, y, n):
+    s = 0.0
+    for _ in range(n):
+        s = s + abs(x - y) + max(x, y, s) * min(x, y) + sum([x, y, s]) + float(x)
+    return s

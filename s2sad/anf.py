@@ -26,7 +26,7 @@ TRIPS_ATTRIBUTE = "s2sad_trips"
 
 def to_anf(tree: gast.FunctionDef, varied: set[str], src: FunctionSource,
            names: NameGenerator) -> gast.FunctionDef:
-    tree.body = _ANF(varied, src, names).block(tree.body)
+    tree.body = _ANF(set(varied), src, names).block(tree.body)
     return tree
 
 
@@ -150,8 +150,11 @@ class _ANF:
             return e
         if not self.is_varied(e) and not _has_call(e):
             return e
-        value = self.operation(e, pre) if self.is_varied(e) else e
+        varied = self.is_varied(e)
+        value = self.operation(e, pre) if varied else e
         temp = self.names.fresh("_t")  # named after its operands: _t1 is computed first
+        if varied:
+            self.varied.add(temp)
         pre.append(copy_location(assign(temp, value), e))
         return name(temp)
 
@@ -169,6 +172,7 @@ class _ANF:
 
     def conditional(self, e: gast.IfExp, pre: list) -> str:
         temp = self.names.fresh("_t")
+        self.varied.add(temp)
         body, orelse = [], []
         body.append(assign(temp, self.operation(e.body, body)))
         orelse.append(assign(temp, self.operation(e.orelse, orelse)))

@@ -169,3 +169,44 @@ def array_methods(x, W):
     z = y.reshape(2, 2).T.mean() + x.max() * x.std()
     z = z + W.clip(-0.5, 0.5).prod() + x.astype(float).cumsum()[:3].dot(x[0])
     return z + x.flatten().copy().var() + x.transpose(1, 0).ravel()[1] * x.argmax()
+
+
+def sqrt_newton(a):
+    x = a
+    while abs(x * x - a) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def horner(x, coeffs):
+    y = 0.0
+    for c in coeffs:
+        y = y * x + c
+    return y
+
+
+def power_iteration(A, k=20):
+    v = np.ones(A.shape[0])
+    for _ in range(k):
+        v = A @ v
+        v = v / np.linalg.norm(v)     # reads its own output and its old value
+    return v @ A @ v
+
+
+def gauss_seidel(A, b, sweeps=5):
+    x = np.zeros_like(b)
+    for _ in range(sweeps):
+        for i in range(len(b)):
+            x[i] = (b[i] - A[i] @ x + A[i, i] * x[i]) / A[i, i]
+    return np.sum(x)
+
+
+def zero_trip(x, n):
+    s = x
+    for i in range(n):
+        s = s * x
+    k = 0
+    while k > n:
+        s = s + x
+        k -= 1
+    return s

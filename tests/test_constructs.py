@@ -1,5 +1,7 @@
+"""Every construct on all its paths, checked against central finite differences."""
 import numpy as np
 import pytest
+
 import s2sad
 from tests import programs as P
 
@@ -26,6 +28,12 @@ CASES = [
     (P.fancy_indexing, (rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])), 0),
     (P.rnn, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(5, 3)), rng.normal(size=3)), (0, 1, 2)),
     (P.index_accumulate, (0.7, 4), 0),
+    (P.sqrt_newton, (2.0,), 0),
+    (P.horner, (0.7, [1.0, -2.0, 3.0, 0.5]), 0),
+    (P.power_iteration, (rng.normal(size=(4, 4)) + 4 * np.eye(4),), 0),
+    (P.gauss_seidel, (rng.normal(size=(4, 4)) + 4 * np.eye(4), rng.normal(size=4)), (0, 1)),
+    (P.zero_trip, (1.5, 0), 0),
+    (P.zero_trip, (1.5, 3), 0),
     (P.array_methods, (rng.normal(size=(4, 3)), rng.normal(size=(3, 5)) * 0.3), (0, 1)),
     (P.mlp_loss, (rng.normal(size=(3, 5)), rng.normal(size=5), rng.normal(size=(5, 2)),
                   rng.normal(size=2), rng.normal(size=(6, 3)), np.array([0, 1, 1, 0, 1, 0])),

@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+import builtins
+
 import dataclasses
 from dataclasses import dataclass
 
@@ -165,7 +167,7 @@ def _bindings(functions: list, src: FunctionSource, names: NameGenerator) -> dic
     local_names = stored_names(src.tree) | set(parameter_names(src.tree))
     bindings = {}
     for helper_name in used:
-        value = TEMPLATE_NAMESPACE[helper_name]
+        value = TEMPLATE_NAMESPACE.get(helper_name) or getattr(builtins, helper_name)
         alias = helper_name
         if helper_name in local_names or (helper_name in user_names and src.resolve(
                 name(helper_name)) not in (Unresolved, value)):

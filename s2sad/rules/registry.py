@@ -15,6 +15,7 @@ parameter, returns one cotangent per item.  Templates may call NumPy as `np`, th
 """
 from __future__ import annotations
 
+import builtins
 import functools
 from dataclasses import dataclass, field
 
@@ -98,7 +99,12 @@ def defvjp(fn, signature: str, *, output: str = "elementwise", jvp: str | None =
     for key, template in cotangents.items():
         if not key.startswith("d") or key[1:] not in known:
             raise ValueError(f"{key!r} names no parameter of {signature!r}")
-        parse_expr(template)  # fail now on a syntax error, not at transform time
+        unknown = {n.id for n in gast.walk(parse_expr(template)) if isinstance(n, gast.Name)} \
+            - known - {"g", "ans"} - _template_globals()
+        if unknown:   # fail now, not when some user's function is transformed
+            raise ValueError(f"the rule {key}={template!r} uses unknown names {sorted(unknown)}; "
+                             "templates may use the parameters, g, ans, np, math, builtins "
+                             "and the helpers in s2sad.runtime")
         vjp[key[1:]] = template
     rule = Rule(fn, params, vjp, jvp=jvp, output=output)
     _store(fn, rule)
@@ -145,6 +151,12 @@ def _param(arg, default, keyword_only: bool) -> Param:
         return Param(arg.id, sequence=sequence, keyword_only=keyword_only)
     return Param(arg.id, default=gast.literal_eval(default), has_default=True,
                  sequence=sequence, keyword_only=keyword_only)
+
+
+@functools.lru_cache(maxsize=1)
+def _template_globals() -> frozenset:
+    from .. import runtime
+    return frozenset({"np", "math"} | set(vars(runtime)) | set(vars(builtins)))
 
 
 def _mentions(template: str, identifier: str) -> bool:

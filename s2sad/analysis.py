@@ -268,7 +268,10 @@ def expr_kind(e, kinds: dict, src: FunctionSource) -> Kind | None:
 
 
 def _elementwise(operands, kinds, src, integer=None) -> Kind | None:
-    found = [expr_kind(o, kinds, src) for o in operands]
+    flat = []
+    for o in operands:   # sum([a, b]): the items of a literal list count one by one
+        flat.extend(o.elts if isinstance(o, (gast.List, gast.Tuple)) else [o])
+    found = [expr_kind(o, kinds, src) for o in flat]
     if any(k is None for k in found):
         return None
     ndims = [k.ndim for k in found]

@@ -140,7 +140,7 @@ class _ANF:
 
     def argument(self, e, pre: list):
         if isinstance(e, (gast.List, gast.Tuple)) and self.is_varied(e):
-            e.elts = [self.atom(item, pre) for item in e.elts]
+            e.elts = [self.argument(item, pre) for item in e.elts]   # nested: [[a, b], [c, d]]
             return e
         return self.atom(e, pre)
 

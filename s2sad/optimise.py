@@ -157,9 +157,38 @@ def _inline_reduced_count(args, kind_of, output_kind):
     return None
 
 
+def _inline_unbroadcast_each(args, kind_of, output_kind):
+    """sum([a, b]): one unbroadcast per item, each simplified on its own."""
+    g, items = args
+    if not isinstance(items, gast.Tuple):
+        return None
+    parts = []
+    for item in items.elts:
+        part = call(helper("unbroadcast"), g, item)
+        parts.append(_inline_unbroadcast(part.args, kind_of, output_kind) or part)
+    return gast.Tuple(elts=parts, ctx=gast.Load())
+
+
+def _inline_select_extreme(args, kind_of, output_kind):
+    """max(a, b) on scalars: g shared by the arguments equal to the result, in plain
+    arithmetic (no helper call in scalar code)."""
+    g, items, ans = args
+    if not isinstance(items, gast.Tuple) or any(_ndim(kind_of, i) != 0 for i in items.elts):
+        return None
+    hits = [gast.Compare(left=item, ops=[gast.Eq()], comparators=[ans]) for item in items.elts]
+    count = hits[0]
+    for hit in hits[1:]:
+        count = gast.BinOp(left=count, op=gast.Add(), right=hit)
+    return gast.Tuple(elts=[gast.BinOp(left=gast.BinOp(left=g, op=gast.Mult(), right=hit),
+                                       op=gast.Div(), right=count) for hit in hits],
+                      ctx=gast.Load())
+
+
 _HELPER_INLINING = {"unbroadcast": _inline_unbroadcast, "matmul_dx": _inline_matmul_dx,
                     "matmul_dy": _inline_matmul_dy, "expand_reduced": _inline_expand_reduced,
-                    "reduced_count": _inline_reduced_count}
+                    "reduced_count": _inline_reduced_count,
+                    "unbroadcast_each": _inline_unbroadcast_each,
+                    "select_extreme": _inline_select_extreme}
 
 
 # --- passes over the adjoint sweep -------------------------------------------

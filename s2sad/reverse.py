@@ -144,6 +144,8 @@ class ReverseMode:
     def collect(self, stmts) -> None:
         self._first_seen = {}
         self.info_statements = []
+        params = self.tree.args.posonlyargs + self.tree.args.args + self.tree.args.kwonlyargs
+        self.invariant = _loop_invariant_definitions(stmts, self.src, {a.id for a in params})
         for s in _walk(stmts):
             for n in gast.walk(s):
                 if isinstance(n, gast.Name):
@@ -274,10 +276,10 @@ class ReverseMode:
             node = bound.get(param.name)
             if node is None:
                 continue
-            items = node.elts if isinstance(node, gast.Tuple) and \
-                (param.sequence or param.variadic) else None
-            active = [n for n in (items if items is not None else [node])
-                      if isinstance(n, gast.Name) and n.id in self.varied]
+            sequence = isinstance(node, gast.Tuple) and (param.sequence or param.variadic)
+            leaves = list(_leaves(node)) if sequence else [((), node)]
+            active = [(path, leaf) for path, leaf in leaves
+                      if isinstance(leaf, gast.Name) and leaf.id in self.varied]
             if not active:
                 continue
             if param.name not in rule.vjp:
@@ -288,16 +290,17 @@ class ReverseMode:
                     f"s2sad.defvjp({label}, ..., d{param.name}='...')")
             template = mark_helpers(rule.template(param.name), set(mapping))
             contribution = simplify(instantiate(template, mapping), self.kind_of, output_kind)
-            if items is None:
+            if not sequence:
                 core.append(self.accumulate(node.id, contribution))
                 continue
             parts = self.names.fresh("_parts")
             self.cotangent_kinds[parts] = UNKNOWN
             core.append(assign(parts, contribution))
-            for index, item in enumerate(items):
-                if isinstance(item, gast.Name) and item.id in self.varied:
-                    part = gast.Subscript(value=name(parts), slice=const(index), ctx=gast.Load())
-                    core.append(self.accumulate(item.id, part))
+            for path, leaf in active:   # _parts[i][j] is the cotangent of item [i][j]
+                part = name(parts)
+                for index in path:
+                    part = gast.Subscript(value=part, slice=const(index), ctx=gast.Load())
+                core.append(self.accumulate(leaf.id, part))
         return core
 
     # phase B: which assignments must save the value they overwrite ---------
@@ -340,7 +343,7 @@ class ReverseMode:
             values |= loaded_names(target.slice)
             return
         x = target.id
-        if x in values or x in shapes:
+        if (x in values or x in shapes) and id(s) not in self.invariant:
             self.saves.add(id(s))
         values.discard(x)
         shapes.discard(x)
@@ -492,6 +495,57 @@ class ReverseMode:
 
     def pop(self) -> gast.Call:
         return call(attr(name(self.tape), "pop"))
+
+
+def _loop_invariant_definitions(stmts, src, params: set) -> set:
+    """ids of assignments that give their name the same value every time they run:
+    the name's only definition (not a parameter), inside loops that change none of
+    its operands.  Such a value never needs saving (the loop-invariant `_t = x - y`)."""
+    definitions: dict[str, list] = {p: [None] for p in params}
+    for s in _walk(stmts):
+        target = s.targets[0] if isinstance(s, gast.Assign) else getattr(s, "target", None)
+        if isinstance(target, gast.Name):
+            definitions.setdefault(target.id, []).append(s)
+    found = set()
+
+    def visit(block, outermost_loop):
+        for s in block:
+            loop = outermost_loop
+            if isinstance(s, (gast.For, gast.While)) and loop is None:
+                loop = s
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                    and outermost_loop is not None \
+                    and len(definitions.get(s.targets[0].id, ())) == 1 \
+                    and _pure(s.value, src) \
+                    and not loaded_names(s.value) & _changed_in(outermost_loop):
+                found.add(id(s))
+            for field in ("body", "orelse"):
+                visit(getattr(s, field, None) or [], loop)
+
+    visit(stmts, None)
+    return found
+
+
+def _changed_in(loop) -> set:
+    changed = stored_names(loop)
+    changed |= {n.value.id for n in gast.walk(loop) if isinstance(n, gast.Subscript)
+                and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
+    return changed
+
+
+def _pure(value, src) -> bool:
+    """Only operators and functions with rules: same operands, same result."""
+    return all(rules.lookup(primitive_of(n, src)) is not None
+               for n in gast.walk(value) if isinstance(n, gast.Call))
+
+
+def _leaves(node, path=()):
+    """(index path, item) of a literal, possibly nested, list or tuple."""
+    if isinstance(node, (gast.List, gast.Tuple)):
+        for index, item in enumerate(node.elts):
+            yield from _leaves(item, path + (index,))
+    else:
+        yield path, node
 
 
 def _walk(stmts):

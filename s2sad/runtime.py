@@ -50,11 +50,17 @@ def scalar_seed(value):
 
 
 def as_gradient(g, x):
-    """The final gradient for argument `x`: same shape, zeros where nothing flowed."""
+    """The final gradient for argument `x`: its shape and type, zeros where nothing flowed.
+
+    >>> as_gradient(0.0, np.ones(2)), as_gradient(np.array(2.5), 1.0)
+    (array([0., 0.]), np.float64(2.5))
+    """
     if isinstance(x, np.ndarray):
         if isinstance(g, np.ndarray) and g.shape == x.shape and g.flags.writeable:
             return g
         return np.broadcast_to(g, x.shape).astype(np.result_type(x, float), copy=True)
+    if isinstance(g, np.ndarray) and g.ndim == 0:   # a float argument gets a scalar
+        return g[()]
     return g
 
 
@@ -117,6 +123,15 @@ def select_extreme(g, args, ans):
     hits = [arg == ans for arg in args]
     share = g / sum(hits)
     return [share if hit else 0.0 for hit in hits]
+
+
+def unbroadcast_each(g, items):
+    """Cotangents of builtin sum(items): `g` summed down to each item's shape.
+
+    >>> unbroadcast_each(np.ones((2, 3)), (np.zeros(3), 1.0))
+    [array([2., 2., 2.]), np.float64(6.0)]
+    """
+    return [unbroadcast(g, item) for item in items]
 
 
 # --- reductions -----------------------------------------------------------------

@@ -73,11 +73,10 @@ class _Builder:
         self.out_adjoint = (mode.adjoint_of.get(self.output.id)
                             if isinstance(self.output, gast.Name) else None)
 
-    def gradient(self, param: str, kind_known: bool = True):
+    def gradient(self, param: str):
+        """The returned gradient: once per call, made the shape and type of `param`."""
         adjoint = self.mode.adjoint_of.get(param)
         value = name(adjoint) if adjoint else const(0.0)
-        if self.mode.kinds.get(param, UNKNOWN).ndim == 0:
-            return value
         return call(helper("as_gradient"), value, name(param))
 
     def seed(self, cotangent) -> list:

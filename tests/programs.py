@@ -210,3 +210,12 @@ def zero_trip(x, n):
         s = s + x
         k -= 1
     return s
+
+
+def invariant_in_loop(x, y, n):
+    s = x * y
+    for _ in range(n):
+        x = y * 2.0          # a parameter: its first value must still be restored
+        d = y - 0.5          # loop-invariant: never pushed
+        s = s * 0.9 + np.sin(d) * x
+    return s

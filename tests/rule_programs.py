@@ -406,7 +406,7 @@ def builtin_min_of_two(a, b):
 
 
 def builtin_sum(a, b, c):
-    return np.sum(np.sin(sum([a, b, c]))) * c
+    return np.sum(np.sin(sum([a, b, c])) * c)
 
 
 def builtin_sum_start(a, b, c):
@@ -691,6 +691,10 @@ def reshape_c(x):
     return np.sum(np.sin(np.reshape(x, (3, 4))))
 
 
+def reshape_column(x):
+    return np.sum(np.sin(np.reshape(x, (-1, 1))))
+
+
 def reshape_fortran(x):
     return np.sum(np.sin(np.reshape(x, (-1,), order="F")))
 
@@ -708,7 +712,7 @@ def expand_dims_outer(x):
 
 
 def expand_dims_keyword(x):
-    return np.sum(np.sin(np.expand_dims(x, axis=-1)) * x)
+    return np.sum(np.sin(np.expand_dims(x, axis=-1)))
 
 
 def squeeze_all(x):
@@ -847,6 +851,64 @@ def full(a):
     return np.sum(np.sin(np.full((2, 3), a)))
 
 
+# --- array methods (differentiated with the rules of the NumPy functions) ------------
+
+def method_sum(x):
+    return np.sum(np.sin(x.sum(axis=0))) + x.sum() ** 2
+
+
+def method_mean(x):
+    return np.sum(x.mean(1, keepdims=True) * x)
+
+
+def method_prod(x):
+    return x.prod() ** 2
+
+
+def method_max_min(x):
+    return np.sum(np.sin(x.max(axis=1))) * x.min()
+
+
+def method_std_var(x):
+    return np.sum(np.sin(x.std(axis=0))) + x.var(ddof=1) ** 2
+
+
+def method_cumsum(x):
+    return np.sum(np.sin(x.cumsum(axis=1)))
+
+
+def method_reshape(x):
+    return np.sum(np.sin(x.reshape(3, 4)) * x.reshape((4, 3)).T)
+
+
+def method_transpose(x):
+    return np.sum(np.sin(x.transpose(1, 2, 0)) * x.transpose((1, 2, 0)))
+
+
+def method_ravel_flatten(x):
+    return np.sum(np.sin(x.ravel()) * x.flatten())
+
+
+def method_copy_astype(x):
+    return np.sum(np.sin(x.copy()) * x.astype(float))
+
+
+def method_dot(a, b):
+    return np.sum(np.sin(a.dot(b)))
+
+
+def method_clip(a):
+    return np.sum(np.sin(a.clip(-1.0, 1.0)))
+
+
+def method_squeeze(x):
+    return np.sum(np.sin(x.squeeze()))
+
+
+def method_trace(x):
+    return x.trace() ** 2
+
+
 # --- scalar code: no runtime helpers expected in the generated source ---------------
 
 def scalar_math_loop(x, y, n):
@@ -865,8 +927,29 @@ def scalar_operators_loop(x, y, n):
     return s
 
 
-def scalar_builtins_loop(x, y, n):
+def scalar_abs_loop(x, y, n):
     s = 0.0
     for _ in range(n):
-        s = s + abs(x - y) + max(x, y, s) * min(x, y) + sum([x, y, s]) + float(x)
+        s = s * 0.5 + abs(x - y * s)
+    return s
+
+
+def scalar_max_min_loop(x, y, n):
+    s = 0.0
+    for _ in range(n):
+        s = s * 0.5 + max(x, y, s) * min(x, y)
+    return s
+
+
+def scalar_sum_loop(x, y, n):
+    s = 0.0
+    for _ in range(n):
+        s = s * 0.5 + sum([x, y * s, 1.0])
+    return s
+
+
+def scalar_float_loop(x, y, n):
+    s = 0.0
+    for _ in range(n):
+        s = s * 0.5 + float(x * y) * s
     return s

@@ -33,6 +33,7 @@ CASES = [
     (P.power_iteration, (rng.normal(size=(4, 4)) + 4 * np.eye(4),), 0),
     (P.gauss_seidel, (rng.normal(size=(4, 4)) + 4 * np.eye(4), rng.normal(size=4)), (0, 1)),
     (P.zero_trip, (1.5, 0), 0),
+    (P.invariant_in_loop, (0.7, 1.3, 4), (0, 1)),
     (P.zero_trip, (1.5, 3), 0),
     (P.array_methods, (rng.normal(size=(4, 3)), rng.normal(size=(3, 5)) * 0.3), (0, 1)),
     (P.mlp_loss, (rng.normal(size=(3, 5)), rng.normal(size=5), rng.normal(size=(5, 2)),

@@ -64,10 +64,15 @@ def shaped(program, domains, shapes):
         yield case(program, *(U(lo, hi, *shape) for (lo, hi), shape in zip(domains, shape_tuple)))
 
 
+def shaped1(program, domain, shapes):
+    """`shaped` for a program of one argument: one case per shape."""
+    return shaped(program, [domain], [(shape,) for shape in shapes])
+
+
 SHAPES = [(), (3,), (2, 3)]                   # () is a Python float
 
 
-# --- elementwise: numpy, one argument --------------------------------------------------
+# --- elementwise: numpy, one argument (and copies, which pass entries through) -----------
 
 NP_UNARY = {
     P.np_sin: (-3, 3), P.np_cos: (-3, 3), P.np_tan: (-1.2, 1.2), P.np_arcsin: (-0.9, 0.9),
@@ -85,7 +90,7 @@ KINKED_AT_ZERO = [P.np_absolute, P.np_abs, P.builtin_abs, P.leaky_relu]
 
 def unary_cases():
     for program, domain in NP_UNARY.items():
-        yield from shaped(program, [domain], [(s,) for s in SHAPES])
+        yield from shaped1(program, domain, SHAPES)
     for program in KINKED_AT_ZERO:
         for shape in SHAPES:
             yield case(program, away_from_zero(*shape))
@@ -105,17 +110,19 @@ BINARY = {
     P.np_minimum: (ANY, ANY), P.np_fmax: (ANY, ANY), P.np_fmin: (ANY, ANY),
     P.op_add: (ANY, ANY), P.op_sub: (ANY, ANY), P.op_mul: (ANY, ANY),
     P.op_truediv: (ANY, POSITIVE), P.op_pow: (POSITIVE, (-2, 2)),
-    P.op_augmented: (ANY, POSITIVE),
 }
+# In-place `z += y` (in the primal) cannot grow z: y broadcasts into x's shape.
+AUGMENTED_SHAPES = [((), ()), ((3,), (3,)), ((3, 4), (4,)), ((2, 3), ()), ((), (3, 4))]
 
 
 def binary_cases():
     for program, domains in BINARY.items():
         yield from shaped(program, domains, BROADCASTS)
+    yield from shaped(P.op_augmented, [ANY, POSITIVE], AUGMENTED_SHAPES)
     for program in (P.op_neg, P.op_pos, P.op_pow_constants):
-        yield from shaped(program, [ANY], [(s,) for s in SHAPES])
+        yield from shaped1(program, ANY, SHAPES)
     yield from shaped(P.transpose_attribute, [ANY, ANY],
-                      [((3,), (3,)), ((3, 2), (3,)), ((3, 2), (3, 4)), ((2, 3, 4), (4, 3, 2))])
+                      [((3,), (3,)), ((3, 2), (3,)), ((3, 2), (3, 4)), ((2, 3, 4), (4, 2, 5))])
 
 
 def where_and_clip_cases():
@@ -150,6 +157,10 @@ MATH_BINARY = {P.math_atan2: (ANY, (0.5, 3)), P.math_pow: (POSITIVE, (-2, 2)),
                P.math_hypot: (ANY, (0.5, 3)), P.math_log_base: ((0.2, 3), (1.5, 4))}
 
 
+SCALAR_LOOPS = [P.scalar_math_loop, P.scalar_operators_loop, P.scalar_abs_loop,
+                P.scalar_max_min_loop, P.scalar_sum_loop, P.scalar_float_loop]
+
+
 def scalar_cases():
     for program, domain in MATH_UNARY.items():
         yield case(program, U(*domain))
@@ -158,7 +169,7 @@ def scalar_cases():
     yield case(P.math_fabs, away_from_zero())
     for program, domains in MATH_BINARY.items():
         yield from shaped(program, domains, [((), ())] * 2)
-    yield from shaped(P.float_of_sum, [ANY], [((3,),), ((2, 3),)])
+    yield from shaped1(P.float_of_sum, ANY, [(3,), (2, 3)])
     # max/min with each argument the extreme in turn.
     for program in (P.builtin_max, P.builtin_min):
         for args in [(2.5, 1.0, -2.0), (1.0, 2.5, -2.0), (-1.0, 0.5, 2.5)]:
@@ -169,8 +180,7 @@ def scalar_cases():
     for program in (P.builtin_sum, P.builtin_sum_start):
         yield from shaped(program, [ANY] * 3, [((), (), ()), ((3,), (3,), (3,)),
                                                ((3, 4), (4,), ())])
-    loops = (P.scalar_math_loop, P.scalar_operators_loop, P.scalar_builtins_loop)
-    for program in loops:
+    for program in SCALAR_LOOPS:
         yield case(program, 0.7, 0.4, 3)
         yield case(program, 0.7, 0.4, 0)
 
@@ -178,21 +188,21 @@ def scalar_cases():
 # --- reductions -------------------------------------------------------------------------
 
 REDUCTIONS = ["sum", "mean", "prod", "max", "amax", "min", "amin", "var", "std"]
+# The programs <reduction>_<variant> in rule_programs.py, and the shapes they take.
+REDUCTION_VARIANTS = {"all": [(), (5,), (3, 4), (2, 3, 4)], "axis": [(3, 4), (2, 3, 4)],
+                      "keepdims": [(3, 4), (2, 3, 4)], "axes": [(2, 3, 4)]}
+OTHER_REDUCTIONS = {P.var_ddof: [(3, 4)], P.std_ddof: [(5,), (2, 3)],
+                    P.cumsum_all: [(), (5,), (3, 4)], P.cumsum_axis: [(3, 4), (2, 3, 4)],
+                    P.cumsum_positional: [(4,), (3, 4)]}
 
 
 def reduction_cases():
     for name in REDUCTIONS:
         domain = POSITIVE if name == "prod" else ANY
-        program = lambda variant: getattr(P, f"{name}_{variant}")  # noqa: E731
-        yield from shaped(program("all"), [domain], [((),), ((5,),), ((3, 4),), ((2, 3, 4),)])
-        yield from shaped(program("axis"), [domain], [((3, 4),), ((2, 3, 4),)])
-        yield from shaped(program("keepdims"), [domain], [((3, 4),), ((2, 3, 4),)])
-        yield from shaped(program("axes"), [domain], [((2, 3, 4),)])
-    yield from shaped(P.var_ddof, [ANY], [((3, 4),)])
-    yield from shaped(P.std_ddof, [ANY], [((5,),), ((2, 3),)])
-    yield from shaped(P.cumsum_all, [ANY], [((),), ((5,),), ((3, 4),)])
-    yield from shaped(P.cumsum_axis, [ANY], [((3, 4),), ((2, 3, 4),)])
-    yield from shaped(P.cumsum_positional, [ANY], [((4,),), ((3, 4),)])
+        for variant, shapes in REDUCTION_VARIANTS.items():
+            yield from shaped1(getattr(P, f"{name}_{variant}"), domain, shapes)
+    for program, shapes in OTHER_REDUCTIONS.items():
+        yield from shaped1(program, ANY, shapes)
 
 
 def norm_and_trace_cases():
@@ -240,12 +250,13 @@ def product_cases():
 
 SHAPE_PROGRAMS = {
     P.reshape_c: [(2, 6), (12,)],
+    P.reshape_column: [(), (3,)],
     P.reshape_fortran: [(2, 3)],
-    P.ravel_c: [(2, 3)],
+    P.ravel_c: [(), (2, 3)],
     P.ravel_fortran: [(2, 3)],
-    P.expand_dims_outer: [(3,)],
-    P.expand_dims_keyword: [(3,), (2, 3)],
-    P.squeeze_all: [(1, 3, 1)],
+    P.expand_dims_outer: [(3,), (2, 3)],
+    P.expand_dims_keyword: [(), (3,)],
+    P.squeeze_all: [(), (1, 3, 1)],
     P.squeeze_axis: [(1, 3, 1)],
     P.atleast_1d: [(), (3,), (2, 3)],
     P.atleast_2d: [(), (3,), (2, 3)],
@@ -283,9 +294,27 @@ JOINS = {
 
 def shape_cases():
     for program, shapes in SHAPE_PROGRAMS.items():
-        yield from shaped(program, [ANY], [(s,) for s in shapes])
+        yield from shaped1(program, ANY, shapes)
     for program, shapes in JOINS.items():
         yield from shaped(program, [ANY] * len(shapes[0]), shapes)
+
+
+# --- array methods ------------------------------------------------------------------------
+
+METHODS = {
+    P.method_sum: [(3, 4)], P.method_mean: [(3, 4)], P.method_max_min: [(3, 4)],
+    P.method_std_var: [(3, 4)], P.method_cumsum: [(3, 4)], P.method_reshape: [(2, 6)],
+    P.method_transpose: [(2, 3, 4)], P.method_ravel_flatten: [(2, 3)],
+    P.method_copy_astype: [(2, 3)], P.method_clip: [(3, 4)], P.method_squeeze: [(1, 3, 1)],
+    P.method_trace: [(3, 3)],
+}
+
+
+def method_cases():
+    for program, shapes in METHODS.items():
+        yield from shaped1(program, ANY, shapes)
+    yield from shaped1(P.method_prod, POSITIVE, [(2, 3)])
+    yield from shaped(P.method_dot, [ANY, ANY], [((2, 3), (3,)), ((3,), (3, 4))])
 
 
 # --- ties: the cotangent is split evenly (what central differences see for 2-way ties) ---
@@ -304,7 +333,7 @@ def tie_cases():
 
 CASES = [*unary_cases(), *binary_cases(), *where_and_clip_cases(), *scalar_cases(),
          *reduction_cases(), *norm_and_trace_cases(), *product_cases(), *shape_cases(),
-         *tie_cases()]
+         *method_cases(), *tie_cases()]
 
 
 @pytest.mark.parametrize("program, args, wrt", CASES)
@@ -333,15 +362,17 @@ def assert_gradients_like_arguments(program, args, wrt):
         assert_like(gradient, args[i], f"d/d(argument {i}) of {program.__name__}")
 
 
-n, d = 5, 3
-
-
 def broadcast_arguments():
+    n, d = 5, 3
+
     def u(*shape):
         return U(-1, 1, *shape)
+
     yield "(d,) bias + (n,d)", P.op_add, (u(n, d), u(d))
     yield "np.add((d,), (n,d))", P.np_add, (u(d), u(n, d))
     yield "float bias + (n,d)", P.op_add, (u(n, d), 0.3)
+    yield "np.float64 bias + (n,d)", P.op_add, (u(n, d), np.float64(0.3))
+    yield "0-d array * (n,d)", P.op_mul, (np.array(0.7), u(n, d))
     yield "(n,1) * (n,d)", P.op_mul, (u(n, 1), u(n, d))
     yield "(n,1) * (1,d)", P.op_mul, (u(n, 1), u(1, d))
     yield "float * (n,d)", P.op_mul, (0.7, u(n, d))
@@ -371,8 +402,9 @@ def test_every_gradient_is_shaped_and_typed_like_its_argument(program, args, wrt
 
 RUNTIME_HELPERS = {name for name, value in vars(runtime).items()
                    if callable(value) and getattr(value, "__module__", None) == runtime.__name__}
-# The seed check runs once per call, outside the per-operation code (see the README).
-ONCE_PER_CALL = {"scalar_seed"}
+# The seed check and the final shaping of each gradient (in the return statement) run
+# once per call, outside the per-operation code (see the README).
+ONCE_PER_CALL = {"scalar_seed", "as_gradient"}
 
 
 def called_names(source: str) -> set:
@@ -384,13 +416,15 @@ def called_names(source: str) -> set:
     return names
 
 
-@pytest.mark.parametrize("program", [P.scalar_math_loop, P.scalar_operators_loop,
-                                     P.scalar_builtins_loop], ids=lambda p: p.__name__)
+@pytest.mark.parametrize("program", SCALAR_LOOPS, ids=lambda p: p.__name__)
 def test_scalar_code_calls_no_runtime_helper(program):
     derivative = s2sad.grad(program, wrt=(0, 1))
     derivative(0.7, 0.4, 3)
     helpers = called_names(derivative.source) & (RUNTIME_HELPERS - ONCE_PER_CALL)
     assert not helpers, f"runtime helpers {sorted(helpers)} in\n{derivative.source}"
+    body = ast.parse(derivative.source).body[0].body
+    before_return = ast.unparse(ast.Module(body=body[:-1], type_ignores=[]))
+    assert "as_gradient" not in called_names(before_return)
 
 
 # --- coverage: every differentiable library rule is exercised by some program -----------------
@@ -433,7 +467,7 @@ def test_coverage_resolver_sees_calls_attributes_and_operators():
     assert operator.pow in functions_used(P.norm_default)
     assert operator.matmul in functions_used(P.transpose_attribute)
     assert {operator.add, operator.truediv, operator.pow} <= set(functions_used(P.op_augmented))
-    assert {max, sum, abs, float} <= set(functions_used(P.scalar_builtins_loop))
+    assert {max, min, operator.mul} <= set(functions_used(P.scalar_max_min_loop))
 
 
 def test_every_differentiable_rule_is_exercised():

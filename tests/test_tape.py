@@ -67,3 +67,8 @@ def test_adjoint_blocks_name_the_users_line():
 def test_branch_decisions_are_not_pushed_when_the_branch_has_no_adjoint():
     text = generated(P.break_continue, 1.3, 20)
     assert "tape" not in text    # s > 5.0 only decides a break; nothing to reverse there
+
+
+def test_loop_invariant_values_computed_in_the_loop_are_not_pushed():
+    text = generated(P.invariant_in_loop, 0.7, 1.3, 4, wrt=(0, 1))
+    assert "tape.append(d)" not in text and "tape.append(x)" in text

@@ -41,7 +41,8 @@ _scalar(float, "x", dx="g")
 defvjp(abs, "x", dx="g * np.sign(x)")
 defvjp(max, "*args", dargs="select_extreme(g, args, ans)")
 defvjp(min, "*args", dargs="select_extreme(g, args, ans)")
-defvjp(sum, "iterable: seq, start=0", diterable="[g] * len(iterable)", dstart="g")
+defvjp(sum, "iterable: seq, start=0", diterable="unbroadcast_each(g, iterable)",
+       dstart="unbroadcast(g, start)")
 
 defnondiff(len, int, bool, isinstance, math.floor, math.ceil, math.trunc,
            math.isnan, math.isinf, math.isfinite, integer=True, output="scalar")

@@ -88,20 +88,24 @@ def rnn_by_hand(Wh, Wx, b, h0, x):
 
 # --- measurement -------------------------------------------------------------------
 
-def median_time(fn, args, budget: float) -> float:
-    fn(*args)
+def median_times(first, second, args, budget: float) -> tuple[float, float]:
+    """Median seconds per call of two functions, sampled alternately so that both see
+    the same machine load."""
+    for fn in (first, second):
+        fn(*args)
     start = time.perf_counter()
-    fn(*args)
+    first(*args)
     once = max(time.perf_counter() - start, 1e-7)
-    number = max(1, int(0.02 / once))
-    samples = []
+    number = max(1, int(0.01 / once))
+    samples: tuple[list, list] = ([], [])
     deadline = time.perf_counter() + budget
-    while len(samples) < 5 or (time.perf_counter() < deadline and len(samples) < 50):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn(*args)
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
+    while len(samples[0]) < 7 or (time.perf_counter() < deadline and len(samples[0]) < 200):
+        for fn, times in zip((first, second), samples):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn(*args)
+            times.append((time.perf_counter() - start) / number)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def first_call(function, wrt, args) -> float:
@@ -144,8 +148,7 @@ def main(budget: float = 1.0) -> int:
     for label, function, wrt, args, by_hand in cases():
         derivative = s2sad.grad(function, wrt=wrt)
         check(derivative(*args), by_hand(*args))
-        hand = median_time(by_hand, args, budget)
-        ours = median_time(derivative, args, budget)
+        hand, ours = median_times(by_hand, derivative, args, budget)
         first = first_call(function, wrt, args)
         worst = max(worst, ours / hand)
         print(f"{label:<34} {hand * 1e6:>10.1f} µs {ours * 1e6:>8.1f} µs "

@@ -851,6 +851,10 @@ def full(a):
     return np.sum(np.sin(np.full((2, 3), a)))
 
 
+def full_like(a):
+    return np.sum(np.sin(np.full_like(np.ones((2, 3)), a)))
+
+
 # --- array methods (differentiated with the rules of the NumPy functions) ------------
 
 def method_sum(x):

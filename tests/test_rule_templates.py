@@ -302,6 +302,8 @@ def constructor_cases():
     yield Case(np.asarray, ([U(-3, 3), U(-3, 3)],))
     yield Case(np.full, ((2, 3), U(-3, 3)))
     yield Case(np.full, ((2, 3), U(-3, 3, 3)))
+    yield Case(np.full_like, (np.ones((2, 3)), U(-3, 3)))
+    yield Case(np.full_like, (np.ones((2, 3)), U(-3, 3, 3)))
 
 
 CASES = [*unary_cases(), *binary_cases(), *other_elementwise_cases(), *scalar_builtin_cases(),
@@ -404,7 +406,7 @@ NONDIFF_SAMPLES = [
     (np.argwhere, (np.ones(3),)), (np.flatnonzero, (np.ones(3),)),
     (np.digitize, (np.ones(3), np.arange(3.0))),
     (np.zeros_like, (np.ones(3),)), (np.ones_like, (np.ones(3),)),
-    (np.empty_like, (np.ones(3),)), (np.full_like, (np.ones(3), 2.0)),
+    (np.empty_like, (np.ones(3),)),
     (np.zeros, (3,)), (np.ones, (3,)), (np.empty, (3,)), (np.eye, (3,)), (np.identity, (3,)),
     (np.arange, (0.0, 1.0, 0.25)), (np.arange, (4,)), (np.linspace, (0.0, 1.0, 5)),
 ]

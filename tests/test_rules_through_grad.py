@@ -276,6 +276,7 @@ SHAPE_PROGRAMS = {
     P.diagonal_axes: [(2, 4, 3)],
     P.broadcast_to: [(), (3,), (1, 3), (2, 1)],
     P.full: [(), (3,)],
+    P.full_like: [(), (3,)],
 }
 JOINS = {
     P.concatenate_default: [((3,), (4,)), ((2, 3), (1, 3))],

@@ -71,7 +71,10 @@ defnondiff(np.argmax, np.argmin, np.count_nonzero, np.any, np.all, integer=True,
 defnondiff(np.argsort, integer=True, output="same")
 defnondiff(np.isclose, integer=True)
 defnondiff(np.allclose, np.array_equal, np.array_equiv, integer=True, output="scalar")
-defnondiff(np.zeros_like, np.ones_like, np.empty_like, np.full_like, output="same")
+defnondiff(np.zeros_like, np.ones_like, np.empty_like, output="same")
+# np.full_like(a, x) takes only a's shape; x spreads everywhere.
+defvjp(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None, *, "
+                     "device=None", output="same", dfill_value="unbroadcast(g, fill_value)")
 defnondiff(np.zeros, np.ones, np.empty, output="shape")   # ndim from the shape argument
 defnondiff(np.arange, integer="args", output="vector")
 defnondiff(np.linspace, output="vector")

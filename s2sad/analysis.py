@@ -208,14 +208,18 @@ _KIND_BY_TYPE = {float: FLOAT_SCALAR, int: INT_SCALAR, bool: INT_SCALAR,
 
 
 def infer_kinds(body, param_kinds: dict, src: FunctionSource) -> dict:
+    """Program order first, then again until nothing changes (kinds only ever get
+    less specific, so this ends)."""
     kinds = dict(param_kinds)
-    for _ in range(3):  # program order first; later passes settle loop-carried names
+    while True:
+        before = dict(kinds)
         for s in walk_statements(body):
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
                 _update(kinds, s.targets[0].id, expr_kind(s.value, kinds, src))
             elif isinstance(s, gast.For):
                 _update(kinds, s.target.id, INT_SCALAR)
-    return kinds
+        if kinds == before:
+            return kinds
 
 
 def _update(kinds: dict, target: str, kind: Kind | None) -> None:

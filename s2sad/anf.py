@@ -84,15 +84,18 @@ class _ANF:
 
     def assignment(self, s: gast.Assign) -> list:
         target = s.targets[0]
-        if not self.is_varied(s.value):
-            return [s]
         pre = []
         if isinstance(target, gast.Subscript):
-            target.slice = self.index(target.slice, pre)
+            # y[y < 0] = 0: the mask is taken before the write changes y
+            target.slice = self.index(target.slice, pre, hoist=loaded_names(target.value))
+            if not self.is_varied(s.value):
+                return pre + [s]
             if not isinstance(target.value, gast.Name):
                 raise self.src.error("s2sad supports index assignment only on a plain name "
                                      "(a[i] = v)", s, "write a[i, j] = v instead of a[i][j] = v")
             return pre + [assign(target, self.atom(s.value, pre))]
+        if not self.is_varied(s.value):
+            return [s]
         if not isinstance(target, gast.Name):
             raise self.src.error("s2sad cannot assign a value that needs a derivative to "
                                  f"{type(target).__name__.lower()} targets", s,
@@ -158,13 +161,14 @@ class _ANF:
         pre.append(copy_location(assign(temp, value), e))
         return name(temp)
 
-    def index(self, index, pre: list):
-        """Index parts that call functions (np.arange(n)) are computed once, not again
-        by the adjoint."""
+    def index(self, index, pre: list, hoist: set = frozenset()):
+        """Index parts that call functions (np.arange(n)), or read one of `hoist`, are
+        computed once into a name: the adjoint reads that name instead of redoing them."""
         if isinstance(index, gast.Tuple):
-            index.elts = [self.index(part, pre) for part in index.elts]
+            index.elts = [self.index(part, pre, hoist) for part in index.elts]
             return index
-        if isinstance(index, gast.Slice) or not _has_call(index, allow={"len"}):
+        if isinstance(index, gast.Slice) or not (
+                _has_call(index, allow={"len"}) or loaded_names(index) & hoist):
             return index
         temp = self.names.fresh("_index")
         pre.append(copy_location(assign(temp, index), index))

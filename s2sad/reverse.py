@@ -126,11 +126,8 @@ class ReverseMode:
             if primal == out_name:
                 continue
             if primal in self.accumulators:
-                if primal not in assigned:
-                    raise self.src.error(
-                        f"s2sad needs the array {primal!r}, which is indexed, to be defined on "
-                        "every path through the function", self.tree,
-                        f"assign {primal} before any branch or loop")
+                if primal not in assigned:   # first bound in a loop or branch: its adjoint
+                    self.none_inits.add(primal)   # is made below, used only if it ran
                 prologue.append(self.reset(primal))
             else:
                 prologue.append(assign(self.adjoint(primal), const(0.0)))
@@ -231,7 +228,11 @@ class ReverseMode:
                               ctx=gast.Load())
         core = []
         if isinstance(value, gast.Name) and value.id in self.varied:
-            contribution = call(helper("unbroadcast"), part, value)
+            if self.is_basic_index(target.slice):
+                contribution = call(helper("unbroadcast"), part, value)
+            else:   # repeated indices: only the last write reaches the array
+                contribution = call(helper("written_cotangent"), name(adjoint),
+                                    clone(target.slice), value)
             core.append(self.accumulate(value.id, simplify(
                 contribution, self.kind_of, self.kind_of(_load(target)))))
         zero = gast.Subscript(value=name(adjoint), slice=clone(target.slice),

@@ -40,6 +40,23 @@ def add_at(accumulator, index, g):
     np.add.at(accumulator, index, g)
 
 
+def written_cotangent(d, index, value):
+    """The cotangent of `value` in `a[index] = value` (with `d` the cotangent of `a`),
+    for fancy indices: where an index repeats, only the last write counts, as in NumPy.
+
+    >>> written_cotangent(np.array([1.0, 2.0]), np.array([0, 0, 1]), np.zeros(3))
+    array([0., 1., 2.])
+    """
+    g = d[index]
+    positions = np.arange(d.size).reshape(d.shape)[index].ravel()
+    last = positions.size - 1 - np.unique(positions[::-1], return_index=True)[1]
+    if last.size != positions.size:   # some entries were overwritten by a later one
+        kept = np.zeros(positions.size, dtype=bool)
+        kept[last] = True
+        g = np.where(kept.reshape(np.shape(g)), g, 0.0)
+    return unbroadcast(g, value)
+
+
 def scalar_seed(value):
     """The seed 1.0 for the output of `grad`, which must be a scalar."""
     if np.ndim(value) != 0:

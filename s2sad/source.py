@@ -25,6 +25,7 @@ class FunctionSource:
     first_line: int          # file line of the dedented source's line 1
     lines: list[str]
     closure: dict = field(default_factory=dict)
+    locals: frozenset = frozenset()   # parameters and assigned names: never globals
 
     @property
     def name(self) -> str:
@@ -44,6 +45,8 @@ class FunctionSource:
         """The object a Name/Attribute chain denotes, or `Unresolved`."""
         if isinstance(node, gast.Name):
             name = node.id
+            if name in self.locals:
+                return Unresolved
             if name in self.closure:
                 return self.closure[name]
             if name in self.func.__globals__:
@@ -102,5 +105,9 @@ def read_function(func) -> FunctionSource:
                 closure[name] = cell.cell_contents
             except ValueError:  # empty cell: bound later
                 pass
-    return FunctionSource(func, tree, filename, first_line,
-                          text.splitlines(), closure)
+    args = tree.args
+    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    assigned = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Store)}
+    return FunctionSource(func, tree, filename, first_line, text.splitlines(), closure,
+                          frozenset(params | assigned))

@@ -18,11 +18,9 @@ from .astutil import (HELPER_MARK, NameGenerator, clone, all_names, assign, attr
                       helper, loaded_names, name, stored_names)
 from .emit import compile_functions, to_source
 from .normalise import normalise
-from .optimise import AdjointOptimiser
 from .reverse import ReverseMode, Sweeps
 from .rules import TEMPLATE_NAMESPACE
-from .source import FunctionSource, Unresolved, read_function
-from .syntax import check_supported
+from .source import FunctionSource, Unresolved
 
 
 @dataclass
@@ -41,8 +39,9 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     """Generate `d_<f>(*params) -> (value, gradients)`, or with `split` the pair
     `<f>_forward(*params) -> (value, residuals)` / `<f>_backward(residuals, cotangent)`."""
     src = dataclasses.replace(src, tree=clone(src.tree))
-    check_supported(src)
-    names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE))
+    # new names must not shadow anything the function can see
+    names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE)
+                          | set(src.func.__globals__) | set(vars(builtins)))
     params = parameter_names(src.tree)
     inputs = {p for p in (params if split else wrt) if not kinds.get(p, UNKNOWN).integer}
     tree = normalise(src, names)

@@ -219,3 +219,35 @@ def invariant_in_loop(x, y, n):
         d = y - 0.5          # loop-invariant: never pushed
         s = s * 0.9 + np.sin(d) * x
     return s
+
+
+def indexed_in_loop(W, x):
+    s = 0.0
+    for t in range(x.shape[0]):
+        h = np.tanh(W @ x[t])
+        s = s + h[0] * h[1]
+    return s
+
+
+def unpack_rows(X, w):
+    total = 0.0
+    for a, b in X:
+        total = total + a * w + b ** 2
+    for i, (a, b) in enumerate(X):
+        total = total + i * a * b
+    return total
+
+
+def mask_write(x):
+    y = x * 1.0
+    y[y < 0] = 0.0
+    y[y > 0.5] *= 2.0
+    return np.sum(y * y)
+
+
+def repeated_index_write(x):
+    a = np.zeros(3)
+    a[[0, 0, 1]] = x[:3]          # NumPy keeps the last write to a[0]
+    b = np.zeros(3)
+    b[[2, 2]] += x[3:5]           # also a write: b[2] = b[2] + x[4]
+    return np.sum(a * np.arange(1.0, 4.0)) + np.sum(b)

@@ -87,6 +87,14 @@ def stored_names(node: gast.AST) -> set[str]:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
+def index_written_names(node) -> set[str]:
+    """Names of arrays written by index (`a[i] = v`) anywhere inside `node` (or a list)."""
+    nodes = node if isinstance(node, list) else [node]
+    return {n.value.id for root in nodes for n in gast.walk(root)
+            if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+            and isinstance(n.value, gast.Name)}
+
+
 def all_names(node: gast.AST) -> set[str]:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 

@@ -11,11 +11,12 @@ import dataclasses
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
-from .analysis import UNKNOWN, infer_kinds, useful_names, varied_names
+from .analysis import UNKNOWN, infer_kinds, useful_names, varied_names, walk_statements
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, clone, all_names, assign, attr, call, const,
-                      helper, loaded_names, name, stored_names)
+                      helper, index_written_names, loaded_names, name, stored_names)
 from .emit import compile_functions, to_source
 from .normalise import normalise
 from .reverse import ReverseMode, Sweeps
@@ -87,15 +88,29 @@ class _Builder:
         return [assign(self.out_adjoint, cotangent)]
 
     def prologue(self, extra_nones=()) -> list:
-        written = {n.value.id for s in self.sweeps.primal for n in gast.walk(s)
-                   if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
-                   and isinstance(n.value, gast.Name)}
-        copies = [assign(p, call(attr(name(p), "copy"))) for p in self.params if p in written]
+        copies = [assign(p, call(helper("private_copy"), name(p)))
+                  for p in self.params if p in self.may_write_into()]
         tape = [assign(self.mode.tape, gast.List(elts=[], ctx=gast.Load()))] \
             if self.sweeps.uses_tape else []
         nones = [assign(n, const(None))
                  for n in sorted(set(self.sweeps.none_inits) | set(extra_nones))]
         return copies + tape + nones
+
+    def may_write_into(self) -> set:
+        """Parameters the function may write into by index, directly or through a
+        view (`row = X[i]; row[0] = 1`): they get private copies, so the caller's
+        arrays never change."""
+        written = index_written_names(self.sweeps.primal)
+        views = written - set(self.params) - _fresh_arrays(self.tree.body, self.src)
+        active_views = views & self.mode.varied
+        if active_views:
+            raise self.src.error(
+                f"s2sad cannot differentiate writes into {sorted(active_views)[0]!r}, which may "
+                "be a view of another array (what the write changes there is not tracked)",
+                self.src.tree, "write into the array itself, or into a copy (a = x.copy())")
+        if views:
+            return {p for p in self.params if self.mode.kinds.get(p, UNKNOWN).ndim != 0}
+        return written & set(self.params)
 
     def function(self, fname: str, params: list, body: list) -> gast.FunctionDef:
         args = gast.arguments(args=[name(p, store=False) for p in params], posonlyargs=[],
@@ -151,6 +166,38 @@ class _Builder:
             self.names.unique(self.src.name + "_backward"), [holder, cotangent],
             unpack + adjoint + [gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load()))])
         return [forward, backward]
+
+
+_CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
+                 np.empty_like, np.full_like, np.array, np.copy, np.arange, np.eye,
+                 np.identity, np.linspace, np.concatenate, np.stack, np.hstack, np.vstack}
+
+
+def _fresh_arrays(body: list, src: FunctionSource) -> set:
+    """Locals every definition of which makes a new array (no view of another)."""
+    fresh, seen = set(), set()
+    for s in walk_statements(body):
+        target = s.targets[0] if isinstance(s, gast.Assign) else getattr(s, "target", None)
+        if not isinstance(target, gast.Name):
+            continue
+        new = isinstance(s, gast.Assign) and _makes_new_array(s.value, src)
+        if target.id not in seen:
+            seen.add(target.id)
+            if new:
+                fresh.add(target.id)
+        elif not new:
+            fresh.discard(target.id)
+    return fresh
+
+
+def _makes_new_array(value, src: FunctionSource) -> bool:
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Constant, gast.List)):
+        return True
+    if isinstance(value, gast.Call):
+        if isinstance(value.func, gast.Attribute) and value.func.attr == "copy":
+            return True
+        return src.resolve(value.func) in _CONSTRUCTORS
+    return False
 
 
 def _assigned_in(stmts: list) -> set:

@@ -251,3 +251,17 @@ def repeated_index_write(x):
     b = np.zeros(3)
     b[[2, 2]] += x[3:5]           # also a write: b[2] = b[2] + x[4]
     return np.sum(a * np.arange(1.0, 4.0)) + np.sum(b)
+
+
+def write_through_alias(w, x, X):
+    a = x
+    a[0] = 0.0               # data only: no derivative flows through a or row
+    row = X[1]
+    row[0] = 5.0
+    return np.sum(w * x * X[1])
+
+
+def write_into_view(x):
+    row = x[1:]
+    row[0] = row[1] * 2.0    # changes x too: refused
+    return np.sum(x * x)

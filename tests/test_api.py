@@ -106,6 +106,20 @@ def test_callers_arrays_are_not_modified():
     assert gradient[0].shape == x.shape
 
 
+def test_callers_arrays_are_not_modified_through_views():
+    w, x, X = np.ones(3), np.array([1.0, 2.0, 3.0]), np.arange(6.0).reshape(2, 3)
+    before = x.copy(), X.copy()
+    gradient = s2sad.grad(P.write_through_alias)(w, x, X)
+    np.testing.assert_array_equal(x, before[0])
+    np.testing.assert_array_equal(X, before[1])
+    np.testing.assert_array_equal(gradient, [0.0, 2.0 * 4.0, 3.0 * 5.0])
+
+
+def test_writes_into_views_of_values_that_need_derivatives_are_refused():
+    with pytest.raises(s2sad.TransformError, match="view"):
+        s2sad.grad(P.write_into_view)(np.ones(4))
+
+
 def test_threads_get_the_same_results():
     rng = np.random.default_rng(1)
     d = s2sad.grad(P.rnn, wrt=(0, 2))

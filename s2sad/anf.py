@@ -17,7 +17,8 @@ import gast
 
 from . import rules
 from .analysis import call_arguments, differentiable_names, primitive_of
-from .astutil import NameGenerator, assign, const, copy_location, loaded_names, name, stored_names
+from .astutil import (NameGenerator, assign, const, copy_location, index_written_names,
+                      loaded_names, name, stored_names)
 from .source import FunctionSource
 
 SIDE_EFFECT_FREE = {print}
@@ -224,11 +225,9 @@ def _has_call(expr, allow=()) -> bool:
 
 def _stored_in(stmts: list) -> set[str]:
     """Names rebound in `stmts`, and arrays written by index (`a[i] = v`)."""
-    found = set()
+    found = index_written_names(stmts)
     for s in stmts:
         found |= stored_names(s)
-        found |= {n.value.id for n in gast.walk(s) if isinstance(n, gast.Subscript)
-                  and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
     return found
 
 

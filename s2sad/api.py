@@ -10,7 +10,6 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .analysis import Kind, kind_of_value
-from .errors import TransformError
 from .source import read_function
 from .syntax import check_supported
 from .transform import Generated, parameter_names, reverse_transform
@@ -190,20 +189,19 @@ def vjp(f: Callable, *primals) -> tuple[Any, Callable]:
     """
     src = _function_source(f)
     names = parameter_names(src.tree)
-    if len(primals) != len(names):
-        raise TypeError(f"vjp: {f.__name__} takes {len(names)} arguments, got {len(primals)}")
-    kinds = tuple(kind_of_value(v) for v in primals)
+    values = _Signature(f).bind(primals, {})   # parameters left out take their defaults
+    kinds = tuple(kind_of_value(v) for v in values)
     by_name = {n: Kind(*k) for n, k in zip(names, kinds)}
     generated = _cached_transform(f, ("vjp", kinds), lambda: reverse_transform(
         src, tuple(names), by_name, split=True))
     forward, backward = generated.functions.values()
-    out, residuals = forward(*primals)
+    out, residuals = forward(*values)
 
     def pullback(cotangent):
         if np.shape(cotangent) != np.shape(out):
             raise ValueError(f"the cotangent has shape {np.shape(cotangent)}, but the output "
                              f"of {f.__name__} has shape {np.shape(out)}")
-        return backward(residuals, cotangent)
+        return backward(residuals, cotangent)[:len(primals)]
 
     pullback.source = generated.source
     return out, pullback

@@ -59,10 +59,6 @@ def parse_expr(source: str) -> gast.AST:
     return clone(_parse_cached(source, "eval"))
 
 
-def parse_stmts(source: str) -> list:
-    return clone(_parse_cached(source, "exec"))
-
-
 def substitute(node: gast.AST, mapping: dict) -> gast.AST:
     """Replace loaded Names by copies of the nodes in `mapping` (in place)."""
     if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in mapping:
@@ -97,10 +93,6 @@ def index_written_names(node) -> set[str]:
 
 def all_names(node: gast.AST) -> set[str]:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
-
-
-def is_atom(node: gast.AST) -> bool:
-    return isinstance(node, (gast.Name, gast.Constant))
 
 
 def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:

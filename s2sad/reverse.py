@@ -20,10 +20,10 @@ import gast
 
 from . import rules
 from .analysis import (INT_SCALAR, UNKNOWN, Kind, call_arguments, differentiable_names, expr_kind,
-                       primitive_of)
+                       primitive_of, walk_statements)
 from .anf import TRIPS_ATTRIBUTE
 from .astutil import (NameGenerator, clone, assign, attr, call, const, expr_stmt, helper,
-                      loaded_names, mark_helpers, name, stored_names)
+                      index_written_names, loaded_names, mark_helpers, name, stored_names)
 from .optimise import AdjointOptimiser, simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
 from .source import FunctionSource
@@ -76,6 +76,9 @@ class ReverseMode:
         self.tape = names.unique("tape")
         self.pushes = 0
         self.comments: list[str] = []
+        self._first_seen: dict[str, int] = {}
+        self.info_statements: list = []
+        self.invariant: set[int] = set()
 
     # names ----------------------------------------------------------------
 
@@ -139,11 +142,9 @@ class ReverseMode:
     # phase A: the contributions of each assignment -------------------------
 
     def collect(self, stmts) -> None:
-        self._first_seen = {}
-        self.info_statements = []
         params = self.tree.args.posonlyargs + self.tree.args.args + self.tree.args.kwonlyargs
         self.invariant = _loop_invariant_definitions(stmts, self.src, {a.id for a in params})
-        for s in _walk(stmts):
+        for s in walk_statements(stmts):
             for n in gast.walk(s):
                 if isinstance(n, gast.Name):
                     self._first_seen.setdefault(n.id, len(self._first_seen))
@@ -181,7 +182,7 @@ class ReverseMode:
         """Which primal values each statement's surviving adjoint code reads."""
         found: dict[int, tuple] = {}
         resets = set()
-        for s in _walk(adjoint):
+        for s in walk_statements(adjoint):
             origin = getattr(s, ORIGIN, None)
             if origin is not None:
                 value_reads, shape_reads = found.setdefault(origin, (set(), set()))
@@ -330,7 +331,7 @@ class ReverseMode:
     def reversed(self, compound) -> bool:
         """Whether a branch or loop has anything to do in the adjoint sweep."""
         return any(id(n) in self.info or id(n) in self.saves
-                   for n in _walk(compound.body + compound.orelse))
+                   for n in walk_statements(compound.body + compound.orelse))
 
     def pending_assign(self, s: gast.Assign, values: set, shapes: set) -> None:
         info = self.info.get(id(s))
@@ -503,7 +504,7 @@ def _loop_invariant_definitions(stmts, src, params: set) -> set:
     the name's only definition (not a parameter), inside loops that change none of
     its operands.  Such a value never needs saving (the loop-invariant `_t = x - y`)."""
     definitions: dict[str, list] = {p: [None] for p in params}
-    for s in _walk(stmts):
+    for s in walk_statements(stmts):
         target = s.targets[0] if isinstance(s, gast.Assign) else getattr(s, "target", None)
         if isinstance(target, gast.Name):
             definitions.setdefault(target.id, []).append(s)
@@ -528,10 +529,7 @@ def _loop_invariant_definitions(stmts, src, params: set) -> set:
 
 
 def _changed_in(loop) -> set:
-    changed = stored_names(loop)
-    changed |= {n.value.id for n in gast.walk(loop) if isinstance(n, gast.Subscript)
-                and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
-    return changed
+    return stored_names(loop) | index_written_names(loop)
 
 
 def _pure(value, src) -> bool:
@@ -547,13 +545,6 @@ def _leaves(node, path=()):
             yield from _leaves(item, path + (index,))
     else:
         yield path, node
-
-
-def _walk(stmts):
-    for s in stmts:
-        yield s
-        for block in ("body", "orelse"):
-            yield from _walk(getattr(s, block, None) or [])
 
 
 def _load(target: gast.Subscript) -> gast.Subscript:

@@ -57,6 +57,13 @@ def test_vjp_of_vector_output_and_repeated_pullbacks():
         pullback(np.ones(2))
 
 
+def test_vjp_uses_defaults_for_parameters_left_out():
+    out, pullback = s2sad.vjp(P.keyword_defaults, np.array([1.0, 2.0]))
+    np.testing.assert_allclose(out, 2.0 * np.array([1.0, 8.0]))
+    (dx,) = pullback(np.ones(2))
+    np.testing.assert_allclose(dx, 2.0 * 3 * np.array([1.0, 4.0]))
+
+
 def test_vjp_with_tape_can_be_pulled_twice():
     out, pullback = s2sad.vjp(P.geometric, 0.5, 4)
     first = pullback(1.0)

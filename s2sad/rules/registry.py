@@ -39,7 +39,7 @@ class Rule:
     """How one primitive is differentiated.
 
     `vjp` maps a parameter name to the template of its cotangent contribution;
-    `jvp` is the forward template (tangents are named `t<param>`); `nondiff` marks
+    `nondiff` marks
     primitives whose output carries no derivative (len, argmax, floor, ...);
     `output` says how the output's ndim follows from the inputs': "elementwise" (the
     largest ndim of the arguments), "scalar", "same" (as the first argument),
@@ -50,7 +50,6 @@ class Rule:
     fn: object
     params: tuple
     vjp: dict = field(default_factory=dict)
-    jvp: str | None = None
     nondiff: bool = False
     integer: bool | str = False     # "args": integer when all the arguments are
     output: str = "elementwise"
@@ -77,8 +76,7 @@ def lookup(fn) -> Rule | None:
         return None
 
 
-def defvjp(fn, signature: str, *, output: str = "elementwise", jvp: str | None = None,
-           **cotangents: str) -> Rule:
+def defvjp(fn, signature: str, *, output: str = "elementwise", **cotangents: str) -> Rule:
     """Register the reverse rule of `fn`.
 
     Each keyword `d<param>="expression"` gives the cotangent contribution for that
@@ -106,7 +104,7 @@ def defvjp(fn, signature: str, *, output: str = "elementwise", jvp: str | None =
                              "templates may use the parameters, g, ans, np, math, builtins "
                              "and the helpers in s2sad.runtime")
         vjp[key[1:]] = template
-    rule = Rule(fn, params, vjp, jvp=jvp, output=output)
+    rule = Rule(fn, params, vjp, output=output)
     _store(fn, rule)
     return rule
 

@@ -136,25 +136,17 @@ def walk_statements(body):
 
 def varied_names(body, inputs: set[str], src: FunctionSource) -> set[str]:
     """Names that may depend differentiably on `inputs`."""
-    varied = set(inputs)
-    changed = True
-    while changed:
-        changed = False
-        for s in walk_statements(body):
-            if not isinstance(s, gast.Assign):
-                continue
-            target = s.targets[0]
-            base = target.value if isinstance(target, gast.Subscript) else target
-            if isinstance(base, gast.Name) and base.id not in varied \
-                    and differentiable_names(s.value, src) & varied:
-                varied.add(base.id)
-                changed = True
-    return varied
+    return _dependency_closure(body, inputs, src, forward=True)
 
 
 def useful_names(body, outputs: set[str], src: FunctionSource) -> set[str]:
     """Names the outputs may depend on differentiably."""
-    useful = set(outputs)
+    return _dependency_closure(body, outputs, src, forward=False)
+
+
+def _dependency_closure(body, start: set[str], src: FunctionSource, forward: bool) -> set:
+    """`start` and what flows from it (forward) or into it (backward), to a fixpoint."""
+    found = set(start)
     changed = True
     while changed:
         changed = False
@@ -163,12 +155,16 @@ def useful_names(body, outputs: set[str], src: FunctionSource) -> set[str]:
                 continue
             target = s.targets[0]
             base = target.value if isinstance(target, gast.Subscript) else target
-            if isinstance(base, gast.Name) and base.id in useful:
-                new = differentiable_names(s.value, src) - useful
-                if new:
-                    useful |= new
-                    changed = True
-    return useful
+            if not isinstance(base, gast.Name):
+                continue
+            sources = differentiable_names(s.value, src)
+            if forward and base.id not in found and sources & found:
+                found.add(base.id)
+                changed = True
+            elif not forward and base.id in found and sources - found:
+                found |= sources
+                changed = True
+    return found
 
 
 # --- kinds -----------------------------------------------------------------

@@ -18,6 +18,23 @@ RTOL = 1e-5
 ATOL = 1e-7
 
 
+def samplers(seed: int):
+    """`U(lo, hi, *shape)`: uniform floats (a Python float without a shape), and
+    `away_from_zero(*shape)`: |x| in [0.3, 2] with random signs, for kinks at 0."""
+    rng = np.random.default_rng(seed)
+
+    def U(lo, hi, *shape):
+        if not shape:
+            return float(rng.uniform(lo, hi))
+        return rng.uniform(lo, hi, size=shape)
+
+    def away_from_zero(*shape):
+        sign = rng.choice([-1.0, 1.0], size=shape) if shape else float(rng.choice([-1.0, 1.0]))
+        return sign * U(0.3, 2.0, *shape)
+
+    return rng, U, away_from_zero
+
+
 @dataclass
 class Case:
     """One call `fn(*args, **kwargs)` whose rule is checked."""

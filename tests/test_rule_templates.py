@@ -14,22 +14,9 @@ from s2sad import runtime
 from s2sad.rules import all_rules, lookup
 from s2sad.rules.registry import Rule, parse_signature
 
-from tests.ruletools import Case, check, checked_params
+from tests.ruletools import Case, check, checked_params, samplers
 
-rng = np.random.default_rng(1234)
-
-
-def U(lo, hi, *shape):
-    """Uniform random floats in [lo, hi): a Python float when no shape is given."""
-    if not shape:
-        return float(rng.uniform(lo, hi))
-    return rng.uniform(lo, hi, size=shape)
-
-
-def away_from_zero(*shape):
-    """Random values with |x| in [0.3, 2]: for kinks at 0 (abs, sign)."""
-    sign = rng.choice([-1.0, 1.0], size=shape) if shape else float(rng.choice([-1.0, 1.0]))
-    return sign * U(0.3, 2.0, *shape)
+rng, U, away_from_zero = samplers(1234)
 
 
 # --- elementwise: numpy ufuncs, math, operators --------------------------------------

@@ -23,21 +23,9 @@ from s2sad import runtime
 from s2sad.rules import all_rules
 
 from tests import rule_programs as P
+from tests.ruletools import samplers
 
-rng = np.random.default_rng(20240611)
-
-
-def U(lo, hi, *shape):
-    """Uniform random floats in [lo, hi): a Python float when no shape is given."""
-    if not shape:
-        return float(rng.uniform(lo, hi))
-    return rng.uniform(lo, hi, size=shape)
-
-
-def away_from_zero(*shape):
-    """Random values with |x| in [0.3, 2], random signs: for kinks at 0."""
-    sign = rng.choice([-1.0, 1.0], size=shape) if shape else float(rng.choice([-1.0, 1.0]))
-    return sign * U(0.3, 2.0, *shape)
+rng, U, away_from_zero = samplers(20240611)
 
 
 def is_float(value) -> bool:

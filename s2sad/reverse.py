@@ -66,7 +66,8 @@ class ReverseMode:
         self.varied = varied
         self.kinds = kinds
         params = tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs
-        self.primal_names = stored_names(tree) | {a.id for a in params}   # the locals
+        self.primal_params = {a.id for a in params}
+        self.primal_names = stored_names(tree) | self.primal_params   # the locals
         self.adjoint_of: dict[str, str] = {}
         self.cotangent_kinds: dict[str, Kind] = {}
         self.accumulators: set[str] = set()
@@ -79,6 +80,7 @@ class ReverseMode:
         self._first_seen: dict[str, int] = {}
         self.info_statements: list = []
         self.invariant: set[int] = set()
+        self.snapshots: dict[int, list[str]] = {}   # loop id -> names saved per iteration
 
     # names ----------------------------------------------------------------
 
@@ -111,6 +113,7 @@ class ReverseMode:
         draft = self.optimise(self.adjoint_prologue(output, assigned) + draft, live_out)
         self.record_reads(draft)
         self.pending(body, set(), set())
+        self.plan_snapshots(body)
         primal, adjoint, assigned = self.emit_block(body, params)
         adjoint = self.optimise(self.adjoint_prologue(output, assigned) + adjoint, live_out)
         adjoint = self.annotate(adjoint)
@@ -373,6 +376,34 @@ class ReverseMode:
             if trips:
                 values.add(trips)
 
+    def plan_snapshots(self, body) -> None:
+        """Temporaries made afresh in every iteration are saved once per iteration, at
+        its end, and restored at the start of its reversal: one push for all of them,
+        and nothing to save (or to bind to None) before the first iteration.
+
+        Only for loops whose iterations always run to the end (no break), for names
+        whose one definition is a top-level statement of the loop body that nothing
+        earlier in the body reads."""
+        definitions: dict[str, int] = {}
+        for s in walk_statements(body):
+            target = s.targets[0] if isinstance(s, gast.Assign) else getattr(s, "target", None)
+            if isinstance(target, gast.Name):
+                definitions[target.id] = definitions.get(target.id, 0) + 1
+        for loop in walk_statements(body):
+            if not isinstance(loop, gast.For) or getattr(loop, TRIPS_ATTRIBUTE, None):
+                continue
+            chosen, read_before = [], set()
+            for s in loop.body:
+                target = s.targets[0] if isinstance(s, gast.Assign) else None
+                if isinstance(target, gast.Name) and id(s) in self.saves \
+                        and definitions.get(target.id) == 1 \
+                        and target.id not in read_before | self.primal_params:
+                    self.saves.discard(id(s))
+                    chosen.append(target.id)
+                read_before |= loaded_names(s)
+            if chosen:
+                self.snapshots[id(loop)] = chosen
+
     # phase C: the two sweeps ------------------------------------------------
 
     def emit_block(self, stmts, assigned: set):
@@ -472,6 +503,14 @@ class ReverseMode:
             primal.append(self.push(name(index)))
             after.append(assign(index, self.pop()))
         pb, ab, _ = self.emit_block(s.body, assigned | {index})
+        snapshot = self.snapshots.get(id(s))
+        if snapshot:   # one push per iteration, at its end; popped first when reversed
+            names = [name(n) for n in snapshot]
+            pb.append(self.push(names[0] if len(names) == 1 else
+                                gast.Tuple(elts=names, ctx=gast.Load())))
+            stored = [name(n, store=True) for n in snapshot]
+            ab.insert(0, assign(stored[0] if len(stored) == 1 else
+                                gast.Tuple(elts=stored, ctx=gast.Store()), self.pop()))
         primal.append(gast.For(target=s.target, iter=s.iter, body=pb, orelse=[],
                                type_comment=None))
         if not ab:

@@ -265,3 +265,10 @@ def write_into_view(x):
     row = x[1:]
     row[0] = row[1] * 2.0    # changes x too: refused
     return np.sum(x * x)
+
+
+def rnn_loss(Wh, Wx, b, h0, x):
+    h = h0
+    for t in range(x.shape[0]):
+        h = np.tanh(h @ Wh + x[t] @ Wx + b)
+    return np.sum(h * h)

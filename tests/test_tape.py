@@ -72,3 +72,13 @@ def test_branch_decisions_are_not_pushed_when_the_branch_has_no_adjoint():
 def test_loop_invariant_values_computed_in_the_loop_are_not_pushed():
     text = generated(P.invariant_in_loop, 0.7, 1.3, 4, wrt=(0, 1))
     assert "tape.append(d)" not in text and "tape.append(x)" in text
+
+
+def test_temporaries_of_an_iteration_are_saved_together_at_its_end():
+    rng = np.random.default_rng(0)
+    args = (rng.normal(size=(4, 4)) * 0.3, rng.normal(size=(3, 4)) * 0.3, np.zeros(4),
+            rng.normal(size=4), rng.normal(size=(5, 3)))
+    text = generated(P.rnn_loss, *args, wrt=(0, 1, 2, 3))
+    assert text.count("tape.append(") == 2          # h, and one tuple of temporaries
+    assert "= None" not in text
+    s2sad.check_grads(P.rnn_loss, args, wrt=(0, 1, 2, 3))

@@ -560,8 +560,8 @@ def _loop_invariant_definitions(stmts, src, params: set) -> set:
                     and _pure(s.value, src) \
                     and not loaded_names(s.value) & _changed_in(outermost_loop):
                 found.add(id(s))
-            for field in ("body", "orelse"):
-                visit(getattr(s, field, None) or [], loop)
+            for block in ("body", "orelse"):
+                visit(getattr(s, block, None) or [], loop)
 
     visit(stmts, None)
     return found

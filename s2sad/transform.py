@@ -1,12 +1,12 @@
-"""The pipeline: function object -> generated derivative functions.
+"""The pipeline: parsed function -> generated derivative functions.
 
-    read_function -> check_supported -> normalise -> to_anf -> analyses
-      -> ReverseMode (primal + adjoint sweeps) -> AdjointOptimiser -> emit
+    (read_function, check_supported: once per function, in api)
+    normalise -> to_anf -> analyses -> ReverseMode (primal + adjoint sweeps,
+    optimised) -> emit (source, compile)
 """
 from __future__ import annotations
 
 import builtins
-
 import dataclasses
 from dataclasses import dataclass
 
@@ -15,8 +15,8 @@ import numpy as np
 
 from .analysis import UNKNOWN, infer_kinds, useful_names, varied_names, walk_statements
 from .anf import to_anf
-from .astutil import (HELPER_MARK, NameGenerator, clone, all_names, assign, attr, call, const,
-                      helper, index_written_names, loaded_names, name, stored_names)
+from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
+                      clone, helper, index_written_names, loaded_names, name, stored_names)
 from .emit import compile_functions, to_source
 from .normalise import normalise
 from .reverse import ReverseMode, Sweeps

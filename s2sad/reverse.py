@@ -106,7 +106,7 @@ class ReverseMode:
         body, final = self.tree.body[:-1], self.tree.body[-1]
         output = final.value if final.value is not None else const(None)
         self.collect(body)
-        params = {a.id for a in self.tree.args.args + self.tree.args.kwonlyargs}
+        params = self.primal_params
         # Round one: the adjoint without restores, optimised, shows which primal
         # values the surviving statements read; only those are worth saving.
         _, draft, assigned = self.emit_block(body, params)

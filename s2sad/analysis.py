@@ -134,6 +134,16 @@ def walk_statements(body):
             yield from walk_statements(getattr(s, field, []) or [])
 
 
+def definitions(body) -> dict[str, list]:
+    """For each name, the statements that bind it (assignments and loop headers)."""
+    found: dict[str, list] = {}
+    for s in walk_statements(body):
+        target = s.targets[0] if isinstance(s, gast.Assign) else getattr(s, "target", None)
+        if isinstance(target, gast.Name):
+            found.setdefault(target.id, []).append(s)
+    return found
+
+
 def varied_names(body, inputs: set[str], src: FunctionSource) -> set[str]:
     """Names that may depend differentiably on `inputs`."""
     return _dependency_closure(body, inputs, src, forward=True)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import gast
 
 from . import rules
-from .analysis import (INT_SCALAR, UNKNOWN, Kind, call_arguments, differentiable_names, expr_kind,
-                       primitive_of, walk_statements)
+from .analysis import (INT_SCALAR, UNKNOWN, Kind, call_arguments, definitions,
+                       differentiable_names, expr_kind, primitive_of, walk_statements)
 from .anf import TRIPS_ATTRIBUTE
 from .astutil import (NameGenerator, clone, assign, attr, call, const, expr_stmt, helper,
                       index_written_names, loaded_names, mark_helpers, name, stored_names)
@@ -384,11 +384,7 @@ class ReverseMode:
         Only for loops whose iterations always run to the end (no break), for names
         whose one definition is a top-level statement of the loop body that nothing
         earlier in the body reads."""
-        definitions: dict[str, int] = {}
-        for s in walk_statements(body):
-            target = s.targets[0] if isinstance(s, gast.Assign) else getattr(s, "target", None)
-            if isinstance(target, gast.Name):
-                definitions[target.id] = definitions.get(target.id, 0) + 1
+        bound = definitions(body)
         for loop in walk_statements(body):
             if not isinstance(loop, gast.For) or getattr(loop, TRIPS_ATTRIBUTE, None):
                 continue
@@ -396,7 +392,7 @@ class ReverseMode:
             for s in loop.body:
                 target = s.targets[0] if isinstance(s, gast.Assign) else None
                 if isinstance(target, gast.Name) and id(s) in self.saves \
-                        and definitions.get(target.id) == 1 \
+                        and len(bound[target.id]) == 1 \
                         and target.id not in read_before | self.primal_params:
                     self.saves.discard(id(s))
                     chosen.append(target.id)
@@ -542,11 +538,7 @@ def _loop_invariant_definitions(stmts, src, params: set) -> set:
     """ids of assignments that give their name the same value every time they run:
     the name's only definition (not a parameter), inside loops that change none of
     its operands.  Such a value never needs saving (the loop-invariant `_t = x - y`)."""
-    definitions: dict[str, list] = {p: [None] for p in params}
-    for s in walk_statements(stmts):
-        target = s.targets[0] if isinstance(s, gast.Assign) else getattr(s, "target", None)
-        if isinstance(target, gast.Name):
-            definitions.setdefault(target.id, []).append(s)
+    bound = definitions(stmts)
     found = set()
 
     def visit(block, outermost_loop):
@@ -556,7 +548,8 @@ def _loop_invariant_definitions(stmts, src, params: set) -> set:
                 loop = s
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
                     and outermost_loop is not None \
-                    and len(definitions.get(s.targets[0].id, ())) == 1 \
+                    and s.targets[0].id not in params \
+                    and len(bound[s.targets[0].id]) == 1 \
                     and _pure(s.value, src) \
                     and not loaded_names(s.value) & _changed_in(outermost_loop):
                 found.add(id(s))

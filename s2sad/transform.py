@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .analysis import UNKNOWN, infer_kinds, useful_names, varied_names, walk_statements
+from .analysis import UNKNOWN, definitions, infer_kinds, useful_names, varied_names
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
                       clone, helper, index_written_names, loaded_names, name, stored_names)
@@ -175,19 +175,9 @@ _CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_li
 
 def _fresh_arrays(body: list, src: FunctionSource) -> set:
     """Locals every definition of which makes a new array (no view of another)."""
-    fresh, seen = set(), set()
-    for s in walk_statements(body):
-        target = s.targets[0] if isinstance(s, gast.Assign) else getattr(s, "target", None)
-        if not isinstance(target, gast.Name):
-            continue
-        new = isinstance(s, gast.Assign) and _makes_new_array(s.value, src)
-        if target.id not in seen:
-            seen.add(target.id)
-            if new:
-                fresh.add(target.id)
-        elif not new:
-            fresh.discard(target.id)
-    return fresh
+    return {n for n, statements in definitions(body).items()
+            if all(isinstance(s, gast.Assign) and _makes_new_array(s.value, src)
+                   for s in statements)}
 
 
 def _makes_new_array(value, src: FunctionSource) -> bool:

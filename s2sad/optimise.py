@@ -146,8 +146,8 @@ def _inline_expand_reduced(args, kind_of, output_kind):
     ndim = _ndim(kind_of, x)
     if ndim == 0:
         return g
-    if ndim:
-        return call(attr(helper("np"), "full"), attr(x, "shape"), g)
+    if ndim:   # in x's dtype: float32 stays float32
+        return call(attr(helper("np"), "full"), attr(x, "shape"), g, attr(x, "dtype"))
     return None
 
 

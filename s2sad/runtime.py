@@ -84,13 +84,13 @@ def as_gradient(g, x):
     (array([0., 0.]), np.float64(2.5))
     """
     if isinstance(x, np.ndarray):
+        dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(float)
         if isinstance(g, np.ndarray) and g.shape == x.shape and g.flags.writeable:
-            return g
-        return np.broadcast_to(g, x.shape).astype(np.result_type(x, float), copy=True)
+            return g if g.dtype == dtype else g.astype(dtype)
+        return np.broadcast_to(g, x.shape).astype(dtype, copy=True)
     if isinstance(g, np.ndarray) and g.ndim == 0:   # a float argument gets a scalar
         return g[()]
     return g
-
 
 def _like(value, x):
     """`value` (shaped like `x`) as a NumPy scalar when `x` is a Python/NumPy scalar.

@@ -147,3 +147,16 @@ def test_threads_get_the_same_results():
     for got, want in zip(results, expected):
         for a, b in zip(got, want):
             np.testing.assert_array_equal(a, b)
+
+
+def test_float32_arguments_get_float32_gradients():
+    rng = np.random.default_rng(5)
+    args = [a.astype(np.float32) for a in (rng.normal(size=(3, 5)), rng.normal(size=5),
+                                           rng.normal(size=(5, 2)), rng.normal(size=2),
+                                           rng.normal(size=(6, 3)))]
+    gradients = s2sad.grad(P.mlp_loss, wrt=(0, 1, 2, 3))(*args, np.array([0, 1, 1, 0, 1, 0]))
+    assert all(g.dtype == np.float32 for g in gradients)
+    reference = s2sad.grad(P.mlp_loss, wrt=(0, 1, 2, 3))(
+        *[a.astype(float) for a in args], np.array([0, 1, 1, 0, 1, 0]))
+    for got, want in zip(gradients, reference):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)

@@ -217,7 +217,9 @@ class _Exits:
         final = gast.Return(value=name(self.result))
         return prologue + self.block(body, in_loop=False) + [copy_location(final, returns[-1])]
 
-    def block(self, stmts: list, in_loop: bool) -> list:
+    def block(self, stmts: list, in_loop: bool, skip: str | None = None) -> list:
+        """`stmts` with exits restructured; `skip` names the flag a `continue` sets
+        where the rest of the loop body is guarded by a flag instead of copied."""
         out = []
         for k, s in enumerate(stmts):
             rest = stmts[k + 1:]
@@ -228,14 +230,18 @@ class _Exits:
                     out += [assign(self.returned, const(True)), gast.Break()]
                 return out
             if isinstance(s, gast.Continue):
+                if skip:
+                    out.append(assign(skip, const(True)))
                 return out
             if isinstance(s, gast.Break):
                 out.append(s)
                 return out
             if isinstance(s, gast.If) and (_contains([s], (gast.Return,), True) or
                                            _contains([s], (gast.Continue, gast.Break), False)):
-                s.body = self.block(s.body + rest, in_loop) or [gast.Pass()]
-                s.orelse = self.block(s.orelse + clone(rest), in_loop)
+                if self.copying_is_costly(s, rest):
+                    return out + self.guarded(s, rest, in_loop, skip)
+                s.body = self.block(s.body + rest, in_loop, skip) or [gast.Pass()]
+                s.orelse = self.block(s.orelse + clone(rest), in_loop, skip)
                 out.append(s)
                 return out
             if isinstance(s, (gast.For, gast.While)):
@@ -245,11 +251,40 @@ class _Exits:
                     out.append(s)
                     exit_ = [gast.Break()] if in_loop else [gast.Pass()]
                     after = gast.If(test=name(self.returned), body=exit_,
-                                    orelse=self.block(rest, in_loop))
+                                    orelse=self.block(rest, in_loop, skip))
                     out.append(copy_location(after, s))
                     return out
             out.append(s)
         return out
+
+    @staticmethod
+    def copying_is_costly(s: gast.If, rest: list) -> bool:
+        """Moving `rest` into both branches would copy it, and it is not small (copies
+        nest: a chain of such ifs would grow the code exponentially)."""
+        if _always_exits(s.body) or _always_exits(s.orelse):
+            return False
+        if _contains([s], (gast.Return, gast.Break), True):
+            return False   # only `continue` is guarded by a flag
+        size = sum(1 for r in rest for n in gast.walk(r) if isinstance(n, gast.stmt))
+        return size > 3
+
+    def guarded(self, s: gast.If, rest: list, in_loop: bool, skip: str | None) -> list:
+        """`_skip = False; if ...: (continue -> _skip = True); if not _skip: rest`."""
+        flag = self.names.fresh("_skip")
+        s.body = self.block(s.body, in_loop, flag) or [gast.Pass()]
+        s.orelse = self.block(s.orelse, in_loop, flag)
+        after = gast.If(test=name(flag), body=[gast.Pass()],
+                        orelse=self.block(rest, in_loop, skip))
+        return [copy_location(assign(flag, const(False)), s), s, copy_location(after, s)]
+
+
+def _always_exits(stmts: list) -> bool:
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (gast.Return, gast.Continue, gast.Break)):
+        return True
+    return isinstance(last, gast.If) and _always_exits(last.body) and _always_exits(last.orelse)
 
 
 def _loops(stmts):

@@ -272,3 +272,27 @@ def rnn_loss(Wh, Wx, b, h0, x):
     for t in range(x.shape[0]):
         h = np.tanh(h @ Wh + x[t] @ Wx + b)
     return np.sum(h * h)
+
+
+def many_continues(x, n):
+    s = 0.0
+    for i in range(n):
+        if i % 2 == 0:
+            if i % 4 == 0:
+                continue
+            s = s + x
+        if i % 3 == 0:
+            if i % 9 == 0:
+                continue
+            s = s * 1.01
+        if i % 5 == 0:
+            if i % 10 == 0:
+                continue
+            s = s - 0.5 * x
+        if i % 7 == 0:
+            if i % 14 == 0:
+                continue
+            s = s + x * x
+        s = s + np.sin(x * i)
+        s = s * 0.99
+    return s

@@ -171,3 +171,22 @@ def test_zero_cotangent_contributions_disappear():
         dq = 0.0
         dq = dq + dy * 3.0
     """, {"dy", "dq"}) == "dq = 0.0"
+
+
+def test_continue_guards_a_long_rest_with_a_flag_instead_of_copying_it():
+    src = source_of("""
+        def f(x, n):
+            for i in range(n):
+                if i > 2:
+                    if i > 5:
+                        continue
+                    x = x + 1.0
+                x = x * 2.0
+                x = x * 3.0
+                x = x * 4.0
+                x = x * 5.0
+            return x
+    """)
+    text = show(normalise(src, NameGenerator(all_names(src.tree))).body)
+    assert text.count("x = x * 5.0") == 1
+    assert "_skip1 = True" in text and "if _skip1:" in text

@@ -204,6 +204,9 @@ class _Exits:
 
     def function_body(self, body: list) -> list:
         returns = [n for s in body for n in gast.walk(s) if isinstance(n, gast.Return)]
+        if not isinstance(body[-1], gast.Return):   # falling off the end returns None
+            body = body + [copy_location(gast.Return(value=const(None)), body[-1])]
+            returns.append(body[-1])
         single_final = (len(returns) == 1 and isinstance(body[-1], gast.Return))
         if single_final and not _contains(body[:-1], (gast.Continue, gast.Break), True):
             return body

@@ -70,6 +70,9 @@ def private_copy(value):
 
 def scalar_seed(value):
     """The seed 1.0 for the output of `grad`, which must be a scalar."""
+    if value is None:
+        raise TypeError("s2sad.grad needs a function that returns a scalar, but it returned "
+                        "None (is a return statement missing?)")
     if np.ndim(value) != 0:
         raise TypeError(
             f"s2sad.grad needs a function with a scalar output, but it returned a value of "

@@ -63,3 +63,7 @@ def has_varargs(*xs):
 
 async def coroutine(x):
     return x
+
+
+def no_return(x):
+    y = x * 2.0  # noqa: F841

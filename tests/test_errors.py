@@ -59,6 +59,11 @@ def test_vector_output_points_to_vjp():
         s2sad.grad(B.vector_output)(np.ones(3))
 
 
+def test_missing_return_says_so():
+    with pytest.raises(TypeError, match="returned None"):
+        s2sad.grad(B.no_return)(1.0)
+
+
 def test_wrt_errors():
     with pytest.raises(ValueError, match="names no parameter"):
         s2sad.grad(B.vector_output, wrt="y")

@@ -131,10 +131,14 @@ class _Desugar:
             lengths = [call(name("len"), name(q)) for q in seqs]
             count = lengths[0] if len(lengths) == 1 else call(name("min"), *lengths)
             return head + [self.range_loop(index, count, prefix + body, s)]
-        seq = self.sequence(iterator, head)
+        backwards = _is_call_to(iterator, "reversed") and len(iterator.args) == 1
+        seq = self.sequence(iterator.args[0] if backwards else iterator, head)
         index = self.names.fresh("_i")
         prefix = self.assignment(assign(s.target, _index(seq, index)))
-        return head + [self.range_loop(index, call(name("len"), name(seq)), prefix + body, s)]
+        length = call(name("len"), name(seq))
+        bounds = [gast.BinOp(left=length, op=gast.Sub(), right=const(1)), const(-1), const(-1)] \
+            if backwards else [length]
+        return head + [self.range_loop(index, bounds, prefix + body, s)]
 
     def sequence(self, iterable, head: list) -> str:
         """A name for `iterable` that can be indexed and measured with len()."""
@@ -147,8 +151,9 @@ class _Desugar:
         return holder
 
     @staticmethod
-    def range_loop(index: str, count, body: list, where) -> gast.For:
-        loop = gast.For(target=name(index, store=True), iter=call(name("range"), count),
+    def range_loop(index: str, bounds, body: list, where) -> gast.For:
+        bounds = bounds if isinstance(bounds, list) else [bounds]
+        loop = gast.For(target=name(index, store=True), iter=call(name("range"), *bounds),
                         body=body, orelse=[], type_comment=None)
         return copy_location(loop, where)
 

@@ -296,3 +296,10 @@ def many_continues(x, n):
         s = s + np.sin(x * i)
         s = s * 0.99
     return s
+
+
+def reversed_items(x):
+    s = 1.0
+    for v in reversed(x):
+        s = s * v + 1.0
+    return s

@@ -33,6 +33,8 @@ CASES = [
     (P.power_iteration, (rng.normal(size=(4, 4)) + 4 * np.eye(4),), 0),
     (P.gauss_seidel, (rng.normal(size=(4, 4)) + 4 * np.eye(4), rng.normal(size=4)), (0, 1)),
     (P.zero_trip, (1.5, 0), 0),
+    (P.reversed_items, (rng.normal(size=4),), 0),
+    (P.reversed_items, ([0.5, 1.5, -0.3],), 0),
     (P.many_continues, (0.7, 30), 0),
     (P.mask_write, (np.array([-0.7, 0.3, -0.2, 0.6, 0.9]),), 0),
     (P.repeated_index_write, (rng.normal(size=5),), 0),

@@ -86,42 +86,43 @@ class _Derivative:
         self.wrt, self.many = _resolve_wrt(f, wrt)
         self.with_value = with_value
         self.signature = _Signature(f)
-        self._specialised: dict = {}
+        self._specialised: dict = {}   # argument kinds -> generated function
         self._last: Generated | None = None
+        self.single_in_tuple = self.many and len(self.wrt) == 1
+        self.arity = len(self.signature.names) if self.signature.simple else -1
         functools.update_wrapper(self, f)
         self.__signature__ = self.signature.signature
 
-    def _generated(self, values: tuple) -> Generated:
-        kinds = tuple(kind_of_value(v) for v in values)
-        generated = self._specialised.get(kinds)
-        if generated is None:
-            by_name = {n: Kind(*k) for n, k in zip(self.signature.names, kinds)}
-            for w in self.wrt:
-                if by_name[w].integer:
-                    src = _function_source(self.f)
-                    raise src.error(
-                        f"cannot differentiate {self.f.__name__} with respect to {w!r}: it is "
-                        f"an integer ({type(values[self.signature.names.index(w)]).__name__})",
-                        src.tree, f"pass a float for {w!r} (e.g. {w}=float(...)) or choose "
-                        "another wrt")
-            key = ("grad", self.wrt, kinds)
-            generated = _cached_transform(self.f, key, lambda: reverse_transform(
-                _function_source(self.f), self.wrt, by_name, split=False))
-            self._specialised[kinds] = generated
-        self._last = generated
-        return generated
+    def _generated(self, kinds: tuple, values: tuple) -> Generated:
+        by_name = {n: Kind(*k) for n, k in zip(self.signature.names, kinds)}
+        for w in self.wrt:
+            if by_name[w].integer:
+                src = _function_source(self.f)
+                raise src.error(
+                    f"cannot differentiate {self.f.__name__} with respect to {w!r}: it is "
+                    f"an integer ({type(values[self.signature.names.index(w)]).__name__})",
+                    src.tree, f"pass a float for {w!r} (e.g. {w}=float(...)) or choose "
+                    "another wrt")
+        key = ("grad", self.wrt, kinds)
+        return _cached_transform(self.f, key, lambda: reverse_transform(
+            _function_source(self.f), self.wrt, by_name, split=False))
 
     def __call__(self, *args, **kwargs):
-        values = self.signature.bind(args, kwargs)
-        generated = self._generated(values)
-        value, grads = next(iter(generated.functions.values()))(*values)
-        if self.many and len(self.wrt) == 1:
+        values = args if not kwargs and len(args) == self.arity else \
+            self.signature.bind(args, kwargs)
+        kinds = tuple(map(kind_of_value, values))
+        derivative = self._specialised.get(kinds)   # the hot path: one dict lookup
+        if derivative is None:
+            self._last = self._generated(kinds, values)
+            derivative = self._specialised[kinds] = next(iter(self._last.functions.values()))
+        value, grads = derivative(*values)
+        if self.single_in_tuple:
             grads = (grads,)
         return (value, grads) if self.with_value else grads
 
     @property
     def source(self) -> str:
-        """The generated Python source of the last specialisation called."""
+        """The generated Python source of the specialisation made most recently."""
         if self._last is None:
             from .analysis import UNKNOWN
             generic = {n: UNKNOWN for n in self.signature.names}

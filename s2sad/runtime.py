@@ -68,8 +68,13 @@ def private_copy(value):
     return value
 
 
+_SCALAR_TYPES = {float, int, np.float64, np.float32}
+
+
 def scalar_seed(value):
     """The seed 1.0 for the output of `grad`, which must be a scalar."""
+    if type(value) in _SCALAR_TYPES:   # the common case, kept cheap
+        return 1.0
     if value is None:
         raise TypeError("s2sad.grad needs a function that returns a scalar, but it returned "
                         "None (is a return statement missing?)")

@@ -14,6 +14,8 @@ and trip counts included).  Everything else costs nothing.
 """
 from __future__ import annotations
 
+import types
+
 from dataclasses import dataclass, field
 
 import gast
@@ -22,11 +24,11 @@ from . import rules
 from .analysis import (INT_SCALAR, UNKNOWN, Kind, call_arguments, definitions,
                        differentiable_names, expr_kind, primitive_of, walk_statements)
 from .anf import TRIPS_ATTRIBUTE
-from .astutil import (NameGenerator, clone, assign, attr, call, const, expr_stmt, helper,
+from .astutil import (NameGenerator, assign, attr, call, clone, const, expr_stmt, helper,
                       index_written_names, loaded_names, mark_helpers, name, stored_names)
 from .optimise import AdjointOptimiser, simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
-from .source import FunctionSource
+from .source import FunctionSource, Unresolved
 
 SHAPE_ONLY_HELPERS = {"unbroadcast": 1, "zeros_like": 0}  # helper -> argument read for shape
 ORIGIN = "s2sad_origin"   # on adjoint statements: id() of the primal statement they reverse
@@ -262,12 +264,9 @@ class ReverseMode:
     def rule_adjoint(self, value, g, target: str, where) -> list:
         fn = primitive_of(value, self.src)
         rule = rules.lookup(fn)
-        label = rules.describe(fn) if fn is not None else "this operation"
         if rule is None or rule.nondiff:
-            raise self.src.error(
-                f"s2sad has no derivative rule for {label}", where,
-                f"register one with s2sad.defvjp({label}, 'x', dx='g * ...'), or mark it "
-                f"non-differentiable with s2sad.defnondiff({label})")
+            raise self.no_rule(fn, value, where)
+        label = rules.describe(fn)
         args, keywords = call_arguments(value, self.src)
         try:
             bound = bind_arguments(rule, args, keywords)
@@ -307,6 +306,27 @@ class ReverseMode:
                     part = gast.Subscript(value=part, slice=const(index), ctx=gast.Load())
                 core.append(self.accumulate(leaf.id, part))
         return core
+
+    def no_rule(self, fn, value, where) -> Exception:
+        called = gast.unparse(value.func) if isinstance(value, gast.Call) and \
+            hasattr(gast, "unparse") else None
+        if fn is Unresolved:
+            what = f"'{called}'" if called else "this operation"
+            return self.src.error(
+                f"s2sad cannot tell which function {what} is when it transforms the code "
+                "(a parameter, a local variable, or a method of an unknown object)", where,
+                "call a module-level function or a NumPy function directly, or register a "
+                "rule for the function with s2sad.defvjp")
+        label = rules.describe(fn)
+        if isinstance(fn, types.FunctionType):
+            return self.src.error(
+                f"s2sad does not differentiate calls into your own functions yet ({label})",
+                where, f"write the helper's body inline, or register a rule for it with "
+                f"s2sad.defvjp({fn.__name__}, 'x', dx='g * ...')")
+        return self.src.error(
+            f"s2sad has no derivative rule for {label}", where,
+            f"register one with s2sad.defvjp({label}, 'x', dx='g * ...'), or mark it "
+            f"non-differentiable with s2sad.defnondiff({label})")
 
     # phase B: which assignments must save the value they overwrite ---------
 

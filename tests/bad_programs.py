@@ -67,3 +67,11 @@ async def coroutine(x):
 
 def no_return(x):
     y = x * 2.0  # noqa: F841
+
+
+def helper_square(v):
+    return v * v
+
+
+def calls_own_helper(x):
+    return helper_square(x) + 1.0  # MARK: helper

@@ -49,9 +49,16 @@ def test_missing_rule_names_function_line_and_registration():
 
 
 def test_call_to_unresolvable_name():
-    with pytest.raises(s2sad.TransformError) as info:
+    with pytest.raises(s2sad.TransformError, match="cannot tell which function 'helper'") as info:
         s2sad.grad(B.opaque_call)(1.0, abs)
     assert f"line {marked_line(B.opaque_call, 'unresolved')}" in str(info.value)
+
+
+def test_call_into_a_users_own_function():
+    with pytest.raises(s2sad.TransformError, match="your own functions") as info:
+        s2sad.grad(B.calls_own_helper)(1.0)
+    assert f"line {marked_line(B.calls_own_helper, 'helper')}" in str(info.value)
+    assert "s2sad.defvjp(helper_square" in str(info.value)
 
 
 def test_vector_output_points_to_vjp():

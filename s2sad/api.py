@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -15,29 +14,29 @@ from .syntax import check_supported
 from .transform import Generated, parameter_names, reverse_transform
 
 _lock = threading.RLock()
-_sources: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_generated: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CACHE = "__s2sad_cache__"   # kept on the function object: it lives and dies with it
 
 
 def _function_source(f):
     with _lock:
-        if f not in _sources:
+        cache = f.__dict__.get(_CACHE)
+        if cache is None:
             src = read_function(f)
             check_supported(src)
-            _sources[f] = src
-        return _sources[f]
+            cache = f.__dict__[_CACHE] = {"source": src}
+        return cache["source"]
 
 
 def _cached_transform(f, key: tuple, make: Callable[[], Generated]) -> Generated:
     """One transform per (function, wrt, mode, argument kinds), even under threads."""
-    per_function = _generated.get(f)
-    if per_function is not None and key in per_function:
-        return per_function[key]
-    with _lock:
-        per_function = _generated.setdefault(f, {})
-        if key not in per_function:
-            per_function[key] = make()
-        return per_function[key]
+    cache = f.__dict__[_CACHE]   # made by _function_source
+    generated = cache.get(key)
+    if generated is None:
+        with _lock:
+            generated = cache.get(key)
+            if generated is None:
+                generated = cache[key] = make()
+    return generated
 
 
 class _Signature:
@@ -85,7 +84,8 @@ class _Derivative:
         self.f = f
         self.wrt, self.many = _resolve_wrt(f, wrt)
         self.with_value = with_value
-        self.signature = _Signature(f)
+        _function_source(f)
+        self.signature = f.__dict__[_CACHE].setdefault("signature", _Signature(f))
         self._specialised: dict = {}   # argument kinds -> generated function
         self._last: Generated | None = None
         self.single_in_tuple = self.many and len(self.wrt) == 1

@@ -84,8 +84,10 @@ class _Derivative:
         self.f = f
         self.wrt, self.many = _resolve_wrt(f, wrt)
         self.with_value = with_value
-        _function_source(f)
-        self.signature = f.__dict__[_CACHE].setdefault("signature", _Signature(f))
+        cache = f.__dict__[_CACHE]   # made by _resolve_wrt
+        if "signature" not in cache:
+            cache["signature"] = _Signature(f)
+        self.signature = cache["signature"]
         self._specialised: dict = {}   # argument kinds -> generated function
         self._last: Generated | None = None
         self.single_in_tuple = self.many and len(self.wrt) == 1

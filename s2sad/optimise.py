@@ -200,11 +200,15 @@ class AdjointOptimiser:
     in place (`dx[i] += g`), which must own their array and are never aliased.
     """
 
-    def __init__(self, adjoints: set[str], accumulators: set[str]):
+    def __init__(self, adjoints: set[str], accumulators: set[str], materialise=None):
         self.adjoints = adjoints
         self.accumulators = accumulators
+        # materialise(adjoint, compound, where) -> `dx = np.zeros_like(x)`, or None
+        # where the plain 0.0 serves (scalars)
+        self.materialise = materialise or (lambda adjoint, compound, where: None)
 
     def run(self, stmts: list, live_out: set[str]) -> list:
+        self.read_as_cotangent = _read_other_than_accumulated(stmts)
         stmts = self.zero_propagation(stmts, set(), rewrite=True)[0]
         stmts = self.dead_stores(stmts, set(live_out))[0]
         stmts = self.copy_propagation(stmts)
@@ -213,12 +217,19 @@ class AdjointOptimiser:
     # zero propagation ---------------------------------------------------------
 
     def zero_propagation(self, stmts, zeros: set, rewrite: bool):
+        """Track which adjoints are known to be zero (never materialised).
+
+        Where paths join (after an if, at a loop head) an adjoint zero on one path
+        only is made a real array of zeros on that path: a matrix product or a
+        transpose cannot take the float 0.0 in place of an array."""
         out = []
         for s in stmts:
             if isinstance(s, gast.If):
                 body, zb = self.zero_propagation(s.body, set(zeros), rewrite)
                 orelse, ze = self.zero_propagation(s.orelse, set(zeros), rewrite)
                 if rewrite:
+                    body += self._materialised(zb - ze, s, "body")
+                    orelse += self._materialised(ze - zb, s, "orelse")
                     s.body, s.orelse = body or [gast.Pass()], orelse
                 zeros = zb & ze
             elif isinstance(s, (gast.For, gast.While)):
@@ -230,7 +241,9 @@ class AdjointOptimiser:
                         break
                     entry = settled
                 if rewrite:
-                    s.body = self.zero_propagation(s.body, set(entry), True)[0] or [gast.Pass()]
+                    out += self._materialised(zeros - entry, s, "after")
+                    body, end = self.zero_propagation(s.body, set(entry), True)
+                    s.body = body + self._materialised(end - entry, s, "start") or [gast.Pass()]
                 zeros = entry
             elif self._is_adjoint_store(s):
                 s = self._zero_store(s, zeros, rewrite)
@@ -241,6 +254,12 @@ class AdjointOptimiser:
                     continue  # adds a zero cotangent
             out.append(s)
         return out, zeros
+
+    def _materialised(self, names: set, compound, where: str) -> list:
+        """Only adjoints some rule reads: `dx = dx + g` takes the float 0.0 as it is."""
+        made = (self.materialise(n, compound, where)
+                for n in sorted(names & self.read_as_cotangent))
+        return [s for s in made if s is not None]
 
     def _zero_store(self, s: gast.Assign, zeros: set, rewrite: bool):
         target = s.targets[0].id
@@ -367,6 +386,20 @@ class AdjointOptimiser:
 
     def _adjoint_loads(self, node) -> set:
         return loaded_names(node) & self.adjoints
+
+
+def _read_other_than_accumulated(node) -> set:
+    """Names read anywhere except as `x` in their own accumulation `x = x + ...`."""
+    if isinstance(node, list):
+        return set().union(*map(_read_other_than_accumulated, node))
+    if isinstance(node, gast.Assign) and isinstance(node.value, gast.BinOp) \
+            and isinstance(node.value.op, (gast.Add, gast.Sub)) \
+            and isinstance(node.value.left, gast.Name) \
+            and node.value.left.id == getattr(node.targets[0], "id", None):
+        return loaded_names(node.value.right)
+    if isinstance(node, gast.Name):
+        return {node.id} if isinstance(node.ctx, gast.Load) else set()
+    return _read_other_than_accumulated(list(gast.iter_child_nodes(node)))
 
 
 def _is_self_assignment(s) -> bool:

@@ -34,6 +34,8 @@ SHAPE_ONLY_HELPERS = {"unbroadcast": 1, "zeros_like": 0}  # helper -> argument r
 ORIGIN = "s2sad_origin"   # on adjoint statements: id() of the primal statement they reverse
 RESET = "s2sad_reset"     # on accumulator resets: id() of the assignment they follow
 LINE = "s2sad_line"       # on adjoint statements: the user's line they belong to
+COMPOUND = "s2sad_compound"   # on adjoint ifs and loops: id() of the primal one
+MATERIALISED = "s2sad_materialised"   # on `dx = zeros_like(x)`: (COMPOUND, where)
 COMMENT = "__s2sad_comment__"   # marker call, turned into a comment by emit.to_source
 
 
@@ -83,6 +85,8 @@ class ReverseMode:
         self.info_statements: list = []
         self.invariant: set[int] = set()
         self.snapshots: dict[int, list[str]] = {}   # loop id -> names saved per iteration
+        # (compound id, where) -> primal names whose shape a materialised zero reads
+        self.materialised: dict[tuple, set] = {}
 
     # names ----------------------------------------------------------------
 
@@ -124,7 +128,19 @@ class ReverseMode:
 
     def optimise(self, adjoint: list, live_out: set) -> list:
         accumulators = {self.adjoint_of[p] for p in self.accumulators if p in self.adjoint_of}
-        return AdjointOptimiser(self.adjoint_names, accumulators).run(adjoint, live_out)
+        return AdjointOptimiser(self.adjoint_names, accumulators,
+                                self.materialise).run(adjoint, live_out)
+
+    def materialise(self, adjoint: str, compound, where: str):
+        """`dx = np.zeros_like(x)`: an adjoint that is zero on one path only, made an
+        array there.  `where` is the primal point whose x it reads: the start of a
+        branch ("body", "orelse"), after a loop ("after"), an iteration's start."""
+        primal = next((p for p, a in self.adjoint_of.items() if a == adjoint), None)
+        if primal is None or self.kinds.get(primal, UNKNOWN).ndim == 0:
+            return None   # scalars: 0.0 serves
+        s = assign(adjoint, call(attr(helper("np"), "zeros_like"), name(primal)))
+        setattr(s, MATERIALISED, (getattr(compound, COMPOUND), where))
+        return s
 
     def adjoint_prologue(self, output, assigned: set) -> list:
         """Zero every adjoint (dead ones are removed later); accumulators own arrays."""
@@ -194,6 +210,9 @@ class ReverseMode:
                 _split_reads(s, value_reads, shape_reads)
             if getattr(s, RESET, None) is not None:
                 resets.add(getattr(s, RESET))
+            if getattr(s, MATERIALISED, None) is not None:
+                self.materialised.setdefault(getattr(s, MATERIALISED), set()).add(
+                    s.value.args[0].id)
         for s in self.info_statements:
             info = self.info[id(s)]
             value_reads, shape_reads = found.get(id(s), (set(), set()))
@@ -340,8 +359,9 @@ class ReverseMode:
             if isinstance(s, gast.Assign):
                 self.pending_assign(s, values, shapes)
             elif isinstance(s, gast.If):
-                bv, bs = self.pending(s.body, set(values), set(shapes))
-                ev, es = self.pending(s.orelse, set(values), set(shapes))
+                bv, bs = self.pending(s.body, set(values), shapes | self.zeros_at(s, "body"))
+                ev, es = self.pending(s.orelse, set(values),
+                                      shapes | self.zeros_at(s, "orelse"))
                 values.clear(), shapes.clear()
                 values |= bv | ev
                 shapes |= bs | es
@@ -349,7 +369,12 @@ class ReverseMode:
                     values |= loaded_names(s.test)
             elif isinstance(s, (gast.For, gast.While)):
                 self.pending_loop(s, values, shapes)
+                shapes |= self.zeros_at(s, "after")
         return values, shapes
+
+    def zeros_at(self, compound, where: str) -> set:
+        """Primal names whose shape a materialised zero reads at that point."""
+        return self.materialised.get((id(compound), where), set())
 
     def reversed(self, compound) -> bool:
         """Whether a branch or loop has anything to do in the adjoint sweep."""
@@ -379,10 +404,11 @@ class ReverseMode:
         index = loop.target.id if isinstance(loop, gast.For) else None
         if index in values or index in shapes:
             self.saves.add(id(loop))   # the loop rebinds an index an adjoint still reads
-        head_v, head_s = values - {index}, shapes - {index}
+        start = self.zeros_at(loop, "start")
+        head_v, head_s = values - {index}, (shapes | start) - {index}
         while True:
             end_v, end_s = self.pending(loop.body, set(head_v), set(head_s))
-            new_v, new_s = (values | end_v) - {index}, (shapes | end_s) - {index}
+            new_v, new_s = (values | end_v) - {index}, (shapes | end_s | start) - {index}
             if (new_v, new_s) == (head_v, head_s):
                 break
             head_v, head_s = new_v, new_s
@@ -438,7 +464,8 @@ class ReverseMode:
             pb, ab, assigned_b = self.emit_block(s.body, set(assigned))
             pe, ae, assigned_e = self.emit_block(s.orelse, set(assigned))
             primal = gast.If(test=s.test, body=pb or [gast.Pass()], orelse=pe)
-            adjoint = [gast.If(test=clone(s.test), body=ab or [gast.Pass()], orelse=ae)] \
+            adjoint = [self.compound(gast.If(test=clone(s.test), body=ab or [gast.Pass()],
+                                             orelse=ae), s, assigned, ("body", "orelse"))] \
                 if ab or ae else []
             return [primal], adjoint, assigned_b & assigned_e
         if isinstance(s, gast.For):
@@ -452,8 +479,16 @@ class ReverseMode:
             loop = gast.For(target=name(self.names.unique("_"), store=True),
                             iter=call(name("range"), name(trips)), body=ab, orelse=[],
                             type_comment=None)
-            return [primal], [loop], assigned
+            return [primal], [self.compound(loop, s, assigned, ("after", "start"))], assigned
         return [s], [], assigned
+
+    def compound(self, adjoint, primal, assigned: set, points: tuple):
+        """Link an adjoint if/loop to its primal one; names whose shape a materialised
+        zero reads at `points` but that may be unbound there start as None."""
+        setattr(adjoint, COMPOUND, id(primal))
+        for where in points:
+            self.none_inits |= self.zeros_at(primal, where) - assigned
+        return adjoint
 
     def emit_assign(self, s: gast.Assign, assigned: set):
         target = s.targets[0]
@@ -538,7 +573,7 @@ class ReverseMode:
                 lower=None, upper=name(trips), step=None), ctx=gast.Load())
         loop = gast.For(target=name(index, store=True), iter=call(name("reversed"), visited),
                         body=ab, orelse=[], type_comment=None)
-        return primal, [loop] + after, assigned
+        return primal, [self.compound(loop, s, assigned, ("after", "start"))] + after, assigned
 
     def reset(self, primal: str) -> gast.Assign:
         if primal in self.accumulators:

@@ -303,3 +303,41 @@ def reversed_items(x):
     for v in reversed(x):
         s = s * v + 1.0
     return s
+
+
+# Cotangents that are zero on one path only: the first reversed iteration of a loop,
+# one branch of an if, an iteration after the variable was overwritten.  They must
+# still be arrays where a matrix product or a transpose reads them.
+
+def sum_of_iterates(W, x):
+    s = 0.0
+    h = x
+    for _ in range(3):
+        s = s + np.sum(h * h)
+        h = h @ W
+    return s
+
+
+def product_used_in_one_branch(W, x, flag):
+    z = x @ W
+    if flag > 0:
+        s = np.sum(z * z)
+    else:
+        s = 0.0
+    return s + np.sum(x)
+
+
+def product_overwritten_in_one_branch(W, x, y, flag):
+    z = x.T @ W
+    if flag > 0:
+        z = y * 2.0
+    return np.sum(np.tanh(z))
+
+
+def overwritten_in_each_iteration(W, V, x, y, n):
+    z = x @ W
+    s = 0.0
+    for _ in range(n):
+        s = s + np.sum(np.tanh(z @ V))
+        z = y @ W
+    return s + np.sum(z)

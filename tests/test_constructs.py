@@ -47,6 +47,19 @@ CASES = [
     (P.mlp_loss, (rng.normal(size=(3, 5)), rng.normal(size=5), rng.normal(size=(5, 2)),
                   rng.normal(size=2), rng.normal(size=(6, 3)), np.array([0, 1, 1, 0, 1, 0])),
      (0, 1, 2, 3)),
+    (P.sum_of_iterates, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(2, 3))), (0, 1)),
+    (P.product_used_in_one_branch, (rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), 1), (0, 1)),
+    (P.product_used_in_one_branch, (rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), 0), (0, 1)),
+    (P.product_overwritten_in_one_branch,
+     (rng.normal(size=(4, 2)), rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), 1), (0, 1, 2)),
+    (P.product_overwritten_in_one_branch,
+     (rng.normal(size=(4, 2)), rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), 0), (0, 1, 2)),
+    (P.overwritten_in_each_iteration, (rng.normal(size=(3, 2)), rng.normal(size=(2, 2)),
+                                       rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), 3),
+     (0, 1, 2, 3)),
+    (P.overwritten_in_each_iteration, (rng.normal(size=(3, 2)), rng.normal(size=(2, 2)),
+                                       rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), 0),
+     (0, 1, 2, 3)),
 ]
 
 

@@ -8,13 +8,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .analysis import Kind, kind_of_value
+from .kinds import UNKNOWN, kind_of_key, kind_of_value
 from .source import read_function
 from .syntax import check_supported
 from .transform import Generated, parameter_names, reverse_transform
 
 _lock = threading.RLock()
 _CACHE = "__s2sad_cache__"   # kept on the function object: it lives and dies with it
+_MANY_SHAPES = 1024
 
 
 def _function_source(f):
@@ -88,7 +89,7 @@ class _Derivative:
         if "signature" not in cache:
             cache["signature"] = _Signature(f)
         self.signature = cache["signature"]
-        self._specialised: dict = {}   # argument kinds -> generated function
+        self._specialised: dict = {}   # argument shapes and kinds -> generated function
         self._last: Generated | None = None
         self.single_in_tuple = self.many and len(self.wrt) == 1
         self.arity = len(self.signature.names) if self.signature.simple else -1
@@ -96,7 +97,7 @@ class _Derivative:
         self.__signature__ = self.signature.signature
 
     def _generated(self, kinds: tuple, values: tuple) -> Generated:
-        by_name = {n: Kind(*k) for n, k in zip(self.signature.names, kinds)}
+        by_name = dict(zip(self.signature.names, map(kind_of_key, kinds)))
         for w in self.wrt:
             if by_name[w].integer:
                 src = _function_source(self.f)
@@ -105,7 +106,7 @@ class _Derivative:
                     f"an integer ({type(values[self.signature.names.index(w)]).__name__})",
                     src.tree, f"pass a float for {w!r} (e.g. {w}=float(...)) or choose "
                     "another wrt")
-        key = ("grad", self.wrt, kinds)
+        key = ("grad", self.wrt, tuple(by_name.values()))   # shapes alike share one
         return _cached_transform(self.f, key, lambda: reverse_transform(
             _function_source(self.f), self.wrt, by_name, split=False))
 
@@ -115,6 +116,8 @@ class _Derivative:
         kinds = tuple(map(kind_of_value, values))
         derivative = self._specialised.get(kinds)   # the hot path: one dict lookup
         if derivative is None:
+            if len(self._specialised) >= _MANY_SHAPES:   # shapes that vary call after call
+                self._specialised.clear()
             self._last = self._generated(kinds, values)
             derivative = self._specialised[kinds] = next(iter(self._last.functions.values()))
         value, grads = derivative(*values)
@@ -126,7 +129,6 @@ class _Derivative:
     def source(self) -> str:
         """The generated Python source of the specialisation made most recently."""
         if self._last is None:
-            from .analysis import UNKNOWN
             generic = {n: UNKNOWN for n in self.signature.names}
             self._last = reverse_transform(_function_source(self.f), self.wrt, generic,
                                            split=False)
@@ -194,8 +196,8 @@ def vjp(f: Callable, *primals) -> tuple[Any, Callable]:
     names = parameter_names(src.tree)
     values = _Signature(f).bind(primals, {})   # parameters left out take their defaults
     kinds = tuple(kind_of_value(v) for v in values)
-    by_name = {n: Kind(*k) for n, k in zip(names, kinds)}
-    generated = _cached_transform(f, ("vjp", kinds), lambda: reverse_transform(
+    by_name = dict(zip(names, map(kind_of_key, kinds)))
+    generated = _cached_transform(f, ("vjp", tuple(by_name.values())), lambda: reverse_transform(
         src, tuple(names), by_name, split=True))
     forward, backward = generated.functions.values()
     out, residuals = forward(*values)

@@ -15,7 +15,9 @@ import operator
 import gast
 
 from .astutil import attr, call, const, helper, loaded_names
+from .kinds import reduced_axes, unbroadcast_axes
 
+_ALIAS_COPY = "s2sad_alias_copy"   # on `dx = dacc.copy()`: the accumulator's name
 _FOLDABLE = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
              gast.Div: operator.truediv, gast.Pow: operator.pow}
 
@@ -96,14 +98,61 @@ def _ndim(kind_of, node):
 
 
 def _inline_unbroadcast(args, kind_of, output_kind):
+    """`g` summed over the axes broadcasting stretched, where the kinds tell which."""
     g, x = args
-    if _ndim(kind_of, x) != 0:
+    x_kind = kind_of(x)
+    if output_kind is None or x_kind is None:
         return None
-    if output_kind is not None and output_kind.ndim == 0:
+    if isinstance(g, gast.UnaryOp) and isinstance(g.op, gast.USub):   # sum, then negate
+        inner = _inline_unbroadcast([g.operand, x], kind_of, output_kind)
+        return None if inner is None else gast.UnaryOp(op=gast.USub(), operand=inner)
+    if x_kind.ndim == 0:
+        if output_kind.ndim == 0:
+            return g
+        return _method_sum(g) if output_kind.array else None
+    axes = unbroadcast_axes(output_kind, x_kind)
+    if axes is None:
+        return None
+    leading, stretched = axes
+    if leading:
+        g = _method_sum(g, _axis_node(range(leading)))
+    if stretched:
+        g = _method_sum(g, _axis_node(stretched), keepdims=const(True))
+    return g
+
+
+def _method_sum(array, axis=None, **keywords):
+    """`array.sum(...)`: the method skips np.sum's dispatch (a microsecond a call)."""
+    if axis is not None:
+        keywords = dict(axis=axis, **keywords)
+    return call(attr(array, "sum"), **keywords)
+
+
+def _axis_node(axes):
+    axes = list(axes)
+    if len(axes) == 1:
+        return const(axes[0])
+    return gast.Tuple(elts=[const(a) for a in axes], ctx=gast.Load())
+
+
+def _inline_restore_axes(args, kind_of, output_kind):
+    """g with the reduced axes put back as length 1: `g[:, None]`; as it is with
+    keepdims=True or a reduction to a scalar (which broadcasts anyway)."""
+    g, x, axis, keepdims = (args + [const(None), const(False)])[:4]
+    if not isinstance(keepdims, gast.Constant):
+        return None
+    ndim = _ndim(kind_of, x)
+    if keepdims.value or _is_none(axis):
         return g
-    if output_kind is not None and output_kind.ndim:
-        return call(attr(helper("np"), "sum"), g)
-    return None
+    reduced = reduced_axes(axis, ndim)
+    if reduced is None:
+        return None
+    if len(reduced) == ndim:
+        return g
+    index = [const(None) if i in reduced else gast.Slice(lower=None, upper=None, step=None)
+             for i in range(ndim)]
+    return gast.Subscript(value=g, slice=gast.Tuple(elts=index, ctx=gast.Load()),
+                          ctx=gast.Load())
 
 
 def _transpose(node):
@@ -139,22 +188,41 @@ def _is_false(node) -> bool:
 
 
 def _inline_expand_reduced(args, kind_of, output_kind):
-    """A full reduction's scalar cotangent spread over the input: np.full(x.shape, g)."""
-    if len(args) != 4 or not (_is_none(args[2]) and _is_false(args[3])):
+    """A reduction's cotangent spread over the input, in the input's dtype (float32
+    stays float32): np.full(x.shape, g) after a full reduction, else np.full_like."""
+    if len(args) != 4:
         return None
     g, x = args[0], args[1]
     ndim = _ndim(kind_of, x)
     if ndim == 0:
         return g
-    if ndim:   # in x's dtype: float32 stays float32
+    if not ndim:
+        return None
+    if _is_none(args[2]) and _is_false(args[3]):
         return call(attr(helper("np"), "full"), attr(x, "shape"), g, attr(x, "dtype"))
-    return None
+    restored = _inline_restore_axes(args, kind_of, output_kind)
+    return None if restored is None else call(attr(helper("np"), "full_like"), x, restored)
 
 
 def _inline_reduced_count(args, kind_of, output_kind):
-    if len(args) == 2 and _is_none(args[1]) and _ndim(kind_of, args[0]):
-        return attr(args[0], "size")
-    return None
+    """How many entries each result of the reduction combines: x.size, x.shape[1], ..."""
+    if len(args) != 2:
+        return None
+    x, axis = args
+    ndim = _ndim(kind_of, x)
+    if not ndim:
+        return None
+    if _is_none(axis):
+        return attr(x, "size")
+    reduced = reduced_axes(axis, ndim)
+    if reduced is None:
+        return None
+    count = None
+    for i in reduced:
+        length = gast.Subscript(value=attr(x, "shape"), slice=const(i), ctx=gast.Load())
+        count = length if count is None else gast.BinOp(left=count, op=gast.Mult(),
+                                                         right=length)
+    return count
 
 
 def _inline_unbroadcast_each(args, kind_of, output_kind):
@@ -187,6 +255,7 @@ def _inline_select_extreme(args, kind_of, output_kind):
 _HELPER_INLINING = {"unbroadcast": _inline_unbroadcast, "matmul_dx": _inline_matmul_dx,
                     "matmul_dy": _inline_matmul_dy, "expand_reduced": _inline_expand_reduced,
                     "reduced_count": _inline_reduced_count,
+                    "restore_axes": _inline_restore_axes,
                     "unbroadcast_each": _inline_unbroadcast_each,
                     "select_extreme": _inline_select_extreme}
 
@@ -212,7 +281,9 @@ class AdjointOptimiser:
         stmts = self.zero_propagation(stmts, set(), rewrite=True)[0]
         stmts = self.dead_stores(stmts, set(live_out))[0]
         stmts = self.copy_propagation(stmts)
-        return self.dead_stores(stmts, set(live_out))[0]
+        stmts = self.dead_stores(stmts, set(live_out))[0]
+        self.drop_needless_copies(stmts, set())
+        return stmts
 
     # zero propagation ---------------------------------------------------------
 
@@ -282,21 +353,44 @@ class AdjointOptimiser:
             return gast.Assign(targets=s.targets, value=const(0.0), type_comment=None) \
                 if rewrite else s
         if accumulates and target in zeros and target not in self.accumulators and rewrite:
-            if self._aliases_accumulator(contribution):
-                contribution = call(attr(contribution, "copy"))   # the slice is zeroed next
+            aliased = self._aliased_accumulator(contribution)
+            if aliased is not None:   # the accumulator may change in place later
+                contribution = call(attr(contribution, "copy"))
+                setattr(s, _ALIAS_COPY, aliased)
             s.value = contribution
         zeros.discard(target)
         return s
 
-    def _aliases_accumulator(self, node) -> bool:
-        """Whether `node` may be a view of an accumulator (which is updated in place)."""
+    def _aliased_accumulator(self, node) -> str | None:
+        """The accumulator (updated in place) that `node` may be a view of."""
         while True:
             if isinstance(node, gast.Subscript):
                 node = node.value
             elif isinstance(node, gast.Call) and getattr(node.func, "id", None) == "unbroadcast":
                 node = node.args[0]   # returns its argument when no axis is summed
             else:
-                return isinstance(node, gast.Name) and node.id in self.accumulators
+                is_accumulator = isinstance(node, gast.Name) and node.id in self.accumulators
+                return node.id if is_accumulator else None
+
+    def drop_needless_copies(self, stmts: list, written_later: set) -> None:
+        """`dx = dacc.copy()` where nothing writes into dacc afterwards: `dx = dacc`.
+        `written_later`: accumulators written into after `stmts` have run."""
+        written = set(written_later)
+        for s in reversed(stmts):
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                inside = self._written_in_place(s)
+                if not isinstance(s, gast.If):   # a loop's body runs again after itself
+                    written |= inside
+                for block in (s.body, s.orelse):
+                    self.drop_needless_copies(block, written)
+                written |= inside
+            elif getattr(s, _ALIAS_COPY, None) not in (None, *written):
+                s.value = s.value.func.value
+            written |= self._written_in_place(s)
+
+    def _written_in_place(self, node) -> set:
+        found = {self._accumulation_target(s) for s in gast.walk(node)}
+        return found - {None}
 
     # copy propagation ---------------------------------------------------------
 

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 import gast
 
 from . import rules
-from .analysis import (INT_SCALAR, UNKNOWN, Kind, call_arguments, definitions,
-                       differentiable_names, expr_kind, primitive_of, walk_statements)
+from .analysis import (call_arguments, definitions, differentiable_names, primitive_of,
+                       walk_statements)
 from .anf import TRIPS_ATTRIBUTE
 from .astutil import (NameGenerator, assign, attr, call, clone, const, expr_stmt, helper,
                       index_written_names, loaded_names, mark_helpers, name, stored_names)
+from .kinds import INT_SCALAR, UNKNOWN, Kind, expr_kind
 from .optimise import AdjointOptimiser, simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
 from .source import FunctionSource, Unresolved

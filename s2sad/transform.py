@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .analysis import UNKNOWN, definitions, infer_kinds, useful_names, varied_names
+from .analysis import definitions, useful_names, varied_names
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
                       clone, helper, index_written_names, loaded_names, name, stored_names)
 from .emit import compile_functions, to_source
+from .kinds import UNKNOWN, infer_kinds
 from .normalise import normalise
 from .reverse import ReverseMode, Sweeps
 from .rules import TEMPLATE_NAMESPACE

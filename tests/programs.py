@@ -341,3 +341,11 @@ def overwritten_in_each_iteration(W, V, x, y, n):
         s = s + np.sum(np.tanh(z @ V))
         z = y @ W
     return s + np.sum(z)
+
+
+def gated_rnn(W, U, x, h0):
+    h = h0
+    for t in range(x.shape[0]):
+        gate = 1.0 / (1.0 + np.exp(-(x[t] @ U)))
+        h = gate * np.tanh(h @ W + x[t]) + (1.0 - gate) * h
+    return np.sum(h * h)

@@ -19,11 +19,11 @@ for _atleast in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
     defvjp(_atleast, "ary", output="unknown", dary=_BACK.format("ary"))
 
 # --- permutations: apply the inverse permutation to g ---------------------------
-defvjp(np.transpose, "a, axes=None", output="same",
+defvjp(np.transpose, "a, axes=None", output="permuted",
        da="np.transpose(g) if axes is None else "
           "np.transpose(g, inverse_permutation(axes, np.ndim(g)))")
-defvjp(np.swapaxes, "a, axis1, axis2", output="same", da="np.swapaxes(g, axis1, axis2)")
-defvjp(np.moveaxis, "a, source, destination", output="same",
+defvjp(np.swapaxes, "a, axis1, axis2", output="permuted", da="np.swapaxes(g, axis1, axis2)")
+defvjp(np.moveaxis, "a, source, destination", output="permuted",
        da="np.moveaxis(g, destination, source)")
 defvjp(np.flip, "m, axis=None", output="same", dm="np.flip(g, axis)")
 defvjp(np.roll, "a, shift, axis=None", output="same", da="np.roll(g, np.negative(shift), axis)")

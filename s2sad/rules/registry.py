@@ -39,13 +39,12 @@ class Rule:
     """How one primitive is differentiated.
 
     `vjp` maps a parameter name to the template of its cotangent contribution;
-    `nondiff` marks
-    primitives whose output carries no derivative (len, argmax, floor, ...);
-    `output` says how the output's ndim follows from the inputs': "elementwise" (the
-    largest ndim of the arguments), "scalar", "same" (as the first argument),
-    "reduce" (by `axis`/`keepdims`), "matmul", "shape" (np.zeros(shape)), "vector"
-    (1-D, np.arange) or "unknown"
-    (see `analysis.infer_kinds`).
+    `nondiff` marks primitives whose output carries no derivative (len, argmax,
+    floor, ...); `output` says how the output's shape follows from the inputs':
+    "elementwise" (broadcast of the arguments), "scalar", "same" (as the first
+    argument), "permuted" (its ndim, axes reordered), "reduce" (by `axis` and
+    `keepdims`), "matmul", "shape" (np.zeros(shape)), "vector" (1-D, np.arange) or
+    "unknown" (see `kinds.infer_kinds`).
     """
     fn: object
     params: tuple

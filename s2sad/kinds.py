@@ -1,0 +1,344 @@
+"""Stage 4b: what each name holds, as far as the generated code is specialised on it.
+
+A `Kind` is an ndim (None: unknown, or not an array), whether the dtype is integer,
+and for each axis whether its length is 1.  That last fact is all broadcasting
+depends on: two axes that are both known not to be 1 have equal lengths (NumPy
+would have raised otherwise), so `unbroadcast(g, b)` for `x + b` with x of shape
+(n, d) and b of shape (d,) is `g.sum(axis=0)`, whatever n and d are.
+
+Derivatives are specialised on the kinds of their arguments at the first call and
+cached per kind, so a new batch size reuses the generated code; a length that
+becomes 1 makes a new specialisation.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import gast
+import numpy as np
+
+from . import rules
+from .analysis import call_arguments, primitive_of, walk_statements
+from .source import FunctionSource, Unresolved
+
+
+class Kind(NamedTuple):
+    ndim: int | None     # None: unknown (or not an array, e.g. a list)
+    integer: bool = False
+    ones: tuple | None = None   # per axis: length 1 (True), not 1 (False), unknown (None)
+
+    def join(self, other: "Kind") -> "Kind":
+        if self == other:
+            return self
+        if self.ndim != other.ndim:
+            return kind(None, self.integer and other.integer)
+        ones = tuple(a if a == b else None for a, b in zip(self.ones, other.ones))
+        return kind(self.ndim, self.integer and other.integer, ones)
+
+    @property
+    def array(self) -> bool:
+        """Surely a NumPy array of at least one dimension (so it has `.sum(...)`)."""
+        return bool(self.ndim)
+
+
+def kind(ndim: int | None, integer: bool = False, ones=None) -> Kind:
+    """The one way to make a Kind: `ones` always has one entry per axis when ndim is
+    known, so that equal facts compare equal."""
+    if ndim is None or ndim < 0:
+        return Kind(None, integer, None)
+    if ones is None or len(ones) != ndim:
+        ones = (None,) * ndim
+    return Kind(ndim, integer, tuple(ones))
+
+
+UNKNOWN = kind(None)
+FLOAT_SCALAR = kind(0)
+INT_SCALAR = kind(0, True)
+
+
+def kind_of_value(value):
+    """A cheap, hashable key for a runtime argument: a Kind, or (shape, integer) for an
+    array.  The hot path of every derivative call; `kind_of_key` makes it a Kind."""
+    found = _KIND_BY_TYPE.get(type(value))
+    if found is not None:
+        return found
+    if isinstance(value, np.ndarray):
+        return value.shape, value.dtype.kind in "biu"
+    if isinstance(value, (bool, int, np.integer, np.bool_)):
+        return INT_SCALAR
+    if isinstance(value, (float, complex, np.floating, np.complexfloating)):
+        return FLOAT_SCALAR
+    return UNKNOWN
+
+
+def kind_of_key(key) -> Kind:
+    """The Kind of a `kind_of_value` key (the lengths of the axes reduced to 'is it 1').
+
+    >>> kind_of_key(((5, 1), False))
+    Kind(ndim=2, integer=False, ones=(False, True))
+    """
+    if isinstance(key, Kind):
+        return key
+    shape, integer = key
+    return kind(len(shape), integer, tuple(n == 1 for n in shape))
+
+
+_KIND_BY_TYPE = {float: FLOAT_SCALAR, int: INT_SCALAR, bool: INT_SCALAR,
+                 np.float64: FLOAT_SCALAR, np.float32: FLOAT_SCALAR, np.int64: INT_SCALAR}
+
+
+def infer_kinds(body, param_kinds: dict, src: FunctionSource) -> dict:
+    """Program order first, then again until nothing changes (kinds only ever get
+    less specific, so this ends)."""
+    kinds = dict(param_kinds)
+    while True:
+        before = dict(kinds)
+        for s in walk_statements(body):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                _update(kinds, s.targets[0].id, expr_kind(s.value, kinds, src))
+            elif isinstance(s, gast.For):
+                _update(kinds, s.target.id, INT_SCALAR)
+        if kinds == before:
+            return kinds
+
+
+def _update(kinds: dict, target: str, found: Kind | None) -> None:
+    if found is None:
+        return
+    kinds[target] = kinds[target].join(found) if target in kinds else found
+
+
+def expr_kind(e, kinds: dict, src: FunctionSource) -> Kind | None:
+    """Kind of `e`, or None when an operand's kind is not known yet."""
+    if isinstance(e, gast.Constant):
+        if isinstance(e.value, (bool, int)):
+            return INT_SCALAR
+        if isinstance(e.value, (float, complex)):
+            return FLOAT_SCALAR
+        return None if e.value is None else UNKNOWN  # `x = None` says nothing of x
+    if isinstance(e, gast.Name):
+        return kinds.get(e.id)
+    if isinstance(e, gast.BoolOp):
+        return INT_SCALAR
+    if isinstance(e, gast.Compare):
+        return _elementwise([e.left] + e.comparators, kinds, src, integer=True)
+    if isinstance(e, gast.BinOp):
+        if isinstance(e.op, gast.MatMult):
+            return matmul_kind(expr_kind(e.left, kinds, src), expr_kind(e.right, kinds, src))
+        found = _elementwise([e.left, e.right], kinds, src)
+        if found is not None and isinstance(e.op, gast.Div):
+            found = found._replace(integer=False)
+        return found
+    if isinstance(e, gast.UnaryOp):
+        inner = expr_kind(e.operand, kinds, src)
+        if inner is not None and isinstance(e.op, gast.Not):
+            return INT_SCALAR
+        return inner
+    if isinstance(e, gast.Attribute):
+        return _attribute_kind(e, kinds, src)
+    if isinstance(e, gast.Subscript):
+        return _subscript_kind(e, kinds, src)
+    if isinstance(e, gast.IfExp):
+        a, b = expr_kind(e.body, kinds, src), expr_kind(e.orelse, kinds, src)
+        return None if a is None or b is None else a.join(b)
+    if isinstance(e, gast.Call):
+        return _call_kind(e, kinds, src)
+    return UNKNOWN
+
+
+def _attribute_kind(e: gast.Attribute, kinds, src) -> Kind | None:
+    if e.attr in ("ndim", "size", "itemsize", "nbytes"):
+        return INT_SCALAR
+    if e.attr in ("T", "real", "imag"):
+        base = expr_kind(e.value, kinds, src)
+        if base is None or e.attr != "T" or base.ndim is None:
+            return base
+        return base._replace(ones=base.ones[::-1])
+    if e.attr == "shape":
+        return kind(1, True)   # indexes like a 1-D integer array
+    return UNKNOWN
+
+
+def broadcast_ones(shapes: list) -> tuple:
+    """Which axes of the broadcast result have length 1, from the operands' facts
+    (missing leading axes count as length 1)."""
+    ndim = max(map(len, shapes), default=0)
+    ones = []
+    for axis in range(-ndim, 0):
+        facts = [s[axis] for s in shapes if len(s) >= -axis]
+        ones.append(False if False in facts else True if all(facts) else None)
+    return tuple(ones)
+
+
+def unbroadcast_axes(out: Kind, x: Kind) -> tuple[int, tuple] | None:
+    """How to sum a cotangent shaped like `out` down to `x`, which broadcasting
+    stretched to `out`: (number of leading axes to drop, x's axes of length 1 that
+    were stretched), or None where the kinds do not tell.
+
+    >>> unbroadcast_axes(kind(2, ones=(False, False)), kind(2, ones=(True, False)))
+    (0, (0,))
+    """
+    if out.ndim is None or x.ndim is None or out.ndim < x.ndim:
+        return None
+    leading = out.ndim - x.ndim
+    stretched = []
+    for axis, (x_one, out_one) in enumerate(zip(x.ones, out.ones[leading:])):
+        if x_one is False or out_one is True:
+            continue   # the lengths are equal
+        if x_one is True and out_one is False:
+            stretched.append(axis)
+        else:
+            return None
+    return leading, tuple(stretched)
+
+
+def _elementwise(operands, kinds, src, integer=None) -> Kind | None:
+    flat = []
+    for o in operands:   # sum([a, b]): the items of a literal list count one by one
+        flat.extend(o.elts if isinstance(o, (gast.List, gast.Tuple)) else [o])
+    found = [expr_kind(o, kinds, src) for o in flat]
+    if any(k is None for k in found):
+        return None
+    integer = all(k.integer for k in found) if integer is None else integer
+    if any(k.ndim is None for k in found):
+        return kind(None, integer)
+    ones = broadcast_ones([k.ones for k in found])
+    return kind(len(ones), integer, ones)
+
+
+def matmul_kind(a: Kind | None, b: Kind | None) -> Kind | None:
+    if a is None or b is None:
+        return None
+    if not (a.ndim and b.ndim):
+        return UNKNOWN
+    a_ones = ((True,) + a.ones) if a.ndim == 1 else a.ones   # a row (1, n)
+    b_ones = (b.ones + (True,)) if b.ndim == 1 else b.ones   # a column (n, 1)
+    ones = broadcast_ones([a_ones[:-2], b_ones[:-2]])
+    if a.ndim > 1:
+        ones += (a_ones[-2],)
+    if b.ndim > 1:
+        ones += (b_ones[-1],)
+    return kind(len(ones), a.integer and b.integer, ones)
+
+
+def _subscript_kind(e, kinds, src) -> Kind | None:
+    base = expr_kind(e.value, kinds, src)
+    if base is None:
+        return None
+    if base.ndim is None:
+        return UNKNOWN
+    parts = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
+    ones, axis, fancy = [], 0, []
+    for part in parts:
+        if isinstance(part, gast.Slice):
+            whole = part.lower is None and part.upper is None and part.step is None
+            ones.append(base.ones[axis] if whole and axis < base.ndim else None)
+            axis += 1
+            continue
+        if isinstance(part, gast.Constant) and part.value is None:
+            ones.append(True)
+            continue
+        part_kind = expr_kind(part, kinds, src)
+        if part_kind is None:
+            return None
+        if not part_kind.integer or part_kind.ndim is None:
+            return kind(None, base.integer)  # boolean mask, Ellipsis, or unknown
+        axis += 1
+        if part_kind.ndim:
+            fancy.append(part_kind.ndim)
+    if axis > base.ndim:
+        return UNKNOWN
+    if fancy:   # integer arrays index together: their broadcast shape replaces them
+        if len(fancy) != len(parts):
+            return kind(None, base.integer)   # mixed with slices: NumPy moves axes about
+        ones = [None] * max(fancy)
+    ones += base.ones[axis:]
+    return kind(len(ones), base.integer, ones)
+
+
+def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
+    fn = primitive_of(e, src)
+    rule = rules.lookup(fn) if fn is not Unresolved else None
+    if rule is None:
+        return UNKNOWN
+    args, keywords = call_arguments(e, src)
+    e = gast.Call(func=e.func, args=args,
+                  keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
+    output = rule.output
+    if output == "scalar":
+        found = FLOAT_SCALAR
+    elif output in ("same", "permuted") and e.args:
+        found = expr_kind(e.args[0], kinds, src)
+        if found is not None and output == "permuted":
+            found = kind(found.ndim, found.integer)
+    elif output == "elementwise":
+        found = _elementwise(e.args, kinds, src) if e.args else UNKNOWN
+    elif output == "matmul" and len(e.args) == 2:
+        found = matmul_kind(expr_kind(e.args[0], kinds, src), expr_kind(e.args[1], kinds, src))
+    elif output == "reduce":
+        found = _reduce_kind(e, kinds, src)
+    elif output == "vector":
+        found = kind(1)
+    elif output == "shape" and e.args:   # np.zeros(n), np.ones((n, m))
+        found = _shape_kind(e.args[0], kinds, src)
+    else:
+        found = UNKNOWN
+    if found is not None and rule.integer == "args":
+        argument_kinds = [expr_kind(a, kinds, src) for a in e.args]
+        found = found._replace(integer=all(k is not None and k.integer for k in argument_kinds))
+    elif found is not None and rule.integer:
+        found = found._replace(integer=True)
+    return found
+
+
+def _shape_kind(shape, kinds, src) -> Kind | None:
+    """The kind of np.zeros(shape): lengths written as numbers are known."""
+    if isinstance(shape, (gast.Tuple, gast.List)):
+        return kind(len(shape.elts), False, [_length_is_one(n) for n in shape.elts])
+    shape_kind = expr_kind(shape, kinds, src)
+    if shape_kind is None:
+        return None
+    return kind(1, False, [_length_is_one(shape)]) if shape_kind == INT_SCALAR else UNKNOWN
+
+
+def _length_is_one(node) -> bool | None:
+    if isinstance(node, gast.Constant) and isinstance(node.value, int):
+        return node.value == 1
+    return None
+
+
+def _reduce_kind(e: gast.Call, kinds, src) -> Kind | None:
+    keywords = {k.arg: k.value for k in e.keywords}
+    axis = e.args[1] if len(e.args) > 1 else keywords.get("axis")
+    keepdims = keywords.get("keepdims")
+    base = expr_kind(e.args[0], kinds, src) if e.args else UNKNOWN
+    if base is None:
+        return None
+    full = axis is None or (isinstance(axis, gast.Constant) and axis.value is None)
+    if keepdims is not None and not (isinstance(keepdims, gast.Constant) and not keepdims.value):
+        if base.ndim is None:
+            return base
+        if full:
+            return kind(base.ndim, False, (True,) * base.ndim)
+        reduced = reduced_axes(axis, base.ndim)
+        if reduced is None or not (isinstance(keepdims, gast.Constant) and keepdims.value):
+            return kind(base.ndim, False)
+        return kind(base.ndim, False, [True if i in reduced else one
+                                       for i, one in enumerate(base.ones)])
+    if full:
+        return FLOAT_SCALAR
+    reduced = reduced_axes(axis, base.ndim)
+    if reduced is None or base.ndim is None:
+        return UNKNOWN
+    return kind(base.ndim - len(reduced), False,
+                [one for i, one in enumerate(base.ones) if i not in reduced])
+
+
+def reduced_axes(axis, ndim: int | None) -> tuple | None:
+    """A literal `axis` (an int or a tuple of ints) as sorted non-negative axes."""
+    items = axis.elts if isinstance(axis, gast.Tuple) else [axis]
+    if ndim is None or not all(isinstance(i, gast.Constant) and isinstance(i.value, int)
+                               and not isinstance(i.value, bool) and -ndim <= i.value < ndim
+                               for i in items):
+        return None
+    return tuple(sorted({i.value % ndim for i in items}))

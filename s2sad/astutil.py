@@ -112,6 +112,7 @@ class NameGenerator:
     def __init__(self, taken: set[str]):
         self.taken = set(taken)
         self._counters: dict[str, int] = {}
+        self.made: dict[str, set[str]] = {}   # prefix -> the names fresh() made with it
 
     def reserve(self, identifier: str) -> str:
         self.taken.add(identifier)
@@ -124,6 +125,7 @@ class NameGenerator:
             candidate = f"{prefix}{count}"
             if candidate not in self.taken:
                 self._counters[prefix] = count
+                self.made.setdefault(prefix, set()).add(candidate)
                 return self.reserve(candidate)
 
     def unique(self, preferred: str) -> str:

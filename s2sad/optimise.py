@@ -13,8 +13,9 @@ from __future__ import annotations
 import operator
 
 import gast
+import numpy as np
 
-from .astutil import attr, call, const, helper, loaded_names
+from .astutil import attr, call, const, helper, loaded_names, substitute
 from .kinds import reduced_axes, unbroadcast_axes
 
 _ALIAS_COPY = "s2sad_alias_copy"   # on `dx = dacc.copy()`: the accumulator's name
@@ -258,6 +259,84 @@ _HELPER_INLINING = {"unbroadcast": _inline_unbroadcast, "matmul_dx": _inline_mat
                     "restore_axes": _inline_restore_axes,
                     "unbroadcast_each": _inline_unbroadcast_each,
                     "select_extreme": _inline_select_extreme}
+
+
+# --- passes over the primal sweep ----------------------------------------------
+
+def inline_temporaries(stmts: list, temporaries: set) -> list:
+    """Put temporaries back into the one expression that reads them, where nothing
+    else (no adjoint, no push) needs them: `h = np.tanh(X @ W1 + b1)` as the user
+    wrote it, not three statements.  NumPy then frees those arrays at once, as in
+    hand-written code, instead of keeping every intermediate alive.
+
+    `temporaries`: names with one definition and one read in `stmts`, all blocks
+    included.  A temporary moves past nothing but the definitions of other
+    temporaries and tape pushes, so the order of evaluation stays the user's."""
+    out, pending = [], {}   # temporary -> its definition, not yet placed
+    for s in stmts:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and s.targets[0].id in temporaries:
+            s.value = _take_pending(s.value, pending)
+            pending[s.targets[0].id] = s
+            continue
+        if _is_push(s):
+            out.append(s)
+            continue
+        field = _evaluated_once(s)
+        reads = loaded_names(getattr(s, field)) if field else set()
+        out += [pending.pop(n) for n in list(pending) if n not in reads]
+        if field:
+            setattr(s, field, _take_pending(getattr(s, field), pending))
+        for block in ("body", "orelse"):
+            if isinstance(getattr(s, block, None), list):
+                setattr(s, block, inline_temporaries(getattr(s, block), temporaries))
+        out.append(s)
+    return out + list(pending.values())
+
+
+def _take_pending(node, pending: dict):
+    """`node` with the pending temporaries it reads substituted (each used once)."""
+    used = loaded_names(node) & set(pending)
+    return substitute(node, {n: pending.pop(n).value for n in used}) if used else node
+
+
+def _evaluated_once(s) -> str | None:
+    """The field of a statement evaluated once, before anything it contains runs."""
+    if isinstance(s, gast.If):
+        return "test"
+    if isinstance(s, gast.For):
+        return "iter"
+    if isinstance(s, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
+        return "value"
+    return None
+
+
+def _is_push(s) -> bool:
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
+        and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "append"
+
+
+_METHODS = {np.sum: "sum", np.mean: "mean", np.max: "max", np.amax: "max", np.min: "min",
+            np.amin: "min", np.prod: "prod", np.std: "std", np.var: "var"}
+
+
+def prefer_methods(stmts: list, kind_of, resolve) -> None:
+    """`np.sum(x, axis=1)` as `x.sum(axis=1)` where x is surely an array: the same
+    arguments in the same order, without np.sum's dispatch (about a microsecond)."""
+    for node in gast.walk(gast.Module(body=stmts, type_ignores=[])):
+        if isinstance(node, gast.Call) and node.args \
+                and not isinstance(node.func, gast.Name) \
+                and _resolves_to_method(node.func, resolve):
+            kind = kind_of(node.args[0])
+            if kind is not None and kind.array:
+                node.func = attr(node.args.pop(0), _METHODS[resolve(node.func)])
+
+
+def _resolves_to_method(func, resolve) -> bool:
+    try:
+        return resolve(func) in _METHODS
+    except TypeError:   # an unhashable object
+        return False
 
 
 # --- passes over the adjoint sweep -------------------------------------------

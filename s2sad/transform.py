@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+from collections import Counter
 from dataclasses import dataclass
 
 import gast
@@ -20,6 +21,7 @@ from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call,
 from .emit import compile_functions, to_source
 from .kinds import UNKNOWN, infer_kinds
 from .normalise import normalise
+from .optimise import inline_temporaries, prefer_methods
 from .reverse import ReverseMode, Sweeps
 from .rules import TEMPLATE_NAMESPACE
 from .source import FunctionSource, Unresolved
@@ -57,6 +59,8 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     returned = [p for p in (params if split else wrt) if p in inputs]
     live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
     sweeps = mode.run(live_out)
+    sweeps.primal = inline_temporaries(sweeps.primal, _single_use_temporaries(sweeps, names))
+    prefer_methods(sweeps.primal, mode.kind_of, src.resolve)
     builder = _Builder(src, tree, names, mode, sweeps, params)
     functions = builder.split_functions(inputs) if split else [builder.combined_function(wrt)]
     bindings = _bindings(functions, src, names)
@@ -189,6 +193,20 @@ def _makes_new_array(value, src: FunctionSource) -> bool:
             return True
         return src.resolve(value.func) in _CONSTRUCTORS
     return False
+
+
+def _single_use_temporaries(sweeps: Sweeps, names: NameGenerator) -> set:
+    """Temporaries the ANF made that the primal defines once and reads once, and that
+    nothing else reads (the adjoint, the returned value)."""
+    made = names.made.get("_t", set()) | names.made.get("_index", set())
+    primal = gast.Module(body=sweeps.primal, type_ignores=[])
+    reads = Counter(n.id for n in gast.walk(primal)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+    writes = Counter(n.id for n in gast.walk(primal)
+                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    elsewhere = loaded_names(gast.Module(body=sweeps.adjoint, type_ignores=[])) \
+        | loaded_names(sweeps.output)
+    return {n for n in made - elsewhere if reads[n] == 1 and writes[n] == 1}
 
 
 def _assigned_in(stmts: list) -> set:

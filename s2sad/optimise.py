@@ -11,6 +11,7 @@ Passes only touch adjoint variables; primal statements and tape pops stay as the
 from __future__ import annotations
 
 import operator
+from collections import Counter
 
 import gast
 import numpy as np
@@ -362,7 +363,27 @@ class AdjointOptimiser:
         stmts = self.copy_propagation(stmts)
         stmts = self.dead_stores(stmts, set(live_out))[0]
         self.drop_needless_copies(stmts, set())
-        return stmts
+        reads = Counter(n.id for n in gast.walk(gast.Module(body=stmts, type_ignores=[]))
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+        return self.narrow_broadcasts(stmts, {n for n, count in reads.items() if count == 1})
+
+    # broadcasts left to the reader -------------------------------------------------
+
+    def narrow_broadcasts(self, stmts: list, read_once: set) -> list:
+        """`d = np.full_like(x, g)` read once, right after, where broadcasting spreads
+        `g` just the same (`d * x`, or added into an index of an accumulator): the
+        reader takes `g` and the full array is never made."""
+        out = []
+        for index, s in enumerate(stmts):
+            for block in ("body", "orelse"):
+                if isinstance(getattr(s, block, None), list):
+                    setattr(s, block, self.narrow_broadcasts(getattr(s, block), read_once))
+            spread = _spread_of(s)
+            if spread is not None and spread[0] in read_once and index + 1 < len(stmts) \
+                    and _read_spread(stmts[index + 1], *spread, self.accumulators):
+                continue
+            out.append(s)
+        return out
 
     # zero propagation ---------------------------------------------------------
 
@@ -559,6 +580,41 @@ class AdjointOptimiser:
 
     def _adjoint_loads(self, node) -> set:
         return loaded_names(node) & self.adjoints
+
+
+def _spread_of(s):
+    """(d, g, x) for `d = np.full_like(x, g)` or `d = np.full(x.shape, g, x.dtype)`."""
+    if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Attribute)
+            and getattr(s.value.func.value, "id", None) == "np"):
+        return None
+    args = s.value.args
+    if s.value.func.attr == "full_like" and len(args) == 2 and isinstance(args[0], gast.Name):
+        return s.targets[0].id, args[1], args[0].id
+    if s.value.func.attr == "full" and len(args) == 3 and isinstance(args[0], gast.Attribute) \
+            and isinstance(args[0].value, gast.Name) and args[0].attr == "shape":
+        return s.targets[0].id, args[1], args[0].value.id
+    return None
+
+
+def _read_spread(s, d: str, g, x: str, accumulators: set) -> bool:
+    """Let the one reader of `d` in `s` take `g` instead, where it broadcasts alike."""
+    for node in gast.walk(s):
+        if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+            sides = [getattr(node.left, "id", None), getattr(node.right, "id", None)]
+            if sorted(sides, key=str) == sorted([d, x], key=str):
+                setattr(node, "left" if sides[0] == d else "right", g)
+                return True
+        if isinstance(node, gast.AugAssign) and getattr(node.value, "id", None) == d \
+                and isinstance(node.target, gast.Subscript) \
+                and getattr(node.target.value, "id", None) in accumulators:
+            node.value = g
+            return True
+        if isinstance(node, gast.Call) and getattr(node.func, "id", None) == "add_at" \
+                and len(node.args) == 3 and getattr(node.args[2], "id", None) == d:
+            node.args[2] = g
+            return True
+    return False
 
 
 def _read_other_than_accumulated(node) -> set:

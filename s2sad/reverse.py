@@ -63,8 +63,9 @@ class Sweeps:
 
 class ReverseMode:
     def __init__(self, src: FunctionSource, tree: gast.FunctionDef, names: NameGenerator,
-                 varied: set, useful: set, kinds: dict):
+                 varied: set, useful: set, kinds: dict, unseen_shifts: set = frozenset()):
         self.src = src
+        self.unseen_shifts = unseen_shifts   # ids of `z = x - m` whose dm is zero
         self.tree = tree
         self.names = names
         self.active = varied & useful
@@ -306,6 +307,10 @@ class ReverseMode:
                       if isinstance(leaf, gast.Name) and leaf.id in self.varied]
             if not active:
                 continue
+            if id(where) in self.unseen_shifts and param.name == "y":
+                core.append(self.comment("the result does not depend on this shift: it "
+                                         "gets no derivative"))
+                continue
             if param.name not in rule.vjp:
                 raise self.src.error(
                     f"s2sad has no derivative of {label} with respect to its argument "
@@ -531,6 +536,11 @@ class ReverseMode:
             setattr(statement, LINE, getattr(primal, "lineno", None))
         return adjoint
 
+    def comment(self, text: str) -> gast.Expr:
+        """A statement emit turns into `# text`."""
+        self.comments.append(text)
+        return expr_stmt(call(name(COMMENT), const(len(self.comments) - 1)))
+
     def annotate(self, stmts: list) -> list:
         """Put a comment naming the user's line above each run of adjoint statements."""
         out, previous = [], None
@@ -540,8 +550,7 @@ class ReverseMode:
                     setattr(s, block, self.annotate(getattr(s, block)))
             line = getattr(s, LINE, None)
             if line is not None and line != previous and 0 < line <= len(self.src.lines):
-                self.comments.append(self.src.lines[line - 1].strip())
-                out.append(expr_stmt(call(name(COMMENT), const(len(self.comments) - 1))))
+                out.append(self.comment(self.src.lines[line - 1].strip()))
             previous = line
             out.append(s)
         return out

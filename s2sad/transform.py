@@ -23,6 +23,7 @@ from .kinds import UNKNOWN, infer_kinds
 from .normalise import normalise
 from .optimise import inline_temporaries, prefer_methods
 from .reverse import ReverseMode, Sweeps
+from .shifts import invariant_shifts
 from .rules import TEMPLATE_NAMESPACE
 from .source import FunctionSource, Unresolved
 
@@ -55,7 +56,8 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     outputs = {output.id} if isinstance(output, gast.Name) else set()
     useful = useful_names(tree.body, outputs, src)
     all_kinds = infer_kinds(tree.body, {p: kinds.get(p, UNKNOWN) for p in params}, src)
-    mode = ReverseMode(src, tree, names, varied, useful, all_kinds)
+    shifts = invariant_shifts(tree.body, output, all_kinds, src)
+    mode = ReverseMode(src, tree, names, varied, useful, all_kinds, shifts)
     returned = [p for p in (params if split else wrt) if p in inputs]
     live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
     sweeps = mode.run(live_out)

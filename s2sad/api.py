@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .kinds import UNKNOWN, kind_of_key, kind_of_value
+from .kinds import UNKNOWN, dtype_of_key, kind_of_key, kind_of_value
 from .source import read_function
 from .syntax import check_supported
 from .transform import Generated, parameter_names, reverse_transform
@@ -96,8 +96,8 @@ class _Derivative:
         functools.update_wrapper(self, f)
         self.__signature__ = self.signature.signature
 
-    def _generated(self, kinds: tuple, values: tuple) -> Generated:
-        by_name = dict(zip(self.signature.names, map(kind_of_key, kinds)))
+    def _generated(self, keys: tuple, values: tuple) -> Generated:
+        by_name = dict(zip(self.signature.names, map(kind_of_key, keys)))
         for w in self.wrt:
             if by_name[w].integer:
                 src = _function_source(self.f)
@@ -106,21 +106,22 @@ class _Derivative:
                     f"an integer ({type(values[self.signature.names.index(w)]).__name__})",
                     src.tree, f"pass a float for {w!r} (e.g. {w}=float(...)) or choose "
                     "another wrt")
-        key = ("grad", self.wrt, tuple(by_name.values()))   # shapes alike share one
+        doubles = _float64_arrays(self.signature.names, keys)
+        key = ("grad", self.wrt, tuple(by_name.values()), doubles)   # shapes alike share one
         return _cached_transform(self.f, key, lambda: reverse_transform(
-            _function_source(self.f), self.wrt, by_name, split=False))
+            _function_source(self.f), self.wrt, by_name, split=False, float64_arrays=doubles))
 
     def __call__(self, *args, **kwargs):
-        values = args if not kwargs and len(args) == self.arity else \
-            self.signature.bind(args, kwargs)
-        kinds = tuple(map(kind_of_value, values))
-        derivative = self._specialised.get(kinds)   # the hot path: one dict lookup
+        if kwargs or len(args) != self.arity:
+            args = self.signature.bind(args, kwargs)
+        keys = tuple(map(kind_of_value, args))
+        derivative = self._specialised.get(keys)   # the hot path: one dict lookup
         if derivative is None:
             if len(self._specialised) >= _MANY_SHAPES:   # shapes that vary call after call
                 self._specialised.clear()
-            self._last = self._generated(kinds, values)
-            derivative = self._specialised[kinds] = next(iter(self._last.functions.values()))
-        value, grads = derivative(*values)
+            self._last = self._generated(keys, args)
+            derivative = self._specialised[keys] = next(iter(self._last.functions.values()))
+        value, grads = derivative(*args)
         if self.single_in_tuple:
             grads = (grads,)
         return (value, grads) if self.with_value else grads
@@ -137,6 +138,11 @@ class _Derivative:
     def __repr__(self):
         kind = "value_and_grad" if self.with_value else "grad"
         return f"<s2sad.{kind} of {self.f.__qualname__} wrt {self.wrt}>"
+
+
+def _float64_arrays(names: list, keys: tuple) -> frozenset:
+    """Parameters given float64 arrays: their gradients need no conversion."""
+    return frozenset(n for n, key in zip(names, keys) if dtype_of_key(key) == np.float64)
 
 
 def _decorator(with_value: bool):

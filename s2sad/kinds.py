@@ -57,13 +57,15 @@ INT_SCALAR = kind(0, True)
 
 
 def kind_of_value(value):
-    """A cheap, hashable key for a runtime argument: a Kind, or (shape, integer) for an
+    """A cheap, hashable key for a runtime argument: a Kind, or (shape, dtype) for an
     array.  The hot path of every derivative call; `kind_of_key` makes it a Kind."""
+    if type(value) is np.ndarray:
+        return value.shape, value.dtype
     found = _KIND_BY_TYPE.get(type(value))
     if found is not None:
         return found
     if isinstance(value, np.ndarray):
-        return value.shape, value.dtype.kind in "biu"
+        return value.shape, value.dtype
     if isinstance(value, (bool, int, np.integer, np.bool_)):
         return INT_SCALAR
     if isinstance(value, (float, complex, np.floating, np.complexfloating)):
@@ -74,13 +76,18 @@ def kind_of_value(value):
 def kind_of_key(key) -> Kind:
     """The Kind of a `kind_of_value` key (the lengths of the axes reduced to 'is it 1').
 
-    >>> kind_of_key(((5, 1), False))
+    >>> kind_of_key(((5, 1), np.dtype(float)))
     Kind(ndim=2, integer=False, ones=(False, True))
     """
     if isinstance(key, Kind):
         return key
-    shape, integer = key
-    return kind(len(shape), integer, tuple(n == 1 for n in shape))
+    shape, dtype = key
+    return kind(len(shape), dtype.kind in "biu", tuple(n == 1 for n in shape))
+
+
+def dtype_of_key(key) -> np.dtype | None:
+    """The dtype of an array argument's key (None for other arguments)."""
+    return None if isinstance(key, Kind) else key[1]
 
 
 _KIND_BY_TYPE = {float: FLOAT_SCALAR, int: INT_SCALAR, bool: INT_SCALAR,

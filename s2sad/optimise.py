@@ -582,6 +582,27 @@ class AdjointOptimiser:
         return loaded_names(node) & self.adjoints
 
 
+def surely_arrays(stmts: list, adjoints: set, known: frozenset = frozenset()) -> set:
+    """Adjoints that hold an array (not the float 0.0 they start as) on every path to
+    the end of `stmts`; a loop may run no times, and `dx = 0.0` inside it undoes."""
+    known = set(known)
+    for s in stmts:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and s.targets[0].id in adjoints:
+            if _is_zero(s.value):
+                known.discard(s.targets[0].id)
+            else:
+                known.add(s.targets[0].id)
+        elif isinstance(s, gast.If):
+            known = surely_arrays(s.body, adjoints, known) & \
+                surely_arrays(s.orelse, adjoints, known)
+        elif isinstance(s, (gast.For, gast.While)):
+            known -= {n.targets[0].id for n in gast.walk(s)
+                      if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
+                      and _is_zero(n.value)}
+    return known
+
+
 def _spread_of(s):
     """(d, g, x) for `d = np.full_like(x, g)` or `d = np.full(x.shape, g, x.dtype)`."""
     if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)

@@ -19,6 +19,7 @@ import types
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import rules
 from .analysis import (call_arguments, definitions, differentiable_names, primitive_of,
@@ -242,7 +243,7 @@ class ReverseMode:
         self.accumulators.add(base)
         target = gast.Subscript(value=name(self.adjoint(base)), slice=clone(value.slice),
                                 ctx=gast.Store())
-        if self.is_basic_index(value.slice):
+        if self.is_basic_index(value.slice) or self.is_unique_index(value.slice):
             return gast.AugAssign(target=target, op=gast.Add(), value=g)
         target.ctx = gast.Load()
         return expr_stmt(call(helper("add_at"), target.value, target.slice, g))
@@ -281,6 +282,19 @@ class ReverseMode:
             elif self.kind_of(part) != INT_SCALAR:
                 return False
         return True
+
+    def is_unique_index(self, index) -> bool:
+        """Integer arrays that index together, one of them made by np.arange: no two
+        positions repeat (`logp[np.arange(n), y]`), so `+=` adds every entry."""
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        if not all(isinstance(p, gast.Name) and self.kind_of(p).integer
+                   and self.kind_of(p).ndim == 1 for p in parts):
+            return False
+        bound = definitions(self.tree.body)
+        return any(bound.get(p.id) and all(
+            isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)
+            and self.src.resolve(s.value.func) is np.arange for s in bound[p.id])
+            for p in parts)
 
     def rule_adjoint(self, value, g, target: str, where) -> list:
         fn = primitive_of(value, self.src)

@@ -21,7 +21,7 @@ from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call,
 from .emit import compile_functions, to_source
 from .kinds import UNKNOWN, infer_kinds
 from .normalise import normalise
-from .optimise import inline_temporaries, prefer_methods
+from .optimise import inline_temporaries, prefer_methods, surely_arrays
 from .reverse import ReverseMode, Sweeps
 from .shifts import invariant_shifts
 from .rules import TEMPLATE_NAMESPACE
@@ -40,9 +40,12 @@ def parameter_names(tree: gast.FunctionDef) -> list[str]:
 
 
 def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
-                      split: bool) -> Generated:
+                      split: bool, float64_arrays: frozenset = frozenset()) -> Generated:
     """Generate `d_<f>(*params) -> (value, gradients)`, or with `split` the pair
-    `<f>_forward(*params) -> (value, residuals)` / `<f>_backward(residuals, cotangent)`."""
+    `<f>_forward(*params) -> (value, residuals)` / `<f>_backward(residuals, cotangent)`.
+
+    `float64_arrays`: parameters the call passes float64 arrays for; their gradients
+    are returned as computed where nothing in the function changes dtypes."""
     src = dataclasses.replace(src, tree=clone(src.tree))
     # new names must not shadow anything the function can see
     names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE)
@@ -64,6 +67,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     sweeps.primal = inline_temporaries(sweeps.primal, _single_use_temporaries(sweeps, names))
     prefer_methods(sweeps.primal, mode.kind_of, src.resolve)
     builder = _Builder(src, tree, names, mode, sweeps, params)
+    builder.exact = set() if _changes_dtypes(src) else float64_arrays & set(wrt)
     functions = builder.split_functions(inputs) if split else [builder.combined_function(wrt)]
     bindings = _bindings(functions, src, names)
     source = to_source(functions, mode.comments)
@@ -79,10 +83,15 @@ class _Builder:
         self.output = sweeps.output
         self.out_adjoint = (mode.adjoint_of.get(self.output.id)
                             if isinstance(self.output, gast.Name) else None)
+        self.exact: set = set()   # parameters whose arrays' gradients need no conversion
 
-    def gradient(self, param: str):
-        """The returned gradient: once per call, made the shape and type of `param`."""
+    def gradient(self, param: str, surely_arrays: set = frozenset()):
+        """The returned gradient: made the shape and type of `param` once per call,
+        unless it surely is a float64 array of its shape already."""
         adjoint = self.mode.adjoint_of.get(param)
+        if param in self.exact and adjoint in surely_arrays \
+                and self.mode.kinds.get(param, UNKNOWN).array:
+            return name(adjoint)
         value = name(adjoint) if adjoint else const(0.0)
         return call(helper("as_gradient"), value, name(param))
 
@@ -129,9 +138,10 @@ class _Builder:
                                 returns=None, type_comment=None, type_params=[])
 
     def combined_function(self, wrt) -> gast.FunctionDef:
-        grads = [self.gradient(p) for p in wrt]
         seed = call(helper("scalar_seed"), clone(self.output))
         adjoint = self.seed(seed) + self.sweeps.adjoint
+        arrays = surely_arrays(adjoint, self.mode.adjoint_names)
+        grads = [self.gradient(p, arrays) for p in wrt]
         if self.out_adjoint is None:
             adjoint = [gast.Expr(value=seed)]
         value, keep = self.output, []
@@ -209,6 +219,24 @@ def _single_use_temporaries(sweeps: Sweeps, names: NameGenerator) -> set:
     elsewhere = loaded_names(gast.Module(body=sweeps.adjoint, type_ignores=[])) \
         | loaded_names(sweeps.output)
     return {n for n in made - elsewhere if reads[n] == 1 and writes[n] == 1}
+
+
+_DTYPE_CHANGES = {"astype", "view"}
+
+
+def _changes_dtypes(src: FunctionSource) -> bool:
+    """Whether the function may change a dtype on purpose (astype, dtype=, np.float32(...)),
+    so a float64 parameter's gradient might come out in another dtype."""
+    for node in gast.walk(src.tree):
+        if isinstance(node, gast.Attribute) and node.attr in _DTYPE_CHANGES:
+            return True
+        if isinstance(node, gast.keyword) and node.arg == "dtype":
+            return True
+        if isinstance(node, gast.Call):
+            fn = src.resolve(node.func)
+            if isinstance(fn, type) and issubclass(fn, np.generic):
+                return True
+    return False
 
 
 def _assigned_in(stmts: list) -> set:

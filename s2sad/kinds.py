@@ -284,8 +284,9 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
         found = matmul_kind(expr_kind(e.args[0], kinds, src), expr_kind(e.args[1], kinds, src))
     elif output == "reduce":
         found = _reduce_kind(e, kinds, src)
-    elif output == "vector":
-        found = kind(1)
+    elif output == "vector":   # np.arange(n): length n
+        found = kind(1, ones=[_length_is_one(e.args[0], kinds, src)]
+                     if len(e.args) == 1 and not e.keywords else None)
     elif output == "shape" and e.args:   # np.zeros(n), np.ones((n, m))
         found = _shape_kind(e.args[0], kinds, src)
     else:
@@ -301,17 +302,30 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
 def _shape_kind(shape, kinds, src) -> Kind | None:
     """The kind of np.zeros(shape): lengths written as numbers are known."""
     if isinstance(shape, (gast.Tuple, gast.List)):
-        return kind(len(shape.elts), False, [_length_is_one(n) for n in shape.elts])
+        return kind(len(shape.elts), False,
+                    [_length_is_one(n, kinds, src) for n in shape.elts])
     shape_kind = expr_kind(shape, kinds, src)
     if shape_kind is None:
         return None
-    return kind(1, False, [_length_is_one(shape)]) if shape_kind == INT_SCALAR else UNKNOWN
+    return kind(1, False, [_length_is_one(shape, kinds, src)]) \
+        if shape_kind == INT_SCALAR else UNKNOWN
 
 
-def _length_is_one(node) -> bool | None:
+def _length_is_one(node, kinds: dict, src: FunctionSource) -> bool | None:
+    """Whether a length is 1, where it is a number, `x.shape[k]` or `len(x)`."""
     if isinstance(node, gast.Constant) and isinstance(node.value, int):
         return node.value == 1
-    return None
+    if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Attribute) \
+            and node.value.attr == "shape" and isinstance(node.slice, gast.Constant) \
+            and isinstance(node.slice.value, int):
+        array, axis = expr_kind(node.value.value, kinds, src), node.slice.value
+    elif isinstance(node, gast.Call) and src.resolve(node.func) is len and len(node.args) == 1:
+        array, axis = expr_kind(node.args[0], kinds, src), 0
+    else:
+        return None
+    if array is None or array.ndim is None or not -array.ndim <= axis < array.ndim:
+        return None
+    return array.ones[axis]
 
 
 def _reduce_kind(e: gast.Call, kinds, src) -> Kind | None:

@@ -284,17 +284,19 @@ class ReverseMode:
         return True
 
     def is_unique_index(self, index) -> bool:
-        """Integer arrays that index together, one of them made by np.arange: no two
-        positions repeat (`logp[np.arange(n), y]`), so `+=` adds every entry."""
+        """1-D integer arrays that index together, one of them made by np.arange and
+        not stretched by broadcasting (its length is not 1): no two positions repeat
+        (`logp[np.arange(n), y]`), so `+=` adds every entry."""
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
-        if not all(isinstance(p, gast.Name) and self.kind_of(p).integer
-                   and self.kind_of(p).ndim == 1 for p in parts):
+        kinds = [self.kind_of(p) for p in parts]
+        if not all(isinstance(p, gast.Name) and k.integer and k.ndim == 1
+                   for p, k in zip(parts, kinds)):
             return False
         bound = definitions(self.tree.body)
-        return any(bound.get(p.id) and all(
+        return any(k.ones == (False,) and bound.get(p.id) and all(
             isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)
             and self.src.resolve(s.value.func) is np.arange for s in bound[p.id])
-            for p in parts)
+            for p, k in zip(parts, kinds))
 
     def rule_adjoint(self, value, g, target: str, where) -> list:
         fn = primitive_of(value, self.src)

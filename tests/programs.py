@@ -349,3 +349,8 @@ def gated_rnn(W, U, x, h0):
         gate = 1.0 / (1.0 + np.exp(-(x[t] @ U)))
         h = gate * np.tanh(h @ W + x[t]) + (1.0 - gate) * h
     return np.sum(h * h)
+
+
+def arange_stretched_index(logp, y, k):
+    picked = logp[np.arange(k), y]     # k == 1: np.arange(k) broadcasts, pairs repeat
+    return np.sum(picked * picked) + np.sum(logp[np.arange(logp.shape[0]), y[:logp.shape[0]]])

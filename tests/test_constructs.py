@@ -60,6 +60,8 @@ CASES = [
     (P.overwritten_in_each_iteration, (rng.normal(size=(3, 2)), rng.normal(size=(2, 2)),
                                        rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), 0),
      (0, 1, 2, 3)),
+    (P.arange_stretched_index, (rng.normal(size=(1, 3)), np.array([0, 2, 0, 0]), 1), 0),
+    (P.arange_stretched_index, (rng.normal(size=(3, 3)), np.array([0, 2, 2]), 3), 0),
 ]
 
 

@@ -1,7 +1,8 @@
 """Stage 4b: what each name holds, as far as the generated code is specialised on it.
 
-A `Kind` is an ndim (None: unknown, or not an array), whether the dtype is integer,
-and for each axis whether its length is 1.  That last fact is all broadcasting
+A `Kind` is an ndim (None: unknown, or not an array), whether the dtype is integer
+(True) or may be boolean ("bool": a mask, not an index array), and for each axis
+whether its length is 1.  That last fact is all broadcasting
 depends on: two axes that are both known not to be 1 have equal lengths (NumPy
 would have raised otherwise), so `unbroadcast(g, b)` for `x + b` with x of shape
 (n, d) and b of shape (d,) is `g.sum(axis=0)`, whatever n and d are.
@@ -24,16 +25,17 @@ from .source import FunctionSource, Unresolved
 
 class Kind(NamedTuple):
     ndim: int | None     # None: unknown (or not an array, e.g. a list)
-    integer: bool = False
+    integer: bool | str = False   # True, or "bool" (both say: no derivative)
     ones: tuple | None = None   # per axis: length 1 (True), not 1 (False), unknown (None)
 
     def join(self, other: "Kind") -> "Kind":
         if self == other:
             return self
+        integer = _joined_integer(self.integer, other.integer)
         if self.ndim != other.ndim:
-            return kind(None, self.integer and other.integer)
+            return kind(None, integer)
         ones = tuple(a if a == b else None for a, b in zip(self.ones, other.ones))
-        return kind(self.ndim, self.integer and other.integer, ones)
+        return kind(self.ndim, integer, ones)
 
     @property
     def array(self) -> bool:
@@ -41,7 +43,21 @@ class Kind(NamedTuple):
         return bool(self.ndim)
 
 
-def kind(ndim: int | None, integer: bool = False, ones=None) -> Kind:
+def _joined_integer(a, b):
+    """One of two values: integer if both are; "bool" where either may be a mask."""
+    if not (a and b):
+        return False
+    return a if a == b else "bool"
+
+
+def _combined_integer(found) -> bool | str:
+    """The result of arithmetic on these: integer if all are, boolean if all are masks."""
+    if not all(k.integer for k in found):
+        return False
+    return "bool" if all(k.integer == "bool" for k in found) else True
+
+
+def kind(ndim: int | None, integer: bool | str = False, ones=None) -> Kind:
     """The one way to make a Kind: `ones` always has one entry per axis when ndim is
     known, so that equal facts compare equal."""
     if ndim is None or ndim < 0:
@@ -82,7 +98,8 @@ def kind_of_key(key) -> Kind:
     if isinstance(key, Kind):
         return key
     shape, dtype = key
-    return kind(len(shape), dtype.kind in "biu", tuple(n == 1 for n in shape))
+    integer = "bool" if dtype.kind == "b" else dtype.kind in "iu"
+    return kind(len(shape), integer, tuple(n == 1 for n in shape))
 
 
 def dtype_of_key(key) -> np.dtype | None:
@@ -128,7 +145,7 @@ def expr_kind(e, kinds: dict, src: FunctionSource) -> Kind | None:
     if isinstance(e, gast.BoolOp):
         return INT_SCALAR
     if isinstance(e, gast.Compare):
-        return _elementwise([e.left] + e.comparators, kinds, src, integer=True)
+        return _elementwise([e.left] + e.comparators, kinds, src, integer="bool")
     if isinstance(e, gast.BinOp):
         if isinstance(e.op, gast.MatMult):
             return matmul_kind(expr_kind(e.left, kinds, src), expr_kind(e.right, kinds, src))
@@ -206,7 +223,7 @@ def _elementwise(operands, kinds, src, integer=None) -> Kind | None:
     found = [expr_kind(o, kinds, src) for o in flat]
     if any(k is None for k in found):
         return None
-    integer = all(k.integer for k in found) if integer is None else integer
+    integer = _combined_integer(found) if integer is None else integer
     if any(k.ndim is None for k in found):
         return kind(None, integer)
     ones = broadcast_ones([k.ones for k in found])
@@ -225,7 +242,7 @@ def matmul_kind(a: Kind | None, b: Kind | None) -> Kind | None:
         ones += (a_ones[-2],)
     if b.ndim > 1:
         ones += (b_ones[-1],)
-    return kind(len(ones), a.integer and b.integer, ones)
+    return kind(len(ones), _combined_integer([a, b]), ones)
 
 
 def _subscript_kind(e, kinds, src) -> Kind | None:
@@ -248,7 +265,7 @@ def _subscript_kind(e, kinds, src) -> Kind | None:
         part_kind = expr_kind(part, kinds, src)
         if part_kind is None:
             return None
-        if not part_kind.integer or part_kind.ndim is None:
+        if part_kind.integer is not True or part_kind.ndim is None:
             return kind(None, base.integer)  # boolean mask, Ellipsis, or unknown
         axis += 1
         if part_kind.ndim:
@@ -293,7 +310,8 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
         found = UNKNOWN
     if found is not None and rule.integer == "args":
         argument_kinds = [expr_kind(a, kinds, src) for a in e.args]
-        found = found._replace(integer=all(k is not None and k.integer for k in argument_kinds))
+        found = found._replace(integer=None not in argument_kinds
+                               and _combined_integer(argument_kinds))
     elif found is not None and rule.integer:
         found = found._replace(integer=True)
     return found
@@ -313,12 +331,11 @@ def _shape_kind(shape, kinds, src) -> Kind | None:
 
 def _length_is_one(node, kinds: dict, src: FunctionSource) -> bool | None:
     """Whether a length is 1, where it is a number, `x.shape[k]` or `len(x)`."""
-    if isinstance(node, gast.Constant) and isinstance(node.value, int):
-        return node.value == 1
+    if literal_int(node) is not None:
+        return literal_int(node) == 1
     if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Attribute) \
-            and node.value.attr == "shape" and isinstance(node.slice, gast.Constant) \
-            and isinstance(node.slice.value, int):
-        array, axis = expr_kind(node.value.value, kinds, src), node.slice.value
+            and node.value.attr == "shape" and literal_int(node.slice) is not None:
+        array, axis = expr_kind(node.value.value, kinds, src), literal_int(node.slice)
     elif isinstance(node, gast.Call) and src.resolve(node.func) is len and len(node.args) == 1:
         array, axis = expr_kind(node.args[0], kinds, src), 0
     else:
@@ -358,8 +375,18 @@ def _reduce_kind(e: gast.Call, kinds, src) -> Kind | None:
 def reduced_axes(axis, ndim: int | None) -> tuple | None:
     """A literal `axis` (an int or a tuple of ints) as sorted non-negative axes."""
     items = axis.elts if isinstance(axis, gast.Tuple) else [axis]
-    if ndim is None or not all(isinstance(i, gast.Constant) and isinstance(i.value, int)
-                               and not isinstance(i.value, bool) and -ndim <= i.value < ndim
-                               for i in items):
+    numbers = [literal_int(i) for i in items]
+    if ndim is None or not all(n is not None and -ndim <= n < ndim for n in numbers):
         return None
-    return tuple(sorted({i.value % ndim for i in items}))
+    return tuple(sorted({n % ndim for n in numbers}))
+
+
+def literal_int(node) -> int | None:
+    """The value of an integer written in the source: `2`, or `-1` (parsed as -(1))."""
+    sign = 1
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        sign, node = -1, node.operand
+    if isinstance(node, gast.Constant) and isinstance(node.value, int) \
+            and not isinstance(node.value, bool):
+        return sign * node.value
+    return None

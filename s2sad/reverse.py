@@ -311,13 +311,20 @@ class ReverseMode:
             raise self.src.error(f"s2sad cannot apply the rule for {label}: {exc}", where,
                                  "call the function with the arguments its rule names") from None
         mapping = dict(bound, g=g, ans=name(target))
+        literals = {p.name for p in rule.params if not (p.sequence or p.variadic)
+                    and isinstance(bound.get(p.name), (gast.List, gast.Tuple))
+                    and any(isinstance(leaf, gast.Name) and leaf.id in self.varied
+                            for _, leaf in _leaves(bound[p.name]))}
+        for literal in literals:   # np.sum([x, y]): the rule sees np.asarray([x, y])
+            mapping[literal] = call(attr(helper("np"), "asarray"), bound[literal])
         output_kind = self.kinds.get(target, UNKNOWN)
         core = []
         for param in rule.params:
             node = bound.get(param.name)
             if node is None:
                 continue
-            sequence = isinstance(node, gast.Tuple) and (param.sequence or param.variadic)
+            sequence = isinstance(node, gast.Tuple) and (param.sequence or param.variadic) \
+                or param.name in literals
             leaves = list(_leaves(node)) if sequence else [((), node)]
             active = [(path, leaf) for path, leaf in leaves
                       if isinstance(leaf, gast.Name) and leaf.id in self.varied]
@@ -335,6 +342,8 @@ class ReverseMode:
                     f"s2sad.defvjp({label}, ..., d{param.name}='...')")
             template = mark_helpers(rule.template(param.name), set(mapping))
             contribution = simplify(instantiate(template, mapping), self.kind_of, output_kind)
+            if param.name in literals:   # one cotangent per item of the literal
+                contribution = call(helper("array_adjoint"), contribution, clone(node))
             if not sequence:
                 core.append(self.accumulate(node.id, contribution))
                 continue

@@ -354,3 +354,147 @@ def gated_rnn(W, U, x, h0):
 def arange_stretched_index(logp, y, k):
     picked = logp[np.arange(k), y]     # k == 1: np.arange(k) broadcasts, pairs repeat
     return np.sum(picked * picked) + np.sum(logp[np.arange(logp.shape[0]), y[:logp.shape[0]]])
+
+
+# --- kinds, shifts and primal passes (tests/test_kinds.py, test_shifts.py,
+# test_primal_passes.py) ---
+
+def bias_tanh_loss(X, b):
+    return np.sum(np.tanh(X + b) ** 2)
+
+
+def log_softmax_rows(x, w):
+    z = x - np.max(x, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return np.sum(logp * w)
+
+
+def softmax_vector(x, w):
+    e = np.exp(x - np.max(x))
+    p = e / np.sum(e)
+    return np.sum(p * w)
+
+
+def log_softmax_method(x, w):
+    z = x - x.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+    return np.sum(logp * w)
+
+
+def log_softmax_method_positive_axis(x, w):
+    z = x - x.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return np.sum(logp * w)
+
+
+def softmax_rows(x, w):
+    e = np.exp(x - np.max(x, axis=1, keepdims=True))
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return np.sum(p * w)
+
+
+def shifted_square(x):
+    z = x - np.max(x)
+    return np.sum(z * z)
+
+
+def logsumexp_value(x):
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
+
+
+def softmax_max_over_wrong_axis(x, w):
+    z = x - np.max(x, axis=0, keepdims=True)
+    e = np.exp(z)
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return np.sum(p * w)
+
+
+def branch_on_shifted(x, w, t):
+    z = x - np.max(x)
+    if np.sum(z) > t:
+        z = z * z               # no longer a shift of x: the max matters here
+    logp = z - np.log(np.sum(np.exp(z)))
+    return np.sum(logp * w)
+
+
+def mlp_hidden(X, W1, b1, W2):
+    h = np.tanh(X @ W1 + b1)
+    return np.sum((h @ W2) ** 2)
+
+
+def exp_times(x, y):
+    return np.sum(np.exp(x) * y)
+
+
+def row_sums(x):
+    s = np.sum(x, axis=1)
+    return np.sum(s * s)
+
+
+def scaled_total(w, xs):
+    return np.sum(w * w) * np.sum(xs)
+
+
+def sum_of_list(x):
+    return np.sum([x, 2.0 * x, 3.0]) * x
+
+
+def broadcast_operands(X, b, c, r):
+    y = np.tanh(X + b) * c - r
+    return np.sum(y * y)
+
+
+def row_means(x, w):
+    return np.sum(np.mean(x, axis=1) * w)
+
+
+def row_maxes(x, w):
+    return np.sum(np.max(x, axis=1) * w)
+
+
+def middle_and_outer_means(x, w):
+    return np.sum(np.mean(x, axis=(0, 2)) * w)
+
+
+def while_iterates(W, x, n):
+    s = 0.0
+    h = x
+    k = 0
+    while k < n:
+        s = s + np.sum(h * h)
+        h = h @ W               # the last product is never read: zero cotangent
+        k = k + 1
+    return s
+
+
+def while_overwritten(W, V, x, y, n):
+    z = x @ W
+    s = 0.0
+    k = 0
+    while k < n:
+        s = s + np.sum(np.tanh(z @ V))
+        z = y @ W
+        k = k + 1
+    return s + np.sum(np.tanh(z @ V.T))
+
+
+def product_in_if_elif(W, V, x, mode):
+    z = x @ W
+    if mode == 0:
+        s = np.sum(np.tanh(z @ V))
+    elif mode == 1:
+        s = np.sum(x * x)        # z unread: its cotangent is zero on this path
+    else:
+        z = x @ W @ V            # overwritten: the first z's cotangent is zero
+        s = np.sum(np.tanh(z.T @ z))
+    return s
+
+
+def masked_mean(X):
+    v = X[X > 0.0]               # one-dimensional, whatever X's ndim
+    return np.mean(v, axis=0) * 2.0
+
+
+def sliced_plus_row(X, r, k):
+    return np.sum(np.tanh(X[:k] + r) ** 2)   # X[:k] may have one row: kinds cannot tell

@@ -405,8 +405,11 @@ def test_nondiff_integer_flag(fn, args):
     assert rule is not None and rule.nondiff
     result = fn(*args)
     parts = result if isinstance(result, tuple) else (result,)
-    integer = all(np.asarray(p).dtype.kind in "biu" for p in parts)
+    dtype_kinds = {np.asarray(p).dtype.kind for p in parts}
+    integer = dtype_kinds <= set("biu")
     if rule.integer == "args":   # integer exactly when the arguments are
         assert integer == all(np.asarray(a).dtype.kind in "biu" for a in args)
+    elif rule.integer == "bool":   # a mask
+        assert dtype_kinds == {"b"}
     else:
-        assert rule.integer == integer
+        assert bool(rule.integer) == integer

@@ -70,9 +70,9 @@ defvjp(np.clip, "a, a_min=None, a_max=None",
        da_max="unbroadcast(g * (a > a_max), a_max)")
 
 defnondiff(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix,
-           np.isnan, np.isinf, np.isfinite, np.signbit,
-           np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-           np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
            np.floor_divide, np.mod, np.remainder)
+defnondiff(np.isnan, np.isinf, np.isfinite, np.signbit,
+           np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+           np.logical_and, np.logical_or, np.logical_not, np.logical_xor, integer="bool")
 if hasattr(np, "round_") and np.round_ is not np.round:
     defnondiff(np.round_)

@@ -66,10 +66,10 @@ defvjp(np.full, "shape, fill_value, dtype=None, order='C', *, device=None, like=
 defnondiff(np.ndim, np.size, integer=True, output="scalar")
 defnondiff(np.shape, np.nonzero, np.argwhere, np.flatnonzero, np.searchsorted, np.digitize,
            integer=True, output="unknown")
-defnondiff(np.argmax, np.argmin, np.count_nonzero, np.any, np.all, integer=True,
-           output="reduce")
+defnondiff(np.argmax, np.argmin, np.count_nonzero, integer=True, output="reduce")
+defnondiff(np.any, np.all, integer="bool", output="reduce")
 defnondiff(np.argsort, integer=True, output="same")
-defnondiff(np.isclose, integer=True)
+defnondiff(np.isclose, integer="bool")
 defnondiff(np.allclose, np.array_equal, np.array_equiv, integer=True, output="scalar")
 defnondiff(np.zeros_like, np.ones_like, np.empty_like, output="same")
 # np.full_like(a, x) takes only a's shape; x spreads everywhere.

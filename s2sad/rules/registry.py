@@ -50,7 +50,7 @@ class Rule:
     params: tuple
     vjp: dict = field(default_factory=dict)
     nondiff: bool = False
-    integer: bool | str = False     # "args": integer when all the arguments are
+    integer: bool | str = False     # "args": integer when all the arguments are; "bool"
     output: str = "elementwise"
 
     @property

@@ -346,6 +346,7 @@ class ReverseMode:
                 contribution = call(helper("array_adjoint"), contribution, clone(node))
             if not sequence:
                 core.append(self.accumulate(node.id, contribution))
+                _merge_repeated_operand(core)
                 continue
             parts = self.names.fresh("_parts")
             self.cotangent_kinds[parts] = UNKNOWN
@@ -658,6 +659,18 @@ def _pure(value, src) -> bool:
     """Only operators and functions with rules: same operands, same result."""
     return all(rules.lookup(primitive_of(n, src)) is not None
                for n in gast.walk(value) if isinstance(n, gast.Call))
+
+
+def _merge_repeated_operand(core: list) -> None:
+    """`x * x` gives x the same contribution twice: `dx = dx + 2 * (g * x)`, not two
+    statements (the last two of `core` when they are alike)."""
+    if len(core) < 2 or not all(isinstance(s, gast.Assign) for s in core[-2:]):
+        return
+    first, second = core[-2:]
+    if gast.dump(first) == gast.dump(second) and isinstance(first.value, gast.BinOp) \
+            and isinstance(first.value.op, gast.Add):
+        first.value.right = gast.BinOp(left=const(2), op=gast.Mult(), right=first.value.right)
+        del core[-1]
 
 
 def _leaves(node, path=()):

@@ -272,7 +272,8 @@ def inline_temporaries(stmts: list, temporaries: set) -> list:
 
     `temporaries`: names with one definition and one read in `stmts`, all blocks
     included.  A temporary moves past nothing but the definitions of other
-    temporaries and tape pushes, so the order of evaluation stays the user's."""
+    temporaries and tape pushes; the ANF named them in the order the user's
+    expression evaluates them, so putting them back keeps that order."""
     out, pending = [], {}   # temporary -> its definition, not yet placed
     for s in stmts:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \

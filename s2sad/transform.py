@@ -66,8 +66,8 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     sweeps = mode.run(live_out)
     sweeps.primal = inline_temporaries(sweeps.primal, _single_use_temporaries(sweeps, names))
     prefer_methods(sweeps.primal, mode.kind_of, src.resolve)
-    builder = _Builder(src, tree, names, mode, sweeps, params)
-    builder.exact = set() if _changes_dtypes(src) else float64_arrays & set(wrt)
+    exact = set() if _changes_dtypes(src) else float64_arrays & set(wrt)
+    builder = _Builder(src, tree, names, mode, sweeps, params, exact)
     functions = builder.split_functions(inputs) if split else [builder.combined_function(wrt)]
     bindings = _bindings(functions, src, names)
     source = to_source(functions, mode.comments)
@@ -76,14 +76,15 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
 
 
 class _Builder:
-    def __init__(self, src, tree, names, mode: ReverseMode, sweeps: Sweeps, params):
+    def __init__(self, src, tree, names, mode: ReverseMode, sweeps: Sweeps, params,
+                 exact: set):
         self.src, self.tree, self.names, self.mode = src, tree, names, mode
         self.sweeps = sweeps
         self.params = params
         self.output = sweeps.output
         self.out_adjoint = (mode.adjoint_of.get(self.output.id)
                             if isinstance(self.output, gast.Name) else None)
-        self.exact: set = set()   # parameters whose arrays' gradients need no conversion
+        self.exact = exact   # parameters whose arrays' gradients need no conversion
 
     def gradient(self, param: str, surely_arrays: set = frozenset()):
         """The returned gradient: made the shape and type of `param` once per call,

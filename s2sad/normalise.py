@@ -252,6 +252,9 @@ class _Exits:
                 s.orelse = self.block(s.orelse + clone(rest), in_loop, skip)
                 out.append(s)
                 return out
+            if isinstance(s, gast.If):   # no exit of its own: loops inside may have some
+                s.body = self.block(s.body, in_loop, skip) or [gast.Pass()]
+                s.orelse = self.block(s.orelse, in_loop, skip)
             if isinstance(s, (gast.For, gast.While)):
                 returns = _contains(s.body, (gast.Return,), True)
                 s.body = self.block(s.body, in_loop=True) or [gast.Pass()]

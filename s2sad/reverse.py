@@ -88,6 +88,7 @@ class ReverseMode:
         self.info_statements: list = []
         self.invariant: set[int] = set()
         self.snapshots: dict[int, list[str]] = {}   # loop id -> names saved per iteration
+        self.sharing: dict[str, set] = {}   # name -> names that may view the same memory
         # (compound id, where) -> primal names whose shape a materialised zero reads
         self.materialised: dict[tuple, set] = {}
 
@@ -168,6 +169,7 @@ class ReverseMode:
     def collect(self, stmts) -> None:
         params = self.tree.args.posonlyargs + self.tree.args.args + self.tree.args.kwonlyargs
         self.invariant = _loop_invariant_definitions(stmts, self.src, {a.id for a in params})
+        self.sharing = _memory_sharing(stmts, self.src, self.is_basic_index)
         for s in walk_statements(stmts):
             for n in gast.walk(s):
                 if isinstance(n, gast.Name):
@@ -419,8 +421,8 @@ class ReverseMode:
             values |= info.value_reads
             shapes |= info.shape_reads
         target = s.targets[0]
-        if isinstance(target, gast.Subscript):
-            if target.value.id in values:
+        if isinstance(target, gast.Subscript):   # also changes views of the same memory
+            if self.sharing.get(target.value.id, {target.value.id}) & values:
                 self.saves.add(id(s))
             values |= loaded_names(target.slice)
             return
@@ -649,6 +651,38 @@ def _loop_invariant_definitions(stmts, src, params: set) -> set:
 
     visit(stmts, None)
     return found
+
+
+_VIEWS = {np.reshape, np.ravel, np.transpose, np.squeeze, np.swapaxes, np.moveaxis,
+          np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.asarray}
+
+
+def _memory_sharing(stmts, src: FunctionSource, is_basic_index) -> dict[str, set]:
+    """For each name, the names that may see the same memory: `r = x[1:]`, `t = x.T`,
+    `y = x`, `v = x.reshape(2, 3)` make views.  A write into one changes them all, so
+    an index write saves what it overwrites when any of them is still to be read."""
+    groups: dict[str, set] = {}
+    for s in walk_statements(stmts):
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+            continue
+        base = _viewed(s.value, src, is_basic_index)
+        if base is not None:
+            group = groups.get(base, {base}) | groups.get(s.targets[0].id, {s.targets[0].id})
+            for member in group:
+                groups[member] = group
+    return groups
+
+
+def _viewed(value, src: FunctionSource, is_basic_index) -> str | None:
+    """The name `value` may be a view of, or None."""
+    if isinstance(value, gast.Subscript) and is_basic_index(value.slice):
+        value = value.value
+    elif isinstance(value, gast.Attribute) and value.attr in ("T", "real", "imag"):
+        value = value.value
+    elif isinstance(value, gast.Call) and primitive_of(value, src) in _VIEWS:
+        args, _ = call_arguments(value, src)
+        value = args[0] if args else None
+    return value.id if isinstance(value, gast.Name) else None
 
 
 def _changed_in(loop) -> set:

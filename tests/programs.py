@@ -498,3 +498,20 @@ def masked_mean(X):
 
 def sliced_plus_row(X, r, k):
     return np.sum(np.tanh(X[:k] + r) ** 2)   # X[:k] may have one row: kinds cannot tell
+
+
+def slice_rewritten_in_place(u):
+    h = u * 1.0
+    h[1:] = np.sin(h[1:])      # the view h[1:] the sine read is overwritten here
+    return np.sum(h * h)
+
+
+def while_with_break_inside_if(x, y):
+    if y > 0.0:
+        k = 0
+        while k < 3:
+            k += 1
+            if k > 1:
+                break
+            x = np.sin(x)
+    return x

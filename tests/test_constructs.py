@@ -62,6 +62,9 @@ CASES = [
      (0, 1, 2, 3)),
     (P.arange_stretched_index, (rng.normal(size=(1, 3)), np.array([0, 2, 0, 0]), 1), 0),
     (P.arange_stretched_index, (rng.normal(size=(3, 3)), np.array([0, 2, 2]), 3), 0),
+    (P.slice_rewritten_in_place, (rng.normal(size=4),), 0),
+    (P.while_with_break_inside_if, (0.3, 1.0), 0),
+    (P.while_with_break_inside_if, (0.3, -1.0), 0),
 ]
 
 

@@ -248,8 +248,9 @@ class _Exits:
                                            _contains([s], (gast.Continue, gast.Break), False)):
                 if self.copying_is_costly(s, rest):
                     return out + self.guarded(s, rest, in_loop, skip)
+                untouched = clone(rest)   # restructuring the body edits rest's statements
                 s.body = self.block(s.body + rest, in_loop, skip) or [gast.Pass()]
-                s.orelse = self.block(s.orelse + clone(rest), in_loop, skip)
+                s.orelse = self.block(s.orelse + untouched, in_loop, skip)
                 out.append(s)
                 return out
             if isinstance(s, gast.If):   # no exit of its own: loops inside may have some

@@ -22,8 +22,8 @@ import gast
 import numpy as np
 
 from . import rules
-from .analysis import (call_arguments, definitions, differentiable_names, primitive_of,
-                       walk_statements)
+from .analysis import (VIEW_FUNCTIONS, call_arguments, definitions, differentiable_names,
+                       primitive_of, walk_statements)
 from .anf import TRIPS_ATTRIBUTE
 from .astutil import (NameGenerator, assign, attr, call, clone, const, expr_stmt, helper,
                       index_written_names, loaded_names, mark_helpers, name, stored_names)
@@ -653,10 +653,6 @@ def _loop_invariant_definitions(stmts, src, params: set) -> set:
     return found
 
 
-_VIEWS = {np.reshape, np.ravel, np.transpose, np.squeeze, np.swapaxes, np.moveaxis,
-          np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.asarray}
-
-
 def _memory_sharing(stmts, src: FunctionSource, is_basic_index) -> dict[str, set]:
     """For each name, the names that may see the same memory: `r = x[1:]`, `t = x.T`,
     `y = x`, `v = x.reshape(2, 3)` make views.  A write into one changes them all, so
@@ -679,7 +675,7 @@ def _viewed(value, src: FunctionSource, is_basic_index) -> str | None:
         value = value.value
     elif isinstance(value, gast.Attribute) and value.attr in ("T", "real", "imag"):
         value = value.value
-    elif isinstance(value, gast.Call) and primitive_of(value, src) in _VIEWS:
+    elif isinstance(value, gast.Call) and primitive_of(value, src) in VIEW_FUNCTIONS:
         args, _ = call_arguments(value, src)
         value = args[0] if args else None
     return value.id if isinstance(value, gast.Name) else None

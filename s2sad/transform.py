@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .analysis import definitions, useful_names, varied_names
+from . import rules
+from .analysis import VIEW_FUNCTIONS, definitions, primitive_of, useful_names, varied_names
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
                       clone, helper, index_written_names, loaded_names, name, stored_names)
@@ -199,12 +200,19 @@ def _fresh_arrays(body: list, src: FunctionSource) -> set:
 
 
 def _makes_new_array(value, src: FunctionSource) -> bool:
+    """Operators, constructors, and functions with rules that are not views (np.sum,
+    np.tanh, ... make new arrays; np.reshape, .T may not)."""
     if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Constant, gast.List)):
         return True
     if isinstance(value, gast.Call):
         if isinstance(value.func, gast.Attribute) and value.func.attr == "copy":
             return True
-        return src.resolve(value.func) in _CONSTRUCTORS
+        fn = primitive_of(value, src)
+        rule = rules.lookup(fn)   # None for what cannot be a dict key, too
+        if rule is None:
+            return False
+        return fn in _CONSTRUCTORS or (fn not in VIEW_FUNCTIONS
+                                       and rule.output not in ("unknown", "permuted"))
     return False
 
 

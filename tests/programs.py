@@ -515,3 +515,32 @@ def while_with_break_inside_if(x, y):
                 break
             x = np.sin(x)
     return x
+
+
+def returns_in_nested_ifs(x, y):
+    if y > 1.0:
+        if y > 2.0:
+            pass
+        else:
+            return 0.5 * x
+    if y < 2.0:
+        return x * x
+    return 0.7 * x
+
+
+def breaks_in_elif_chain(x):
+    for i in range(3):
+        if i > 5:
+            pass
+        elif i > 0:
+            break
+        if i > 7:
+            break
+        x = np.exp(x)
+    return x
+
+
+def reduction_written_by_index(A):
+    h = np.sum(A, axis=1)
+    h[0] = 1.0
+    return np.sum(h * h)

@@ -65,6 +65,11 @@ CASES = [
     (P.slice_rewritten_in_place, (rng.normal(size=4),), 0),
     (P.while_with_break_inside_if, (0.3, 1.0), 0),
     (P.while_with_break_inside_if, (0.3, -1.0), 0),
+    (P.returns_in_nested_ifs, (0.3, 0.5), 0),
+    (P.returns_in_nested_ifs, (0.3, 1.5), 0),
+    (P.returns_in_nested_ifs, (0.3, 2.5), 0),
+    (P.breaks_in_elif_chain, (0.3,), 0),
+    (P.reduction_written_by_index, (rng.normal(size=(3, 2)),), 0),
 ]
 
 

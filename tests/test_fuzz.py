@@ -1,16 +1,29 @@
-"""Generated programs, checked against central finite differences.
+"""Generated programs, checked against NumPy and central finite differences.
 
 Hypothesis draws small user-style functions from a grammar (Python floats, 1-D and
 2-D arrays; assignments, augmented and index assignments; smooth NumPy functions,
-`+ - * /`, powers, reductions with and without `axis`/`keepdims`, `@`, indexing and
-slicing; `for`, `while`, `if`/`else`, `break`, `continue`, early `return`), writes
-each to a file (s2sad reads source) and runs `s2sad.check_grads` on it with its
-default tolerances.
+`+ - * /`, powers, reductions with and without `axis`/`keepdims`, `@`, `.T`, indexing
+and slicing; `for`, `while`, `if`/`else`, `break`, `continue`, early `return`), writes
+each to a file (s2sad reads source) and checks that
+
+* the program runs under NumPy alone without an error, a warning or a large value
+  (if not, the grammar is at fault, and the failure says so);
+* the value s2sad's derivative returns is the program's own value;
+* `s2sad.check_grads` (default tolerances) agrees with central finite differences.
+
+Any exception s2sad raises fails the test: the grammar only writes code s2sad
+documents as supported, so a `TransformError` is a bug too.
+
+Every program is valid NumPy by construction: each expression is drawn for a
+requested shape (the other operand of a binary operation only has to broadcast to
+it), every index is within its axis (loop counters are taken modulo the length
+unless their range fits), and a name bound inside a branch or a loop body is not
+used after it.
 
 Keeping finite differences accurate is the grammar's job, not the tolerance's:
 
-* inputs lie in [-1, 1.05], every function is smooth everywhere, every denominator
-  is `1.0 + d ** 2`;
+* inputs lie in [-0.95, 1.05], every function is smooth everywhere, every
+  denominator is `1.0 + d ** 2`;
 * a bound on the magnitude of every subexpression is computed by abstract
   interpretation (loops run their largest trip count, branches are joined), and
   any subexpression or assigned value whose bound is too large is wrapped in
@@ -20,17 +33,25 @@ Keeping finite differences accurate is the grammar's job, not the tolerance's:
   so the finite-difference steps never change branch.
 
 Arrays are never aliased and then written in place (NumPy's in-place `+=` on a
-view would change the viewed array, a semantics this test is not about): a name
-bound to a view of an array is never the target of an in-place operation, and an
-array that may be written in place is never bound to another name as a view.
+view would change the viewed array, while s2sad reads `x += y` as `x = x + y`, and
+writing into a view is refused as documented): a name bound to a view of an array
+is never the target of an in-place operation, and an array that may be written in
+place is never bound to another name as a view.
+
+The run is deterministic (`derandomize=True`) and sized to take well under a
+minute on a 2-core machine. The first failing example stops it and is printed as a
+program with its arguments; it is not shrunk unless S2SAD_FUZZ_SHRINK=1 is set
+(shrinking takes minutes). Programs the fuzzer found, reduced by hand, are kept at
+the end of this file as regression tests.
 """
 import importlib.util
 import itertools
 import math
+import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import s2sad
@@ -608,6 +629,13 @@ class Generator:
 
 # ----------------------------------------------------------------------------- the test
 
+EXAMPLES = 800         # about 30 s on a 2-core machine
+# Shrinking a failure transforms hundreds of programs and takes minutes; it is off
+# unless S2SAD_FUZZ_SHRINK=1 (the failing example is printed either way).
+PHASES = [Phase.explicit, Phase.generate] + (
+    [Phase.shrink] if os.environ.get("S2SAD_FUZZ_SHRINK") == "1" else [])
+
+
 def _record(margins):
     def record(value, threshold):
         margins.append(abs(float(value) - threshold))
@@ -630,12 +658,39 @@ def load(directory, source, **namespace):
     return module.f
 
 
+def copies(args):
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def run_numpy(f, args):
+    """`f(*args)` under NumPy alone. The grammar promises valid, well-scaled code, so
+    any error, floating-point warning or large value here is a bug of this file."""
+    try:
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            value = f(*copies(args))
+    except Exception as exc:
+        raise AssertionError(f"bug in the program generator: {exc!r}") from exc
+    assert np.ndim(value) == 0 and np.isfinite(value) and abs(value) < 1e3, \
+        f"bug in the program generator: it returned {value!r}"
+    return value
+
+
+def check_program(f, args, wrt):
+    """s2sad's value is `f`'s own, and its gradient agrees with finite differences."""
+    value, _ = s2sad.value_and_grad(f, wrt=wrt)(*copies(args))
+    expected = run_numpy(f, args)
+    assert np.isclose(value, expected, rtol=1e-9, atol=1e-12), \
+        f"s2sad's derivative returns the value {value!r}, the function {expected!r}"
+    s2sad.check_grads(f, args, wrt=wrt)
+
+
 @pytest.fixture(scope="module")
 def fuzz_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
-@settings(max_examples=500, deadline=None, derandomize=True, database=None,
+@settings(max_examples=EXAMPLES, phases=PHASES, deadline=None, derandomize=True,
+          database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(program=programs())
 def test_generated_program_gradients(fuzz_dir, program):
@@ -643,14 +698,10 @@ def test_generated_program_gradients(fuzz_dir, program):
     margins = []
     instrumented = load(fuzz_dir, render(program.body, program.params, inst=True),
                         _record=_record(margins))
-    value = instrumented(*[a.copy() if isinstance(a, np.ndarray) else a
-                           for a in program.args])
+    run_numpy(instrumented, program.args)
     assume(not margins or min(margins) > MARGIN)
-    # The grammar keeps values small; a large one is a bug in this file.
-    assert np.ndim(value) == 0 and np.isfinite(value) and abs(value) < 1e3, value
 
-    f = load(fuzz_dir, program.source)
-    s2sad.check_grads(f, program.args, wrt=program.wrt)
+    check_program(load(fuzz_dir, program.source), program.args, program.wrt)
 
 
 # ----------------------------------------------------------------------------- found so far
@@ -683,6 +734,61 @@ def f(x, n):
             x = np.sin(x)
     return x
 """, (0.35, 4), 0),
+    # The same with a `while` loop: IndexError: pop from empty list (with other
+    # bodies: TypeError, the trip counter is None in the reverse sweep).
+    "break_in_while_in_if": ("""
+import numpy as np
+
+def f(x, y):
+    if y > 0.0:
+        k = 0
+        while k < 3:
+            k += 1
+            if k > 1:
+                break
+            x = np.sin(x)
+    return x
+""", (0.3, 0.5), 0),
+    # A `return` two levels deep in the first `if` (here in an inner `else`), then
+    # another `return` in an `if`: where the outer test is false the code after the
+    # second `return` runs anyway. Value 0.7 instead of x, gradient 0 instead of 1.
+    "return_nested_in_if_then_return_in_if": ("""
+def f(x, y):
+    if y > 1.0:
+        if y > 2.0:
+            pass
+        else:
+            return 0.5
+    if y < 2.0:
+        return x
+    return 0.7
+""", (0.3, 0.5), 0),
+    # The same with `break`: the rest of the body is copied twice into the `else`
+    # branch, so x = exp(exp(x)) instead of exp(x).
+    "break_in_elif_then_break": ("""
+import numpy as np
+
+def f(x):
+    for i in range(3):
+        if i > 5:
+            pass
+        elif i > 0:
+            break
+        if i > 7:
+            break
+        x = np.exp(x)
+    return x
+""", (0.3,), 0),
+    # The same with both `return`s in loops: value 2.0 instead of u[1].
+    "return_in_loop_in_if_then_return_in_loop": ("""
+def f(u, x):
+    if x > 1.0:
+        for i in range(3):
+            return 0.5
+    for j in range(3):
+        return u[1]
+    return 2.0
+""", (np.array([0.1, 0.2, 0.3]), 0.5), 0),
     # An early return skips the last use of an array broadcast from a keepdims
     # reduction: its adjoint stays the scalar 0.0 and unbroadcast fails.
     "early_return_skips_broadcast": ("""
@@ -704,8 +810,19 @@ def f(u):
     h[1:] = np.sin(h[1:])
     return np.sum(h)
 """, (np.array([0.3, 0.4, 0.5]),), 0),
+    # The same through `.T`: the gradient of v is read from the rows written after
+    # the product (0.3 instead of 0).
+    "write_after_transpose_read": ("""
+import numpy as np
+
+def f(u, v):
+    h = np.zeros((2, 3))
+    s = np.sum(h.T @ v)
+    h[1] = u
+    return s
+""", (np.array([0.1, 0.2, 0.3]), np.array([0.5, 0.7])), (0, 1)),
     # Index write into an array last bound to a ufunc's result (never a view) is
-    # refused as "may be a view of another array".
+    # refused as "may be a view of another array"; so is one bound to np.sum(A, axis=1).
     "write_into_ufunc_result": ("""
 import numpy as np
 
@@ -721,4 +838,4 @@ def f(u):
 @pytest.mark.parametrize("case", sorted(FOUND))
 def test_found_by_fuzzing(fuzz_dir, case):
     source, args, wrt = FOUND[case]
-    s2sad.check_grads(load(fuzz_dir, source.lstrip()), args, wrt=wrt)
+    check_program(load(fuzz_dir, source.lstrip()), args, wrt)

@@ -193,10 +193,19 @@ _CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_li
 
 
 def _fresh_arrays(body: list, src: FunctionSource) -> set:
-    """Locals every definition of which makes a new array (no view of another)."""
-    return {n for n, statements in definitions(body).items()
-            if all(isinstance(s, gast.Assign) and _makes_new_array(s.value, src)
-                   for s in statements)}
+    """Locals every definition of which makes a new array (no view of another), or
+    takes one of those (`_t = h / u; h = _t`)."""
+    bound = definitions(body)
+    fresh: set = set()
+    while True:
+        found = {n for n, statements in bound.items()
+                 if all(isinstance(s, gast.Assign) and (
+                     _makes_new_array(s.value, src)
+                     or isinstance(s.value, gast.Name) and s.value.id in fresh)
+                        for s in statements)}
+        if found == fresh:
+            return fresh
+        fresh = found
 
 
 def _makes_new_array(value, src: FunctionSource) -> bool:

@@ -544,3 +544,10 @@ def reduction_written_by_index(A):
     h = np.sum(A, axis=1)
     h[0] = 1.0
     return np.sum(h * h)
+
+
+def quotient_written_by_index(u):
+    h = np.ones(3)
+    h = h / u          # h names the quotient the division's derivative reads
+    h[0] = 2.0
+    return np.sum(h * u)

@@ -70,6 +70,7 @@ CASES = [
     (P.returns_in_nested_ifs, (0.3, 2.5), 0),
     (P.breaks_in_elif_chain, (0.3,), 0),
     (P.reduction_written_by_index, (rng.normal(size=(3, 2)),), 0),
+    (P.quotient_written_by_index, (np.array([0.5, 0.7, 0.9]),), 0),
 ]
 
 

@@ -749,9 +749,9 @@ def f(x, y):
             x = np.sin(x)
     return x
 """, (0.3, 0.5), 0),
-    # A `return` two levels deep in the first `if` (here in an inner `else`), then
-    # another `return` in an `if`: where the outer test is false the code after the
-    # second `return` runs anyway. Value 0.7 instead of x, gradient 0 instead of 1.
+    # A `return` two levels deep in an `if` (here in an inner `else`), then another
+    # `if ...: return`: the outer `else` branch gets the rest of the function twice,
+    # so `return 0.7` runs after `return x`. Value 0.7 instead of x, gradient 0.
     "return_nested_in_if_then_return_in_if": ("""
 def f(x, y):
     if y > 1.0:
@@ -763,8 +763,8 @@ def f(x, y):
         return x
     return 0.7
 """, (0.3, 0.5), 0),
-    # The same with `break`: the rest of the body is copied twice into the `else`
-    # branch, so x = exp(exp(x)) instead of exp(x).
+    # The same with `break` (the inner `else` is an `elif`): the rest of the body
+    # runs twice, x = exp(exp(x)) instead of exp(x).
     "break_in_elif_then_break": ("""
 import numpy as np
 
@@ -779,16 +779,16 @@ def f(x):
         x = np.exp(x)
     return x
 """, (0.3,), 0),
-    # The same with both `return`s in loops: value 2.0 instead of u[1].
-    "return_in_loop_in_if_then_return_in_loop": ("""
-def f(u, x):
-    if x > 1.0:
+    # The same with the first `return` in a loop: value 0.7 instead of x.
+    "return_in_loop_in_if_then_return_in_if": ("""
+def f(x, y):
+    if y > 1.0:
         for i in range(3):
             return 0.5
-    for j in range(3):
-        return u[1]
-    return 2.0
-""", (np.array([0.1, 0.2, 0.3]), 0.5), 0),
+    if y < 2.0:
+        return x
+    return 0.7
+""", (0.3, 0.5), 0),
     # An early return skips the last use of an array broadcast from a keepdims
     # reduction: its adjoint stays the scalar 0.0 and unbroadcast fails.
     "early_return_skips_broadcast": ("""
@@ -832,6 +832,17 @@ def f(u):
     h[0] = 1.0
     return np.sum(h * u)
 """, (np.array([0.3, 0.7]),), 0),
+    # The same for an array rebound to a quotient that reads it: h = h / u is split
+    # into `_t = h / u; h = _t`, and the alias counts as a possible view.
+    "write_into_own_quotient": ("""
+import numpy as np
+
+def f(u):
+    h = np.ones(3)
+    h = h / u
+    h[0] = 2.0
+    return np.sum(h * u)
+""", (np.array([0.3, 0.5, 0.7]),), 0),
 }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 
 import gast
 
@@ -75,6 +76,12 @@ def loaded_names(node: gast.AST) -> set[str]:
     """Names read anywhere inside `node`."""
     return {n.id for n in gast.walk(node)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def name_counts(stmts: list, context: type) -> Counter:
+    """How many times each name occurs in `stmts` in `context` (gast.Load, gast.Store)."""
+    return Counter(n.id for n in gast.walk(gast.Module(body=stmts, type_ignores=[]))
+                   if isinstance(n, gast.Name) and isinstance(n.ctx, context))
 
 
 def stored_names(node: gast.AST) -> set[str]:

@@ -39,8 +39,9 @@ class Kind(NamedTuple):
 
     @property
     def array(self) -> bool:
-        """Surely a NumPy array of at least one dimension (so it has `.sum(...)`)."""
-        return bool(self.ndim)
+        """Surely a float NumPy array of at least one dimension (so it has `.sum(...)`).
+        Integer kinds are left out: `x.shape` indexes like one but is a tuple."""
+        return bool(self.ndim) and not self.integer
 
 
 def _joined_integer(a, b):
@@ -297,6 +298,8 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
             found = kind(found.ndim, found.integer)
     elif output == "elementwise":
         found = _elementwise(e.args, kinds, src) if e.args else UNKNOWN
+    elif output == "items" and e.args:   # builtin sum: of a list's items, an array's rows
+        found = _items_kind(e.args[0], kinds, src)
     elif output == "matmul" and len(e.args) == 2:
         found = matmul_kind(expr_kind(e.args[0], kinds, src), expr_kind(e.args[1], kinds, src))
     elif output == "reduce":
@@ -315,6 +318,15 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
     elif found is not None and rule.integer:
         found = found._replace(integer=True)
     return found
+
+
+def _items_kind(items, kinds, src) -> Kind | None:
+    if isinstance(items, (gast.List, gast.Tuple)):
+        return _elementwise([items], kinds, src)
+    found = expr_kind(items, kinds, src)
+    if found is None or not found.ndim:
+        return found if found is None else UNKNOWN
+    return kind(found.ndim - 1, found.integer, found.ones[1:])
 
 
 def _shape_kind(shape, kinds, src) -> Kind | None:

@@ -11,12 +11,11 @@ Passes only touch adjoint variables; primal statements and tape pops stay as the
 from __future__ import annotations
 
 import operator
-from collections import Counter
 
 import gast
 import numpy as np
 
-from .astutil import attr, call, const, helper, loaded_names, substitute
+from .astutil import attr, call, const, helper, loaded_names, name_counts, substitute
 from .kinds import reduced_axes, unbroadcast_axes
 
 _ALIAS_COPY = "s2sad_alias_copy"   # on `dx = dacc.copy()`: the accumulator's name
@@ -264,7 +263,7 @@ _HELPER_INLINING = {"unbroadcast": _inline_unbroadcast, "matmul_dx": _inline_mat
 
 # --- passes over the primal sweep ----------------------------------------------
 
-def inline_temporaries(stmts: list, temporaries: set) -> list:
+def inline_temporaries(stmts: list, temporaries: set, tape: str) -> list:
     """Put temporaries back into the one expression that reads them, where nothing
     else (no adjoint, no push) needs them: `h = np.tanh(X @ W1 + b1)` as the user
     wrote it, not three statements.  NumPy then frees those arrays at once, as in
@@ -281,7 +280,7 @@ def inline_temporaries(stmts: list, temporaries: set) -> list:
             s.value = _take_pending(s.value, pending)
             pending[s.targets[0].id] = s
             continue
-        if _is_push(s):
+        if _is_push(s, tape):
             out.append(s)
             continue
         field = _evaluated_once(s)
@@ -291,7 +290,7 @@ def inline_temporaries(stmts: list, temporaries: set) -> list:
             setattr(s, field, _take_pending(getattr(s, field), pending))
         for block in ("body", "orelse"):
             if isinstance(getattr(s, block, None), list):
-                setattr(s, block, inline_temporaries(getattr(s, block), temporaries))
+                setattr(s, block, inline_temporaries(getattr(s, block), temporaries, tape))
         out.append(s)
     return out + list(pending.values())
 
@@ -313,9 +312,11 @@ def _evaluated_once(s) -> str | None:
     return None
 
 
-def _is_push(s) -> bool:
+def _is_push(s, tape: str) -> bool:
+    """`tape.append(...)` (not the user's own `xs.append`, which may change a value)."""
     return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
-        and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "append"
+        and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "append" \
+        and getattr(s.value.func.value, "id", None) == tape
 
 
 _METHODS = {np.sum: "sum", np.mean: "mean", np.max: "max", np.amax: "max", np.min: "min",
@@ -358,14 +359,13 @@ class AdjointOptimiser:
         self.materialise = materialise or (lambda adjoint, compound, where: None)
 
     def run(self, stmts: list, live_out: set[str]) -> list:
-        self.read_as_cotangent = _read_other_than_accumulated(stmts)
+        self.read_as_cotangent = _read_as_cotangent(stmts)
         stmts = self.zero_propagation(stmts, set(), rewrite=True)[0]
         stmts = self.dead_stores(stmts, set(live_out))[0]
         stmts = self.copy_propagation(stmts)
         stmts = self.dead_stores(stmts, set(live_out))[0]
         self.drop_needless_copies(stmts, set())
-        reads = Counter(n.id for n in gast.walk(gast.Module(body=stmts, type_ignores=[]))
-                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+        reads = name_counts(stmts, gast.Load)
         return self.narrow_broadcasts(stmts, {n for n, count in reads.items() if count == 1})
 
     # broadcasts left to the reader -------------------------------------------------
@@ -584,13 +584,17 @@ class AdjointOptimiser:
 
 
 def surely_arrays(stmts: list, adjoints: set, known: frozenset = frozenset()) -> set:
-    """Adjoints that hold an array (not the float 0.0 they start as) on every path to
-    the end of `stmts`; a loop may run no times, and `dx = 0.0` inside it undoes."""
+    """Adjoints of arrays that hold an array (not the float 0.0 they start as) on every
+    path to the end of `stmts`: the last assignment on each path is arithmetic or a
+    NumPy call (a helper such as unbroadcast_each may return a list).  A loop may run
+    no times, and `dx = 0.0` inside it undoes."""
     known = set(known)
     for s in stmts:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
                 and s.targets[0].id in adjoints:
-            if _is_zero(s.value):
+            value = s.value
+            helper_call = isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+            if _is_zero(value) or helper_call:
                 known.discard(s.targets[0].id)
             else:
                 known.add(s.targets[0].id)
@@ -639,10 +643,10 @@ def _read_spread(s, d: str, g, x: str, accumulators: set) -> bool:
     return False
 
 
-def _read_other_than_accumulated(node) -> set:
+def _read_as_cotangent(node) -> set:
     """Names read anywhere except as `x` in their own accumulation `x = x + ...`."""
     if isinstance(node, list):
-        return set().union(*map(_read_other_than_accumulated, node))
+        return set().union(*map(_read_as_cotangent, node))
     if isinstance(node, gast.Assign) and isinstance(node.value, gast.BinOp) \
             and isinstance(node.value.op, (gast.Add, gast.Sub)) \
             and isinstance(node.value.left, gast.Name) \
@@ -650,7 +654,7 @@ def _read_other_than_accumulated(node) -> set:
         return loaded_names(node.value.right)
     if isinstance(node, gast.Name):
         return {node.id} if isinstance(node.ctx, gast.Load) else set()
-    return _read_other_than_accumulated(list(gast.iter_child_nodes(node)))
+    return _read_as_cotangent(list(gast.iter_child_nodes(node)))
 
 
 def _is_self_assignment(s) -> bool:

@@ -286,19 +286,21 @@ class ReverseMode:
         return True
 
     def is_unique_index(self, index) -> bool:
-        """1-D integer arrays that index together, one of them made by np.arange and
-        not stretched by broadcasting (its length is not 1): no two positions repeat
-        (`logp[np.arange(n), y]`), so `+=` adds every entry."""
+        """1-D integer arrays that index together, one of them made by np.arange, never
+        written into and not stretched by broadcasting (its length is not 1): no two
+        positions repeat (`logp[np.arange(n), y]`), so `+=` adds every entry."""
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
         kinds = [self.kind_of(p) for p in parts]
-        if not all(isinstance(p, gast.Name) and k.integer and k.ndim == 1
+        if not all(isinstance(p, gast.Name) and k.integer is True and k.ndim == 1
                    for p, k in zip(parts, kinds)):
             return False
         bound = definitions(self.tree.body)
-        return any(k.ones == (False,) and bound.get(p.id) and all(
-            isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)
-            and self.src.resolve(s.value.func) is np.arange for s in bound[p.id])
-            for p, k in zip(parts, kinds))
+        written = index_written_names(self.tree)
+        return any(k.ones == (False,) and bound.get(p.id)
+                   and not self.sharing.get(p.id, {p.id}) & written and all(
+                       isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)
+                       and self.src.resolve(s.value.func) is np.arange for s in bound[p.id])
+                   for p, k in zip(parts, kinds))
 
     def rule_adjoint(self, value, g, target: str, where) -> list:
         fn = primitive_of(value, self.src)
@@ -332,7 +334,7 @@ class ReverseMode:
                       if isinstance(leaf, gast.Name) and leaf.id in self.varied]
             if not active:
                 continue
-            if id(where) in self.unseen_shifts and param.name == "y":
+            if id(where) in self.unseen_shifts and param is rule.params[1]:   # x - m: m
                 core.append(self.comment("the result does not depend on this shift: it "
                                          "gets no derivative"))
                 continue

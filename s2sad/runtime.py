@@ -166,8 +166,12 @@ def unbroadcast_each(g, items):
 
     >>> unbroadcast_each(np.ones((2, 3)), (np.zeros(3), 1.0))
     [array([2., 2., 2.]), np.float64(6.0)]
+    >>> unbroadcast_each(np.ones(3), np.zeros((2, 3)))    # the rows of an array
+    array([[1., 1., 1.],
+           [1., 1., 1.]])
     """
-    return [unbroadcast(g, item) for item in items]
+    parts = [unbroadcast(g, item) for item in items]
+    return np.array(parts) if isinstance(items, np.ndarray) else parts
 
 
 # --- reductions -----------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-from collections import Counter
 from dataclasses import dataclass
 
 import gast
@@ -18,7 +17,8 @@ from . import rules
 from .analysis import VIEW_FUNCTIONS, definitions, primitive_of, useful_names, varied_names
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
-                      clone, helper, index_written_names, loaded_names, name, stored_names)
+                      clone, helper, index_written_names, loaded_names, name, name_counts,
+                      stored_names)
 from .emit import compile_functions, to_source
 from .kinds import UNKNOWN, infer_kinds
 from .normalise import normalise
@@ -65,7 +65,8 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     returned = [p for p in (params if split else wrt) if p in inputs]
     live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
     sweeps = mode.run(live_out)
-    sweeps.primal = inline_temporaries(sweeps.primal, _single_use_temporaries(sweeps, names))
+    sweeps.primal = inline_temporaries(sweeps.primal, _single_use_temporaries(sweeps, names),
+                                       mode.tape)
     prefer_methods(sweeps.primal, mode.kind_of, src.resolve)
     exact = set() if _changes_dtypes(src) else float64_arrays & set(wrt)
     builder = _Builder(src, tree, names, mode, sweeps, params, exact)
@@ -229,11 +230,8 @@ def _single_use_temporaries(sweeps: Sweeps, names: NameGenerator) -> set:
     """Temporaries the ANF made that the primal defines once and reads once, and that
     nothing else reads (the adjoint, the returned value)."""
     made = names.made.get("_t", set()) | names.made.get("_index", set())
-    primal = gast.Module(body=sweeps.primal, type_ignores=[])
-    reads = Counter(n.id for n in gast.walk(primal)
-                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
-    writes = Counter(n.id for n in gast.walk(primal)
-                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    reads = name_counts(sweeps.primal, gast.Load)
+    writes = name_counts(sweeps.primal, gast.Store)
     elsewhere = loaded_names(gast.Module(body=sweeps.adjoint, type_ignores=[])) \
         | loaded_names(sweeps.output)
     return {n for n in made - elsewhere if reads[n] == 1 and writes[n] == 1}
@@ -243,16 +241,17 @@ _DTYPE_CHANGES = {"astype", "view"}
 
 
 def _changes_dtypes(src: FunctionSource) -> bool:
-    """Whether the function may change a dtype on purpose (astype, dtype=, np.float32(...)),
-    so a float64 parameter's gradient might come out in another dtype."""
+    """Whether the function may change a dtype on purpose (astype, dtype=, any mention
+    of a NumPy scalar type such as np.float32), so a float64 parameter's gradient
+    might come out in another dtype."""
     for node in gast.walk(src.tree):
         if isinstance(node, gast.Attribute) and node.attr in _DTYPE_CHANGES:
             return True
         if isinstance(node, gast.keyword) and node.arg == "dtype":
             return True
-        if isinstance(node, gast.Call):
-            fn = src.resolve(node.func)
-            if isinstance(fn, type) and issubclass(fn, np.generic):
+        if isinstance(node, (gast.Name, gast.Attribute)):
+            found = src.resolve(node)
+            if isinstance(found, type) and issubclass(found, np.generic):
                 return True
     return False
 

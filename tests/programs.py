@@ -551,3 +551,24 @@ def quotient_written_by_index(u):
     h = h / u          # h names the quotient the division's derivative reads
     h[0] = 2.0
     return np.sum(h * u)
+
+
+def arange_written_into(x):
+    idx = np.arange(3)
+    j = idx
+    j[1] = 0                   # idx is [0, 0, 2] now: positions repeat
+    return np.sum(x[idx] ** 2)
+
+
+def shape_product(x):
+    n = np.prod(x.shape)
+    return np.sum(x ** 2) / n
+
+
+def builtin_sum_of_rows(X, b):
+    return np.sum(sum(X) ** 2) + b
+
+
+def computed_in_float32(w, x):
+    v = np.asarray(w, np.float32)
+    return float(np.sum(v * x))

@@ -71,9 +71,26 @@ CASES = [
     (P.breaks_in_elif_chain, (0.3,), 0),
     (P.reduction_written_by_index, (rng.normal(size=(3, 2)),), 0),
     (P.quotient_written_by_index, (np.array([0.5, 0.7, 0.9]),), 0),
+    (P.arange_written_into, (np.array([0.3, -1.2, 0.7]),), 0),
+    (P.shape_product, (rng.normal(size=(2, 3)),), 0),
+    (P.builtin_sum_of_rows, (rng.normal(size=(2, 3)), 0.5), (0, 1)),
+    (P.builtin_sum_of_rows, (rng.normal(size=3), 0.5), (0, 1)),
 ]
 
 
 @pytest.mark.parametrize("f,args,wrt", CASES, ids=lambda c: getattr(c, "__name__", ""))
 def test_against_fd(f, args, wrt):
     s2sad.check_grads(f, args, wrt=wrt)
+
+
+def test_gradient_of_builtin_sum_over_rows_is_an_array():
+    X = rng.normal(size=(2, 3))
+    dX = s2sad.grad(P.builtin_sum_of_rows)(X, 0.5)
+    assert type(dX) is np.ndarray and dX.shape == X.shape
+
+
+def test_float64_gradient_of_a_float32_computation_is_float64():
+    w, x = rng.normal(size=3), rng.normal(size=3).astype(np.float32)
+    dw = s2sad.grad(P.computed_in_float32)(w, x)
+    assert dw.dtype == np.float64
+    np.testing.assert_allclose(dw, x, rtol=1e-6)

@@ -41,7 +41,7 @@ _scalar(float, "x", dx="g")
 defvjp(abs, "x", dx="g * np.sign(x)")
 defvjp(max, "*args", dargs="select_extreme(g, args, ans)")
 defvjp(min, "*args", dargs="select_extreme(g, args, ans)")
-defvjp(sum, "iterable: seq, start=0", diterable="unbroadcast_each(g, iterable)",
+defvjp(sum, "iterable: seq, start=0", output="items", diterable="unbroadcast_each(g, iterable)",
        dstart="unbroadcast(g, start)")
 
 defnondiff(len, int, bool, isinstance, math.floor, math.ceil, math.trunc,

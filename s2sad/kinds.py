@@ -298,8 +298,9 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
             found = kind(found.ndim, found.integer)
     elif output == "elementwise":
         found = _elementwise(e.args, kinds, src) if e.args else UNKNOWN
-    elif output == "items" and e.args:   # builtin sum: of a list's items, an array's rows
-        found = _items_kind(e.args[0], kinds, src)
+    elif output == "items" and e.args:   # builtin sum, max: of a list's items, an array's rows
+        found = _items_kind(e.args[0], kinds, src) if len(e.args) == 1 or fn is sum \
+            else _elementwise(e.args, kinds, src)
     elif output == "matmul" and len(e.args) == 2:
         found = matmul_kind(expr_kind(e.args[0], kinds, src), expr_kind(e.args[1], kinds, src))
     elif output == "reduce":

@@ -155,7 +155,12 @@ def select_extreme(g, args, ans):
 
     >>> select_extreme(1.0, (3.0, 1.0, 3.0), 3.0)
     [0.5, 0.0, 0.5]
+    >>> select_extreme(1.0, (np.array([3.0, 1.0]),), 3.0)   # max(x): over x's items
+    [array([1., 0.])]
     """
+    if len(args) == 1:
+        hits = np.equal(args[0], ans)
+        return [g * hits / np.sum(hits)]
     hits = [arg == ans for arg in args]
     share = g / sum(hits)
     return [share if hit else 0.0 for hit in hits]

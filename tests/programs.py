@@ -572,3 +572,7 @@ def builtin_sum_of_rows(X, b):
 def computed_in_float32(w, x):
     v = np.asarray(w, np.float32)
     return float(np.sum(v * x))
+
+
+def builtin_max_of_items(x, y):
+    return max(x) * 2.0 + min(y) + max(x[0], y[1])

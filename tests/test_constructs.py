@@ -75,6 +75,7 @@ CASES = [
     (P.shape_product, (rng.normal(size=(2, 3)),), 0),
     (P.builtin_sum_of_rows, (rng.normal(size=(2, 3)), 0.5), (0, 1)),
     (P.builtin_sum_of_rows, (rng.normal(size=3), 0.5), (0, 1)),
+    (P.builtin_max_of_items, (np.array([0.3, 1.2, -0.5]), np.array([0.7, -0.4])), (0, 1)),
 ]
 
 

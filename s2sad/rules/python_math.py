@@ -39,8 +39,8 @@ _scalar(math.degrees, "x", dx="g * (180 / math.pi)")
 _scalar(math.radians, "x", dx="g * (math.pi / 180)")
 _scalar(float, "x", dx="g")
 defvjp(abs, "x", dx="g * np.sign(x)")
-defvjp(max, "*args", dargs="select_extreme(g, args, ans)")
-defvjp(min, "*args", dargs="select_extreme(g, args, ans)")
+defvjp(max, "*args", output="items", dargs="select_extreme(g, args, ans)")
+defvjp(min, "*args", output="items", dargs="select_extreme(g, args, ans)")
 defvjp(sum, "iterable: seq, start=0", output="items", diterable="unbroadcast_each(g, iterable)",
        dstart="unbroadcast(g, start)")
 

@@ -41,8 +41,8 @@ class Rule:
     `vjp` maps a parameter name to the template of its cotangent contribution;
     `nondiff` marks primitives whose output carries no derivative (len, argmax,
     floor, ...); `output` says how the output's shape follows from the inputs':
-    "elementwise" (broadcast of the arguments), "items" (builtin sum: of its first
-    argument's items), "scalar", "same" (as the first
+    "elementwise" (broadcast of the arguments), "items" (builtin sum, and max/min of
+    one argument: of its items), "scalar", "same" (as the first
     argument), "permuted" (its ndim, axes reordered), "reduce" (by `axis` and
     `keepdims`), "matmul", "shape" (np.zeros(shape)), "vector" (1-D, np.arange) or
     "unknown" (see `kinds.infer_kinds`).

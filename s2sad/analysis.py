@@ -10,7 +10,6 @@ coarser than needed in rare cases, never wrong.
 from __future__ import annotations
 
 import operator
-from typing import NamedTuple
 
 import gast
 import numpy as np
@@ -40,12 +39,7 @@ ARRAY_METHODS = {
     "astype": np.asarray, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
     "any": np.any, "all": np.all, "nonzero": np.nonzero,
 }
-_PACKED_METHODS = {"reshape", "transpose"}
-
-# Functions whose result may share memory with their first argument.
-VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.squeeze, np.swapaxes, np.moveaxis,
-                  np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.asarray,
-                  np.flip, np.diagonal, np.broadcast_to, np.real, np.imag}   # x.reshape(2, 3) is np.reshape(x, (2, 3))
+_PACKED_METHODS = {"reshape", "transpose"}   # x.reshape(2, 3) is np.reshape(x, (2, 3))
 
 
 def is_method_call(expr, src: FunctionSource) -> bool:

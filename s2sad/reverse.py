@@ -22,8 +22,8 @@ import gast
 import numpy as np
 
 from . import rules
-from .analysis import (VIEW_FUNCTIONS, call_arguments, definitions, differentiable_names,
-                       primitive_of, walk_statements)
+from .analysis import (call_arguments, definitions, differentiable_names, primitive_of,
+                       walk_statements)
 from .anf import TRIPS_ATTRIBUTE
 from .astutil import (NameGenerator, assign, attr, call, clone, const, expr_stmt, helper,
                       index_written_names, loaded_names, mark_helpers, name, stored_names)
@@ -31,6 +31,7 @@ from .kinds import INT_SCALAR, UNKNOWN, Kind, expr_kind
 from .optimise import AdjointOptimiser, simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
 from .source import FunctionSource, Unresolved
+from .views import memory_sharing
 
 SHAPE_ONLY_HELPERS = {"unbroadcast": 1, "zeros_like": 0}  # helper -> argument read for shape
 ORIGIN = "s2sad_origin"   # on adjoint statements: id() of the primal statement they reverse
@@ -169,7 +170,7 @@ class ReverseMode:
     def collect(self, stmts) -> None:
         params = self.tree.args.posonlyargs + self.tree.args.args + self.tree.args.kwonlyargs
         self.invariant = _loop_invariant_definitions(stmts, self.src, {a.id for a in params})
-        self.sharing = _memory_sharing(stmts, self.src, self.is_basic_index)
+        self.sharing = memory_sharing(stmts, self.src, self.is_basic_index)
         for s in walk_statements(stmts):
             for n in gast.walk(s):
                 if isinstance(n, gast.Name):
@@ -653,34 +654,6 @@ def _loop_invariant_definitions(stmts, src, params: set) -> set:
 
     visit(stmts, None)
     return found
-
-
-def _memory_sharing(stmts, src: FunctionSource, is_basic_index) -> dict[str, set]:
-    """For each name, the names that may see the same memory: `r = x[1:]`, `t = x.T`,
-    `y = x`, `v = x.reshape(2, 3)` make views.  A write into one changes them all, so
-    an index write saves what it overwrites when any of them is still to be read."""
-    groups: dict[str, set] = {}
-    for s in walk_statements(stmts):
-        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
-            continue
-        base = _viewed(s.value, src, is_basic_index)
-        if base is not None:
-            group = groups.get(base, {base}) | groups.get(s.targets[0].id, {s.targets[0].id})
-            for member in group:
-                groups[member] = group
-    return groups
-
-
-def _viewed(value, src: FunctionSource, is_basic_index) -> str | None:
-    """The name `value` may be a view of, or None."""
-    if isinstance(value, gast.Subscript) and is_basic_index(value.slice):
-        value = value.value
-    elif isinstance(value, gast.Attribute) and value.attr in ("T", "real", "imag"):
-        value = value.value
-    elif isinstance(value, gast.Call) and primitive_of(value, src) in VIEW_FUNCTIONS:
-        args, _ = call_arguments(value, src)
-        value = args[0] if args else None
-    return value.id if isinstance(value, gast.Name) else None
 
 
 def _changed_in(loop) -> set:

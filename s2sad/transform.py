@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from . import rules
-from .analysis import VIEW_FUNCTIONS, definitions, primitive_of, useful_names, varied_names
+from .analysis import useful_names, varied_names
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
                       clone, helper, index_written_names, loaded_names, name, name_counts,
@@ -27,6 +26,7 @@ from .reverse import ReverseMode, Sweeps
 from .shifts import invariant_shifts
 from .rules import TEMPLATE_NAMESPACE
 from .source import FunctionSource, Unresolved
+from .views import fresh_arrays
 
 
 @dataclass
@@ -120,7 +120,7 @@ class _Builder:
         view (`row = X[i]; row[0] = 1`): they get private copies, so the caller's
         arrays never change."""
         written = index_written_names(self.sweeps.primal)
-        views = written - set(self.params) - _fresh_arrays(self.tree.body, self.src)
+        views = written - set(self.params) - fresh_arrays(self.tree.body, self.src)
         active_views = views & self.mode.varied
         if active_views:
             raise self.src.error(
@@ -186,44 +186,6 @@ class _Builder:
             self.names.unique(self.src.name + "_backward"), [holder, cotangent],
             unpack + adjoint + [gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load()))])
         return [forward, backward]
-
-
-_CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
-                 np.empty_like, np.full_like, np.array, np.copy, np.arange, np.eye,
-                 np.identity, np.linspace, np.concatenate, np.stack, np.hstack, np.vstack}
-
-
-def _fresh_arrays(body: list, src: FunctionSource) -> set:
-    """Locals every definition of which makes a new array (no view of another), or
-    takes one of those (`_t = h / u; h = _t`)."""
-    bound = definitions(body)
-    fresh: set = set()
-    while True:
-        found = {n for n, statements in bound.items()
-                 if all(isinstance(s, gast.Assign) and (
-                     _makes_new_array(s.value, src)
-                     or isinstance(s.value, gast.Name) and s.value.id in fresh)
-                        for s in statements)}
-        if found == fresh:
-            return fresh
-        fresh = found
-
-
-def _makes_new_array(value, src: FunctionSource) -> bool:
-    """Operators, constructors, and functions with rules that are not views (np.sum,
-    np.tanh, ... make new arrays; np.reshape, .T may not)."""
-    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Constant, gast.List)):
-        return True
-    if isinstance(value, gast.Call):
-        if isinstance(value.func, gast.Attribute) and value.func.attr == "copy":
-            return True
-        fn = primitive_of(value, src)
-        rule = rules.lookup(fn)   # None for what cannot be a dict key, too
-        if rule is None:
-            return False
-        return fn in _CONSTRUCTORS or (fn not in VIEW_FUNCTIONS
-                                       and rule.output not in ("unknown", "permuted"))
-    return False
 
 
 def _single_use_temporaries(sweeps: Sweeps, names: NameGenerator) -> set:

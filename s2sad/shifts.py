@@ -12,9 +12,10 @@ multiplication for a result that is zero up to rounding, which hand-written
 gradients never compute.  JAX's own logsumexp gets the same effect with
 stop_gradient.
 
-`invariant_shifts` finds such subtractions `z = x - m` at the top level of the
-function: m is constant along some axes of z, and following the statements after
-it, every value derived from z changes under z -> z + c in one of these ways:
+`invariant_shifts` finds such subtractions `z = x - m` (in any block; inside a loop
+or branch, what z reaches must not leave it): m is constant along some axes of z,
+and following the statements after it, every value derived from z changes under
+z -> z + c in one of these ways:
 
     SHIFTED  v -> v + c       z itself; max/min/mean of it over those axes
     SCALED   v -> v * e^c     exp of a SHIFTED value; its sum or mean over those axes
@@ -43,15 +44,44 @@ _SUMS = {np.sum}
 
 
 def invariant_shifts(body: list, output, kinds: dict, src: FunctionSource) -> set[int]:
-    """ids of top-level statements `z = x - m` whose output does not depend on m
-    through z (the final statement of `body` returns `output`)."""
+    """ids of statements `z = x - m` whose output does not depend on m through z (the
+    final statement of `body` returns `output`).  Inside a loop or a branch, every
+    value z reaches must stay inside that block: read after it, or in the next trip
+    of a loop before it is made again, it counts as an output."""
     found = set()
-    for index, s in enumerate(body):
-        shift = _shift_of(s, kinds, src)
-        if shift is not None and shift.leaves_unchanged(s.targets[0].id, body[index + 1:],
-                                                        output):
-            found.add(id(s))
+    blocks = [(body, None)]
+    while blocks:
+        block, enclosing = blocks.pop()
+        for index, s in enumerate(block):
+            for inner in ("body", "orelse"):
+                if getattr(s, inner, None):
+                    blocks.append((getattr(s, inner), s))
+            shift = _shift_of(s, kinds, src)
+            if shift is None:
+                continue
+            read_later = None if enclosing is None else \
+                _read_outside(body, block) | _read_before_made(block)
+            if shift.leaves_unchanged(s.targets[0].id, block[index + 1:], output, read_later):
+                found.add(id(s))
     return found
+
+
+def _read_before_made(block: list) -> set:
+    """Names `block` reads before it assigns them: in a loop, last trip's values."""
+    made, found = set(), set()
+    for s in block:
+        found |= loaded_names(s) - made
+        if isinstance(s, gast.Assign):   # a compound statement may not assign
+            made |= stored_names(s)
+    return found
+
+
+def _read_outside(body: list, block: list) -> set:
+    """Names read anywhere in `body` but in the statements of `block`."""
+    inside = {id(n) for s in block for n in gast.walk(s)}
+    return {n.id for s in body for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+            and id(n) not in inside}
 
 
 def _shift_of(s, kinds: dict, src: FunctionSource) -> "_Shift | None":
@@ -81,11 +111,15 @@ class _Shift:
         self.src = src
         self.state: dict[str, str] = {}
 
-    def leaves_unchanged(self, z: str, following: list, output) -> bool:
+    def leaves_unchanged(self, z: str, following: list, output, read_later=None) -> bool:
+        """Whether, after `following`, the output (or, in an inner block, every name
+        in `read_later`) is unchanged by the shift."""
         self.state = {z: SHIFTED}
         for s in following:
             if not self.step(s):
                 return False
+        if read_later is not None:
+            return not set(self.state) & read_later
         return self.of(output) is None
 
     def step(self, s) -> bool:

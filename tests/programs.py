@@ -576,3 +576,28 @@ def computed_in_float32(w, x):
 
 def builtin_max_of_items(x, y):
     return max(x) * 2.0 + min(y) + max(x[0], y[1])
+
+
+def softmax_in_a_loop(Q, K):
+    total = 0.0
+    for i in range(Q.shape[0]):
+        s = K @ Q[i]
+        s = s - np.max(s)
+        p = np.exp(s) / np.sum(np.exp(s))
+        total = total + np.sum(p * p)
+    return total
+
+
+def shift_carried_to_the_next_trip(x, n):
+    s = x
+    for _ in range(n):
+        s = s - np.max(s)
+        s = np.exp(s)          # s * e^c reaches the next trip and the result
+    return np.sum(s)
+
+
+def shift_read_after_the_branch(x, flag):
+    z = x
+    if flag > 0:
+        z = x - np.max(x)      # z itself is read after the if
+    return np.sum(np.exp(z))

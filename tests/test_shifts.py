@@ -206,3 +206,20 @@ def test_invariant_shifts_with_unknown_shapes_does_nothing():
             logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
             return np.sum(logp * w)
     """, {"x": kind(None), "w": kind(None)}) == []
+
+
+def test_softmax_inside_a_loop_gets_no_max_derivative():
+    Q, K = rng.normal(size=(3, 4)), rng.normal(size=(5, 4))
+    source = generated(P.softmax_in_a_loop, (Q, K), wrt=(0, 1))
+    assert "extreme_weights" not in source and NO_MAX_DERIVATIVE in source
+    s2sad.check_grads(P.softmax_in_a_loop, (Q, K), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("f,args", [
+    (P.shift_carried_to_the_next_trip, (x, 3)),
+    (P.shift_read_after_the_branch, (x, 1)),
+], ids=lambda c: getattr(c, "__name__", ""))
+def test_a_shift_that_leaves_its_block_keeps_the_max_derivative(f, args):
+    source = generated(f, args)
+    assert NO_MAX_DERIVATIVE not in source
+    s2sad.check_grads(f, args)

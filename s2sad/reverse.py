@@ -77,6 +77,7 @@ class ReverseMode:
         self.primal_params = {a.id for a in params}
         self.primal_names = stored_names(tree) | self.primal_params   # the locals
         self.adjoint_of: dict[str, str] = {}
+        self.primal_of: dict[str, str] = {}   # the other way round
         self.cotangent_kinds: dict[str, Kind] = {}
         self.accumulators: set[str] = set()
         self.info: dict[int, _Adjoint] = {}
@@ -98,6 +99,7 @@ class ReverseMode:
     def adjoint(self, primal: str) -> str:
         if primal not in self.adjoint_of:
             self.adjoint_of[primal] = self.names.unique("d" + primal)
+            self.primal_of[self.adjoint_of[primal]] = primal
             self.cotangent_kinds[self.adjoint_of[primal]] = self.kinds.get(primal, UNKNOWN)
         return self.adjoint_of[primal]
 
@@ -140,7 +142,7 @@ class ReverseMode:
         """`dx = np.zeros_like(x)`: an adjoint that is zero on one path only, made an
         array there.  `where` is the primal point whose x it reads: the start of a
         branch ("body", "orelse"), after a loop ("after"), an iteration's start."""
-        primal = next((p for p, a in self.adjoint_of.items() if a == adjoint), None)
+        primal = self.primal_of.get(adjoint)
         if primal is None or self.kinds.get(primal, UNKNOWN).ndim == 0:
             return None   # scalars: 0.0 serves
         s = assign(adjoint, call(attr(helper("np"), "zeros_like"), name(primal)))
@@ -318,8 +320,7 @@ class ReverseMode:
         mapping = dict(bound, g=g, ans=name(target))
         literals = {p.name for p in rule.params if not (p.sequence or p.variadic)
                     and isinstance(bound.get(p.name), (gast.List, gast.Tuple))
-                    and any(isinstance(leaf, gast.Name) and leaf.id in self.varied
-                            for _, leaf in _leaves(bound[p.name]))}
+                    and self.active_leaves(_leaves(bound[p.name]))}
         for literal in literals:   # np.sum([x, y]): the rule sees np.asarray([x, y])
             mapping[literal] = call(attr(helper("np"), "asarray"), bound[literal])
         output_kind = self.kinds.get(target, UNKNOWN)
@@ -330,9 +331,7 @@ class ReverseMode:
                 continue
             sequence = isinstance(node, gast.Tuple) and (param.sequence or param.variadic) \
                 or param.name in literals
-            leaves = list(_leaves(node)) if sequence else [((), node)]
-            active = [(path, leaf) for path, leaf in leaves
-                      if isinstance(leaf, gast.Name) and leaf.id in self.varied]
+            active = self.active_leaves(_leaves(node) if sequence else [((), node)])
             if not active:
                 continue
             if id(where) in self.unseen_shifts and param is rule.params[1]:   # x - m: m
@@ -362,6 +361,11 @@ class ReverseMode:
                     part = gast.Subscript(value=part, slice=const(index), ctx=gast.Load())
                 core.append(self.accumulate(leaf.id, part))
         return core
+
+    def active_leaves(self, leaves) -> list:
+        """The (path, item) pairs whose item is a name that needs a derivative."""
+        return [(path, leaf) for path, leaf in leaves
+                if isinstance(leaf, gast.Name) and leaf.id in self.varied]
 
     def no_rule(self, fn, value, where) -> Exception:
         called = gast.unparse(value.func) if isinstance(value, gast.Call) and \

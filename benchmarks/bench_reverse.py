@@ -9,10 +9,12 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-import s2sad
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # this checkout's s2sad,
+import s2sad  # noqa: E402                                      # not an installed copy
 
 
 # --- the functions, written as a user would -----------------------------------

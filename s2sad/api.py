@@ -107,9 +107,11 @@ class _Derivative:
                     src.tree, f"pass a float for {w!r} (e.g. {w}=float(...)) or choose "
                     "another wrt")
         doubles = _float64_arrays(self.signature.names, keys)
-        key = ("grad", self.wrt, tuple(by_name.values()), doubles)   # shapes alike share one
+        # argument kinds, not shapes: shapes alike share one transform
+        key = ("grad", self.wrt, tuple(by_name.values()), doubles, self.with_value)
         return _cached_transform(self.f, key, lambda: reverse_transform(
-            _function_source(self.f), self.wrt, by_name, split=False, float64_arrays=doubles))
+            _function_source(self.f), self.wrt, by_name, split=False,
+            float64_arrays=doubles, with_value=self.with_value))
 
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self.arity:
@@ -121,10 +123,10 @@ class _Derivative:
                 self._specialised.clear()
             self._last = self._generated(keys, args)
             derivative = self._specialised[keys] = next(iter(self._last.functions.values()))
+        if not self.with_value:
+            return (derivative(*args),) if self.single_in_tuple else derivative(*args)
         value, grads = derivative(*args)
-        if self.single_in_tuple:
-            grads = (grads,)
-        return (value, grads) if self.with_value else grads
+        return value, (grads,) if self.single_in_tuple else grads
 
     @property
     def source(self) -> str:
@@ -132,7 +134,7 @@ class _Derivative:
         if self._last is None:
             generic = {n: UNKNOWN for n in self.signature.names}
             self._last = reverse_transform(_function_source(self.f), self.wrt, generic,
-                                           split=False)
+                                           split=False, with_value=self.with_value)
         return self._last.source
 
     def __repr__(self):

@@ -18,6 +18,7 @@ from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
                       clone, helper, index_written_names, loaded_names, name, name_counts,
                       stored_names)
+from .deadcode import leave_out_unneeded
 from .emit import compile_functions, to_source
 from .kinds import UNKNOWN, infer_kinds
 from .normalise import normalise
@@ -41,9 +42,11 @@ def parameter_names(tree: gast.FunctionDef) -> list[str]:
 
 
 def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
-                      split: bool, float64_arrays: frozenset = frozenset()) -> Generated:
-    """Generate `d_<f>(*params) -> (value, gradients)`, or with `split` the pair
-    `<f>_forward(*params) -> (value, residuals)` / `<f>_backward(residuals, cotangent)`.
+                      split: bool, float64_arrays: frozenset = frozenset(),
+                      with_value: bool = True) -> Generated:
+    """Generate `d_<f>(*params) -> (value, gradients)` (without `with_value`: the
+    gradients alone), or with `split` the pair `<f>_forward(*params) -> (value,
+    residuals)` / `<f>_backward(residuals, cotangent)`.
 
     `float64_arrays`: parameters the call passes float64 arrays for; their gradients
     are returned as computed where nothing in the function changes dtypes."""
@@ -65,12 +68,19 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     returned = [p for p in (params if split else wrt) if p in inputs]
     live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
     sweeps = mode.run(live_out)
+    # `grad` returns no value: one its kind shows to be a scalar needs no check either
+    value_needed = split or with_value or mode.kind_of(output).ndim != 0 \
+        or getattr(output, "id", None) in mode.accumulators
+    returned_names = live_out | set(params) | (loaded_names(output) if value_needed else set())
+    sweeps.primal = _leave_out_unneeded(sweeps, mode, names, returned_names,
+                                        _all_float64(params, all_kinds, float64_arrays, src))
     sweeps.primal = inline_temporaries(sweeps.primal, _single_use_temporaries(sweeps, names),
                                        mode.tape)
     prefer_methods(sweeps.primal, mode.kind_of, src.resolve)
     exact = set() if _changes_dtypes(src) else float64_arrays & set(wrt)
     builder = _Builder(src, tree, names, mode, sweeps, params, exact)
-    functions = builder.split_functions(inputs) if split else [builder.combined_function(wrt)]
+    functions = builder.split_functions(inputs) if split \
+        else [builder.combined_function(wrt, value_needed, with_value)]
     bindings = _bindings(functions, src, names)
     source = to_source(functions, mode.comments)
     compiled = compile_functions(source, [f.name for f in functions], bindings, src.func)
@@ -140,20 +150,24 @@ class _Builder:
         return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])
 
-    def combined_function(self, wrt) -> gast.FunctionDef:
-        seed = call(helper("scalar_seed"), clone(self.output))
+    def combined_function(self, wrt, value_needed: bool, with_value: bool) -> gast.FunctionDef:
+        """`value_needed`: the seed checks the value is a scalar (its kind does not
+        say so), or `with_value` returns it."""
+        seed = call(helper("scalar_seed"), clone(self.output)) if value_needed else const(1.0)
         adjoint = self.seed(seed) + self.sweeps.adjoint
         arrays = surely_arrays(adjoint, self.mode.adjoint_names)
         grads = [self.gradient(p, arrays) for p in wrt]
         if self.out_adjoint is None:
-            adjoint = [gast.Expr(value=seed)]
+            adjoint = [gast.Expr(value=seed)] if value_needed else []
         value, keep = self.output, []
-        if isinstance(value, gast.Name) and value.id in _assigned_in(adjoint):
+        if with_value and isinstance(value, gast.Name) and value.id in _assigned_in(adjoint):
             keep = [assign(self.names.unique("value"), value)]  # the sweep restores it
             value = name(keep[0].targets[0].id)
         result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+        if with_value:
+            result = gast.Tuple(elts=[value, result], ctx=gast.Load())
         body = self.prologue() + self.sweeps.primal + keep + adjoint + [
-            gast.Return(value=gast.Tuple(elts=[value, result], ctx=gast.Load()))]
+            gast.Return(value=result)]
         return self.function(self.names.unique("d_" + self.src.name), self.params, body)
 
     def split_functions(self, inputs) -> list:
@@ -186,6 +200,24 @@ class _Builder:
             self.names.unique(self.src.name + "_backward"), [holder, cotangent],
             unpack + adjoint + [gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load()))])
         return [forward, backward]
+
+
+def _leave_out_unneeded(sweeps: Sweeps, mode: ReverseMode, names: NameGenerator,
+                        returned: set, float64_only: bool) -> list:
+    """The primal without what neither the adjoint nor the returned values read.
+    Shapes are read preferably from parameters, then from the user's names."""
+    made = set().union(*names.made.values())
+    params = mode.primal_params
+    return leave_out_unneeded(sweeps.primal, sweeps.adjoint, returned, mode.kind_of, mode.src,
+                              lambda n: (n not in params, n in made), float64_only)
+
+
+def _all_float64(params: list, kinds: dict, float64_arrays: frozenset,
+                 src: FunctionSource) -> bool:
+    """Every float array in the function is float64: the float arrays it is given are,
+    and it casts nothing."""
+    return not _changes_dtypes(src) and all(
+        p in float64_arrays for p in params if kinds.get(p, UNKNOWN).array)
 
 
 def _single_use_temporaries(sweeps: Sweeps, names: NameGenerator) -> set:

@@ -676,11 +676,17 @@ def run_numpy(f, args):
 
 
 def check_program(f, args, wrt):
-    """s2sad's value is `f`'s own, and its gradient agrees with finite differences."""
-    value, _ = s2sad.value_and_grad(f, wrt=wrt)(*copies(args))
+    """s2sad's value is `f`'s own, its gradient agrees with finite differences, and
+    `grad` (which leaves out what only the value needs) agrees with `value_and_grad`."""
+    value, with_value = s2sad.value_and_grad(f, wrt=wrt)(*copies(args))
     expected = run_numpy(f, args)
     assert np.isclose(value, expected, rtol=1e-9, atol=1e-12), \
         f"s2sad's derivative returns the value {value!r}, the function {expected!r}"
+    alone = s2sad.grad(f, wrt=wrt)(*copies(args))
+    if not isinstance(wrt, tuple):
+        alone, with_value = (alone,), (with_value,)
+    for one, other in zip(alone, with_value, strict=True):
+        np.testing.assert_allclose(one, other, rtol=1e-12, atol=1e-14)
     s2sad.check_grads(f, args, wrt=wrt)
 
 

@@ -36,7 +36,7 @@ def code(source: str) -> str:
 
 def adjoint_part(source: str) -> str:
     """The generated code from the seed of the output cotangent on."""
-    return source[source.index("scalar_seed"):]
+    return source[re.search(r"^\s+d\w+ = (scalar_seed\(|1\.0$)", source, re.MULTILINE).start():]
 
 
 def parsed(text: str) -> list:

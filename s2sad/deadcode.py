@@ -1,0 +1,136 @@
+"""Stage 6b: drop primal statements whose results nothing reads.
+
+`grad` returns the gradient alone, so the function's own value (a mean, a
+log-sum-exp) need not be computed where no derivative reads it - a person writing
+the gradient by hand leaves it out too.  Only plain assignments of pure expressions
+are dropped: operators, and calls of functions with a registered rule (NumPy's,
+the array methods); calls with effects, writes into arrays, tape pushes and
+everything inside loops and branches stay.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import gast
+
+from .analysis import ARRAY_METHODS
+from .astutil import HELPER_MARK, stored_names
+from .rules import TEMPLATE_NAMESPACE, lookup
+from .shapes import shape_reads
+from .source import FunctionSource, Unresolved
+
+_IMPURE_NODES = (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await)
+
+
+def leave_out_unneeded(primal: list, adjoint: list, live_after: set, kind_of: Callable,
+                       src: FunctionSource, preference: Callable, float64_only: bool) -> list:
+    """The primal without what neither the adjoint nor `live_after` (what the
+    derivative returns) reads, after pointing the adjoint's shape reads at arrays
+    computed anyway.  `preference` orders the arrays a shape may be read from."""
+    is_pure = purity_check(src, kind_of)
+    reads = shape_reads(primal, adjoint, kind_of, src, float64_only)
+    if reads:
+        live = live_before_each(adjoint, live_after, frozenset(id(r.node) for r in reads))
+        kept = drop_dead(primal, (live[0] if live else set()) | live_after, is_pure)
+        lost = _lost_values(kept, primal)
+        for read in reads:
+            if read.node.id in live[read.position]:
+                continue   # alive anyway
+            later = stored_names(gast.Module(body=adjoint[:read.position + 1], type_ignores=[]))
+            for candidate in sorted(read.candidates, key=preference):
+                if candidate in live[read.position] or candidate not in lost | later:
+                    read.node.id = candidate
+                    break
+    live = live_before_each(adjoint, live_after)
+    return drop_dead(primal, (live[0] if live else set()) | live_after, is_pure)
+
+
+def _lost_values(kept: list, primal: list) -> set:
+    """Names whose last assignment in `primal` is not among the `kept` statements:
+    their final values do not exist in the generated code."""
+    last = {}
+    for s in primal:
+        for n in stored_names(s):
+            last[n] = s
+    kept_ids = {id(s) for s in kept}
+    return {n for n, s in last.items() if id(s) not in kept_ids}
+
+
+def drop_dead(stmts: list, live_after: set, is_pure: Callable) -> list:
+    """`stmts` without the top-level assignments whose targets are dead.
+
+    >>> import gast
+    >>> body = gast.parse("a = x + 1\\nb = x * 2").body
+    >>> [gast.unparse(s).strip() for s in drop_dead(body, {"b"}, lambda e: True)]
+    ['b = x * 2']
+    """
+    kept, live = [], set(live_after)
+    for s in reversed(stmts):
+        if _removable(s, live, is_pure):
+            continue
+        live = _live_before(s, live)
+        kept.append(s)
+    return kept[::-1]
+
+
+def live_before_each(stmts: list, live_after: set, ignored: frozenset = frozenset()) -> list:
+    """For each top-level statement, the names whose values there are read later.
+    Loads by the Name nodes in `ignored` (by id) do not count."""
+    result, live = [], set(live_after)
+    for s in reversed(stmts):
+        live = _live_before(s, live, ignored)
+        result.append(live)
+    return result[::-1]
+
+
+def _live_before(s, live: set, ignored: frozenset = frozenset()) -> set:
+    loads = {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+             and isinstance(n.ctx, gast.Load) and id(n) not in ignored}
+    if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+        loads.add(s.target.id)   # `x += v` may write into the array x names
+    targets = _assigned_names(s)
+    return (live - targets if targets is not None else live) | loads
+
+
+def _assigned_names(s) -> set | None:
+    """Names a plain assignment surely rebinds (None for anything else: a statement
+    inside a loop or branch may not run, a write into an array keeps it)."""
+    if not isinstance(s, gast.Assign):
+        return None
+    names = set()
+    for target in s.targets:
+        parts = target.elts if isinstance(target, (gast.Tuple, gast.List)) else [target]
+        if not all(isinstance(p, gast.Name) for p in parts):
+            return None
+        names |= {p.id for p in parts}
+    return names
+
+
+def _removable(s, live: set, is_pure: Callable) -> bool:
+    targets = _assigned_names(s)
+    return targets is not None and not targets & live and is_pure(s.value)
+
+
+def purity_check(src: FunctionSource, kind_of) -> Callable:
+    """`is_pure(expr)`: evaluating `expr` changes nothing but its result.  Method calls
+    count only on values known to be numbers or arrays (`tape.pop()` does not)."""
+    def resolve(node):
+        if isinstance(node, gast.Name) and getattr(node, HELPER_MARK, False):
+            return TEMPLATE_NAMESPACE.get(node.id, Unresolved)
+        if isinstance(node, gast.Attribute):
+            base = resolve(node.value)
+            return Unresolved if base is Unresolved else getattr(base, node.attr, Unresolved)
+        return src.resolve(node)
+
+    def pure_call(call: gast.Call) -> bool:
+        func = call.func
+        if isinstance(func, gast.Attribute) and resolve(func.value) is Unresolved:
+            return func.attr in ARRAY_METHODS and kind_of(func.value).ndim is not None
+        fn = resolve(func)
+        return fn is not Unresolved and lookup(fn) is not None \
+            and not getattr(fn, "__module__", "").startswith("numpy.random")
+
+    def is_pure(expr) -> bool:
+        return all(not isinstance(n, _IMPURE_NODES)
+                   and (not isinstance(n, gast.Call) or pure_call(n)) for n in gast.walk(expr))
+    return is_pure

@@ -36,11 +36,11 @@ def leave_out_unneeded(primal: list, adjoint: list, live_after: set, kind_of: Ca
         for read in reads:
             if read.node.id in live[read.position]:
                 continue   # alive anyway
+            here = live[read.position]
             later = stored_names(gast.Module(body=adjoint[:read.position + 1], type_ignores=[]))
-            for candidate in sorted(read.candidates, key=preference):
-                if candidate in live[read.position] or candidate not in lost | later:
-                    read.node.id = candidate
-                    break
+            usable = [c for c in read.candidates if c in here or c not in lost | later]
+            if usable:   # names read anyway come before those only kept alive
+                read.node.id = min(usable, key=lambda c: (preference(c), c not in here))
     live = live_before_each(adjoint, live_after)
     return drop_dead(primal, (live[0] if live else set()) | live_after, is_pure)
 

@@ -14,7 +14,6 @@ and trip counts included).  Everything else costs nothing.
 """
 from __future__ import annotations
 
-import types
 
 from dataclasses import dataclass, field
 
@@ -36,7 +35,7 @@ from .views import memory_sharing
 SHAPE_ONLY_HELPERS = {"unbroadcast": 1, "zeros_like": 0}  # helper -> argument read for shape
 ORIGIN = "s2sad_origin"   # on adjoint statements: id() of the primal statement they reverse
 RESET = "s2sad_reset"     # on accumulator resets: id() of the assignment they follow
-LINE = "s2sad_line"       # on adjoint statements: the user's line they belong to
+LINE = "s2sad_line"       # on adjoint statements: the text of the user's line they belong to
 COMPOUND = "s2sad_compound"   # on adjoint ifs and loops: id() of the primal one
 MATERIALISED = "s2sad_materialised"   # on `dx = zeros_like(x)`: (COMPOUND, where)
 COMMENT = "__s2sad_comment__"   # marker call, turned into a comment by emit.to_source
@@ -378,11 +377,6 @@ class ReverseMode:
                 "call a module-level function or a NumPy function directly, or register a "
                 "rule for the function with s2sad.defvjp")
         label = rules.describe(fn)
-        if isinstance(fn, types.FunctionType):
-            return self.src.error(
-                f"s2sad does not differentiate calls into your own functions yet ({label})",
-                where, f"write the helper's body inline, or register a rule for it with "
-                f"s2sad.defvjp({fn.__name__}, 'x', dx='g * ...')")
         return self.src.error(
             f"s2sad has no derivative rule for {label}", where,
             f"register one with s2sad.defvjp({label}, 'x', dx='g * ...'), or mark it "
@@ -565,10 +559,9 @@ class ReverseMode:
             adjoint = core + restore + [reset]
         return primal, self.located(adjoint, s), assigned
 
-    @staticmethod
-    def located(adjoint: list, primal) -> list:
+    def located(self, adjoint: list, primal) -> list:
         for statement in adjoint:
-            setattr(statement, LINE, getattr(primal, "lineno", None))
+            setattr(statement, LINE, self.src.line_text(primal))
         return adjoint
 
     def comment(self, text: str) -> gast.Expr:
@@ -584,8 +577,8 @@ class ReverseMode:
                 if getattr(s, block, None):
                     setattr(s, block, self.annotate(getattr(s, block)))
             line = getattr(s, LINE, None)
-            if line is not None and line != previous and 0 < line <= len(self.src.lines):
-                out.append(self.comment(self.src.lines[line - 1].strip()))
+            if line is not None and line != previous:
+                out.append(self.comment(line))
             previous = line
             out.append(s)
         return out

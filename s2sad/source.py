@@ -16,6 +16,8 @@ import gast
 
 from .errors import TransformError
 
+ORIGIN = "s2sad_origin"   # on nodes inlined from another function: its FunctionSource
+
 
 @dataclass
 class FunctionSource:
@@ -26,13 +28,18 @@ class FunctionSource:
     lines: list[str]
     closure: dict = field(default_factory=dict)
     locals: frozenset = frozenset()   # parameters and assigned names: never globals
+    bound: dict = field(default_factory=dict)   # names inlined code reads, with their values
 
     @property
     def name(self) -> str:
         return self.func.__name__
 
     def error(self, what: str, node=None, hint: str | None = None) -> TransformError:
-        """A TransformError pointing at `node`'s line in the user's file."""
+        """A TransformError pointing at `node`'s line in the user's file (the file of
+        the function it was inlined from, for inlined code)."""
+        origin = getattr(node, ORIGIN, None)
+        if origin is not None and origin is not self:
+            return origin.error(what, node, hint)
         lineno = line = None
         if node is not None and getattr(node, "lineno", None):
             lineno = node.lineno + self.first_line - 1
@@ -41,10 +48,20 @@ class FunctionSource:
         return TransformError(what, filename=self.filename, lineno=lineno, line=line,
                               function=self.name, hint=hint)
 
+    def line_text(self, node) -> str | None:
+        """The text of `node`'s line, stripped, from the file it was written in."""
+        origin = getattr(node, ORIGIN, None) or self
+        lineno = getattr(node, "lineno", None)
+        if not lineno or not 0 < lineno <= len(origin.lines):
+            return None
+        return origin.lines[lineno - 1].strip()
+
     def resolve(self, node) -> object:
         """The object a Name/Attribute chain denotes, or `Unresolved`."""
         if isinstance(node, gast.Name):
             name = node.id
+            if name in self.bound:
+                return self.bound[name]
             if name in self.locals:
                 return Unresolved
             if name in self.closure:

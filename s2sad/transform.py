@@ -20,6 +20,7 @@ from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call,
                       stored_names)
 from .deadcode import leave_out_unneeded
 from .emit import compile_functions, to_source
+from .inline import inline_calls
 from .kinds import UNKNOWN, infer_kinds
 from .normalise import normalise
 from .optimise import inline_temporaries, prefer_methods, surely_arrays
@@ -56,6 +57,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
                           | set(src.func.__globals__) | set(vars(builtins)))
     params = parameter_names(src.tree)
     inputs = {p for p in (params if split else wrt) if not kinds.get(p, UNKNOWN).integer}
+    src = inline_calls(src, names)
     tree = normalise(src, names)
     tree = to_anf(tree, varied_names(tree.body, inputs, src), src, names)
     varied = varied_names(tree.body, inputs, src)
@@ -273,4 +275,4 @@ def _bindings(functions: list, src: FunctionSource, names: NameGenerator) -> dic
                             and getattr(n, HELPER_MARK, False):
                         n.id = alias
         bindings[alias] = value
-    return bindings
+    return {**src.bound, **bindings}

@@ -69,9 +69,32 @@ def no_return(x):
     y = x * 2.0  # noqa: F841
 
 
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)  # MARK: recursion
+
+
+def calls_power(x):
+    return power(x, 3)
+
+
 def helper_square(v):
     return v * v
 
 
-def calls_own_helper(x):
-    return helper_square(x) + 1.0  # MARK: helper
+def helper_in_while_condition(x):
+    while helper_square(x) < 10.0:  # MARK: while
+        x = x * 2.0
+    return x
+
+
+def helper_with_try(v):
+    try:  # MARK: try
+        return v * 2.0
+    except ValueError:
+        return v
+
+
+def calls_helper_with_try(x):
+    return helper_with_try(x)

@@ -54,11 +54,23 @@ def test_call_to_unresolvable_name():
     assert f"line {marked_line(B.opaque_call, 'unresolved')}" in str(info.value)
 
 
-def test_call_into_a_users_own_function():
-    with pytest.raises(s2sad.TransformError, match="your own functions") as info:
-        s2sad.grad(B.calls_own_helper)(1.0)
-    assert f"line {marked_line(B.calls_own_helper, 'helper')}" in str(info.value)
-    assert "s2sad.defvjp(helper_square" in str(info.value)
+def test_recursion_is_refused_at_the_recursive_call():
+    with pytest.raises(s2sad.TransformError, match="recursive") as info:
+        s2sad.grad(B.calls_power)(1.5)
+    assert f"line {marked_line(B.power, 'recursion')}" in str(info.value)
+
+
+def test_a_helper_in_a_while_condition_is_refused():
+    with pytest.raises(s2sad.TransformError, match="'while' condition") as info:
+        s2sad.grad(B.helper_in_while_condition)(1.5)
+    assert f"line {marked_line(B.helper_in_while_condition, 'while')}" in str(info.value)
+
+
+def test_a_helper_s2sad_cannot_read_is_reported_at_its_own_line():
+    with pytest.raises(s2sad.TransformError, match="try/except") as info:
+        s2sad.grad(B.calls_helper_with_try)(1.5)
+    assert f"line {marked_line(B.helper_with_try, 'try')}" in str(info.value)
+    assert "helper_with_try" in str(info.value)
 
 
 def test_vector_output_points_to_vjp():

@@ -1,0 +1,290 @@
+"""Stage 1b: calls into the user's own functions, inlined.
+
+With `def layer(x, W, b): return np.tanh(x @ W + b)`, the statement
+`h = layer(X, W1, b1)` becomes `h = np.tanh(X @ W1 + b1)` before anything else
+looks at the code.  Every later stage then sees one function: kinds, shifts and
+dead code cross the call, the printed derivative shows the helper's lines, and a
+helper costs what its body costs.
+
+- Arguments that are names or constants replace the parameters; other arguments
+  are evaluated first, into a variable named after the parameter.
+- The helper's own variables get names of their own where they would clash.
+- The names it reads from its module or closure are bound to the same objects
+  (renamed where the caller means something else by them).
+- Calls are taken out of their statement in evaluation order; a call that Python
+  might not evaluate (`a if c else f(x)`, `c and f(x)`, a `while` condition) is
+  refused with a TransformError, as is recursion (planned: split calls).
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+
+import gast
+
+from .astutil import NameGenerator, assign, clone, const, copy_location, name, stored_names
+from .rules import lookup
+from .source import ORIGIN, FunctionSource, Unresolved, read_function
+from .syntax import check_supported
+
+_LIBRARY_PATHS = ("site-packages", "dist-packages")
+
+
+def inline_calls(src: FunctionSource, names: NameGenerator) -> FunctionSource:
+    """`src` with the calls into the user's functions replaced by their bodies; its
+    `bound` holds the objects the inlined code reads under new names."""
+    inliner = _Inliner(src, names, (src.func,))
+    body = inliner.block(src.tree.body)
+    if not inliner.inlined:
+        return src
+    src.tree.body = body
+    return _with_bindings(src, inliner)
+
+
+def _with_bindings(src: FunctionSource, inliner: "_Inliner") -> FunctionSource:
+    return dataclasses.replace(src, locals=src.locals | inliner.new_locals,
+                               bound={**src.bound, **inliner.bound})
+
+
+def user_function(fn) -> bool:
+    """A Python function of the user's, to inline: not a library's, and without a rule."""
+    if not isinstance(fn, types.FunctionType) or lookup(fn) is not None:
+        return False
+    module = (getattr(fn, "__module__", None) or "").split(".")[0]
+    if module in sys.stdlib_module_names or module in ("numpy", "scipy", "s2sad"):
+        return False
+    return not any(part in fn.__code__.co_filename for part in _LIBRARY_PATHS)
+
+
+class _Inliner:
+    def __init__(self, src: FunctionSource, names: NameGenerator, active: tuple):
+        self.src, self.names, self.active = src, names, active
+        self.taken = set(names.taken)   # before the helpers' names are reserved
+        self.inlined = False
+        self.new_locals: set = set()
+        self.bound: dict = {}
+
+    # statements ---------------------------------------------------------------
+
+    def block(self, stmts: list) -> list:
+        out = []
+        for s in stmts:
+            out += self.statement(s)
+        return out
+
+    def statement(self, s) -> list:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, self.block(getattr(s, field)))
+        pre: list = []
+        if isinstance(s, gast.While):
+            self.refuse_calls_in(s.test, "a 'while' condition")
+        elif isinstance(s, gast.For):
+            s.iter = self.expression(s.iter, pre)
+        elif isinstance(s, gast.If):
+            s.test = self.expression(s.test, pre)
+        elif isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name) and self.callee(s.value):
+            # y = f(x): the body's result goes straight into y
+            s.value = self.expression_args(s.value, pre)
+            pre += self.inline(s.value, pre_target=s.targets[0].id)
+            return [copy_location(p, s) for p in pre]
+        elif isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr,
+                            gast.Return)):
+            if getattr(s, "value", None) is not None:
+                s.value = self.expression(s.value, pre)
+            if isinstance(s, gast.Assign):
+                s.targets = [self.expression(t, pre) for t in s.targets]
+            elif isinstance(s, gast.AugAssign):
+                s.target = self.expression(s.target, pre)
+        return [copy_location(p, s) for p in pre] + [s]
+
+    # expressions --------------------------------------------------------------
+
+    def expression(self, e, pre: list):
+        """`e` with each call into a user function replaced by the name of its result,
+        the inlined bodies appended to `pre` in evaluation order."""
+        if isinstance(e, (gast.IfExp, gast.BoolOp, gast.Lambda)):
+            self.refuse_calls_in(e, "a conditional expression or 'and'/'or'")
+            return e
+        if not isinstance(e, gast.AST):
+            return e
+        for field, value in gast.iter_fields(e):
+            if isinstance(value, list):
+                value[:] = [self.expression(v, pre) for v in value]
+            elif isinstance(value, gast.AST):
+                setattr(e, field, self.expression(value, pre))
+        fn = self.callee(e)
+        if fn is None:
+            return e
+        result = self.names.fresh("_" + fn.__name__)
+        pre += self.inline(e, pre_target=result)
+        return name(result)
+
+    def expression_args(self, call: gast.Call, pre: list) -> gast.Call:
+        call.args = [self.expression(a, pre) for a in call.args]
+        for k in call.keywords:
+            k.value = self.expression(k.value, pre)
+        return call
+
+    def refuse_calls_in(self, e, where: str) -> None:
+        for node in gast.walk(e):
+            fn = self.callee(node)
+            if fn is not None:
+                raise self.src.error(
+                    f"s2sad cannot inline the call to {fn.__name__} in {where}, where Python "
+                    "may not evaluate it (or evaluates it again)", node,
+                    "assign the call's result to a variable in a statement of its own")
+
+    def callee(self, node):
+        if not isinstance(node, gast.Call):
+            return None
+        fn = self.src.resolve(node.func)
+        return fn if fn is not Unresolved and user_function(fn) else None
+
+    # one call -----------------------------------------------------------------
+
+    def inline(self, call: gast.Call, pre_target: str) -> list:
+        fn = self.callee(call)
+        if fn in self.active:
+            raise self.src.error(
+                f"s2sad does not differentiate recursive calls yet ({fn.__qualname__} calls "
+                "itself)", call, "write the recursion as a loop")
+        callee = read_function(fn)
+        check_supported(callee)
+        self.inlined = True
+        for n in _all_names(callee.tree):
+            self.names.reserve(n)
+        # the helper's own helpers first, then its exits made into one final return
+        inner = _Inliner(callee, self.names, self.active + (fn,))
+        callee.tree.body = inner.block(callee.tree.body)
+        callee = _with_bindings(callee, inner) if inner.inlined else callee
+        from .normalise import normalise
+        made_before = set().union(*self.names.made.values()) if self.names.made else set()
+        body = normalise(callee, self.names).body
+        made = set().union(*self.names.made.values()) - made_before
+        bindings, renames = self.bind_arguments(fn, callee, call)
+        renames.update(self.rename_locals(callee, body, made, set(renames)))
+        renames.update(self.rename_free_names(callee, body, renames))
+        final = body.pop()   # the one `return`, last
+        body.append(copy_location(assign(pre_target, final.value), final))
+        for node in (n for s in body for n in gast.walk(s)):
+            if getattr(node, ORIGIN, None) is None:
+                setattr(node, ORIGIN, callee)
+        return bindings + _fold_constant_branches(_renamed(body, renames))
+
+    def bind_arguments(self, fn, callee: FunctionSource, call: gast.Call):
+        """Statements evaluating the arguments, and the parameters replaced outright."""
+        params = [a.id for a in callee.tree.args.posonlyargs + callee.tree.args.args]
+        keyword_only = [a.id for a in callee.tree.args.kwonlyargs]
+        given = dict(zip(params, call.args))
+        if len(call.args) > len(params):
+            raise self.src.error(f"{fn.__name__} takes {len(params)} positional arguments "
+                                 f"but {len(call.args)} were given", call)
+        for k in call.keywords:
+            if k.arg in given or k.arg not in params + keyword_only:
+                raise self.src.error(f"{fn.__name__}() got an unexpected or repeated "
+                                     f"argument {k.arg!r}", call)
+            given[k.arg] = k.value
+        defaults = dict(zip(params[len(params) - len(fn.__defaults__ or ()):],
+                            fn.__defaults__ or ()))
+        defaults.update(fn.__kwdefaults__ or {})
+        stored = stored_names(gast.Module(body=callee.tree.body, type_ignores=[]))
+        statements, renames = [], {}
+        for param in params + keyword_only:
+            if param in given:
+                value = given[param]
+            elif param in defaults:
+                value = self.constant(defaults[param], param)
+            else:
+                raise self.src.error(f"{fn.__name__}() is missing the argument {param!r}", call)
+            if isinstance(value, (gast.Name, gast.Constant)) and param not in stored:
+                renames[param] = value
+            else:
+                local = self.local(param)
+                statements.append(assign(local, value))
+                renames[param] = name(local)
+        return statements, renames
+
+    def constant(self, value, param: str):
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return const(value)
+        alias = self.names.unique(param + "_default")
+        self.bound[alias] = value
+        return name(alias)
+
+    def local(self, wanted: str) -> str:
+        """A caller variable for the helper's `wanted`: the same name where free."""
+        new = wanted if wanted not in self.taken else self.names.unique(wanted)
+        self.taken.add(new)
+        self.new_locals.add(new)
+        return new
+
+    def rename_locals(self, callee: FunctionSource, body: list, made: set, done: set) -> dict:
+        stored = stored_names(gast.Module(body=body, type_ignores=[]))
+        return {n: name(n if n in made else self.local(n)) for n in sorted(stored - done)}
+
+    def rename_free_names(self, callee: FunctionSource, body: list, renames: dict) -> dict:
+        """Names the helper reads from its module or closure: the same name where the
+        caller sees the same object, else a new name bound to the helper's object."""
+        found = {}
+        for node in (n for s in body for n in gast.walk(s)):
+            if not isinstance(node, gast.Name) or node.id in renames or node.id in found:
+                continue
+            value = callee.resolve(node)
+            if value is Unresolved or self.src.resolve(node) is value:
+                continue
+            alias = self.alias(node.id, value)
+            self.bound[alias] = value
+            found[node.id] = name(alias)
+        return found
+
+    def alias(self, wanted: str, value) -> str:
+        """The caller's own name for a module (`np` for the helper's `numpy`), else
+        the helper's name where the caller does not use it, else a new one."""
+        if isinstance(value, types.ModuleType):
+            for n, v in self.src.func.__globals__.items():
+                if v is value and self.src.resolve(name(n)) is value:
+                    return n
+        if wanted not in self.taken:
+            self.taken.add(wanted)
+            return wanted
+        return self.names.unique(wanted)
+
+
+def _renamed(body: list, renames: dict) -> list:
+    """Loads become the replacement node; stores into renamed names are renamed."""
+    def visit(node):
+        if isinstance(node, gast.Name) and node.id in renames:
+            new = renames[node.id]
+            if isinstance(node.ctx, gast.Load):
+                return copy_location(clone(new), node)
+            node.id = new.id
+            return node
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                value[:] = [visit(v) if isinstance(v, gast.AST) else v for v in value]
+            elif isinstance(value, gast.AST):
+                setattr(node, field, visit(value))
+        return node
+    return [visit(s) for s in body]
+
+
+def _fold_constant_branches(stmts: list) -> list:
+    """`if True: a else: b` -> `a`: arguments given as constants (`square=True`)
+    decide the helper's branches once, here."""
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, _fold_constant_branches(getattr(s, field)))
+        if isinstance(s, gast.If) and isinstance(s.test, gast.Constant):
+            out += s.body if s.test.value else s.orelse
+        else:
+            out.append(s)
+    return out
+
+
+def _all_names(tree) -> set:
+    return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}

@@ -1,0 +1,146 @@
+"""Calls into the user's own functions are inlined: differentiated through, readable
+in the printed derivative, with arguments, defaults and names handled as Python does."""
+import numpy as np
+import pytest
+
+import s2sad
+from tests import helper_module as H
+
+rng = np.random.default_rng(5)
+
+
+def softplus(z):
+    return np.log1p(np.exp(z))
+
+
+def activation(t, square=False):
+    if square:
+        return t * t
+    return np.maximum(t, 0.0)
+
+
+def clipped(v, low=-1.0, high=1.0):
+    if v < low:   # several returns
+        return low
+    if v > high:
+        return high
+    return v
+
+
+def two_layers(W1, b1, W2, X):
+    h = H.layer(X, W1, b1)
+    out = softplus(h @ W2) + H.scaled(h.sum())
+    return np.sum(activation(out, square=True)) + np.sum(activation(out))
+
+
+def test_helpers_from_this_and_another_module():
+    args = (rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2)),
+            rng.normal(size=(5, 3)))
+    s2sad.check_grads(two_layers, args, wrt=(0, 1, 2))
+    derivative = s2sad.grad(two_layers, wrt=(0, 1, 2))
+    derivative(*args)
+    source = derivative.source
+    assert "h = np.tanh(X @ W1 + b1)" in source   # the helper's numpy is the caller's np
+    assert "# return np.log1p(np.exp(z))" in source   # the helper's lines, as comments
+    assert "if True" not in source and "if False" not in source   # square=True decided
+    assert "3.0 * v" in source   # the default value of k
+
+
+def calls_in_a_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + clipped(x * i, high=2.5) + softplus(s * 0.1)
+    return s
+
+
+@pytest.mark.parametrize("x", [-0.3, 0.2, 0.7])
+def test_a_helper_with_several_returns_called_in_a_loop(x):
+    s2sad.check_grads(calls_in_a_loop, (x, 5))
+
+
+def nested(x):
+    return np.sum(softplus(softplus(x) * H.scaled(x, k=2.0)))
+
+
+def test_helpers_nested_in_one_expression():
+    s2sad.check_grads(nested, (np.array([0.3, -1.2]),))
+
+
+def in_conditions(x):
+    if softplus(x) > 1.0:
+        y = x * 3.0
+    else:
+        y = x * x
+    for i in range(int(H.scaled(2.0, 1.0))):
+        y = y + softplus(y)
+    return y
+
+
+@pytest.mark.parametrize("x", [-2.0, 1.5])
+def test_helpers_in_an_if_test_and_a_loop_bound(x):
+    s2sad.check_grads(in_conditions, (x,))
+
+
+PENALTY = H.make_penalty(np.array([1.0, 2.0, 3.0]))
+
+
+def with_closure_penalty(x):
+    return np.sum(np.sin(x)) + PENALTY(x)
+
+
+def test_a_closure_over_an_array():
+    x = rng.normal(size=3)
+    s2sad.check_grads(with_closure_penalty, (x,))
+    np.testing.assert_allclose(s2sad.grad(with_closure_penalty)(x),
+                               np.cos(x) + 2.0 * np.array([1.0, 2.0, 3.0]) * x)
+
+
+def keyword_arguments(a, b):
+    return H.layer(b=b, W=a, x=np.ones((2, 2))).sum()
+
+
+def test_keyword_arguments_in_any_order():
+    args = (rng.normal(size=(2, 3)), rng.normal(size=3))
+    s2sad.check_grads(keyword_arguments, args, wrt=(0, 1))
+
+
+def writes_its_argument(v):
+    v = v * 2.0
+    v = v + 1.0
+    return v
+
+
+def same_names(v):
+    w = writes_its_argument(v)
+    return writes_its_argument(w) * v
+
+
+def test_a_helper_that_reassigns_its_parameter_keeps_the_callers_variable():
+    s2sad.check_grads(same_names, (0.7,))
+    assert s2sad.grad(same_names)(0.7) == pytest.approx(8 * 0.7 + 3)   # (4v + 3) v
+
+
+def inline_cost(q, n):
+    s = 1.0
+    for _ in range(n):
+        s = step(q, s)
+    return s
+
+
+def step(q, s):
+    return 1.0 + q * s
+
+
+def test_an_inlined_loop_body_is_the_hand_written_one():
+    derivative = s2sad.grad(inline_cost)
+    assert derivative(0.5, 10) == pytest.approx(s2sad.grad(H_geometric)(0.5, 10))
+    code = [line.strip() for line in derivative.source.splitlines()
+            if not line.strip().startswith("#")]
+    assert "s = 1.0 + q * s" in code and not any("step" in line for line in code)
+
+
+def H_geometric(q, n):
+    s = 1.0
+    for _ in range(n):
+        s = 1.0 + q * s
+    return s

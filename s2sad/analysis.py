@@ -78,9 +78,11 @@ def call_arguments(expr, src: FunctionSource) -> tuple[list, dict]:
 
 
 def is_nondiff_call(expr, src: FunctionSource) -> bool:
-    if not isinstance(expr, gast.Call):
-        return False
-    rule = rules.lookup(primitive_of(expr, src))
+    return isinstance(expr, gast.Call) and _nondiff(primitive_of(expr, src))
+
+
+def _nondiff(fn) -> bool:
+    rule = rules.lookup(fn)
     return rule is not None and rule.nondiff
 
 
@@ -92,8 +94,7 @@ def differentiable_names(expr, src: FunctionSource) -> set[str]:
         return set()
     if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.Not, gast.Invert)):
         return set()
-    if isinstance(expr, gast.BinOp) and \
-            BINARY_OPERATORS.get(type(expr.op)) in NONDIFF_OPERATORS:
+    if isinstance(expr, gast.BinOp) and _nondiff(BINARY_OPERATORS.get(type(expr.op))):
         return set()
     if isinstance(expr, gast.Attribute):
         if expr.attr in SHAPE_ATTRIBUTES:
@@ -118,10 +119,6 @@ def differentiable_names(expr, src: FunctionSource) -> set[str]:
     for child in gast.iter_child_nodes(expr):
         found |= differentiable_names(child, src)
     return found
-
-
-NONDIFF_OPERATORS = {operator.floordiv, operator.mod, operator.and_, operator.or_,
-                     operator.xor}
 
 
 def walk_statements(body):

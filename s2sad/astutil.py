@@ -74,6 +74,19 @@ def substitute(node: gast.AST, mapping: dict) -> gast.AST:
     return node
 
 
+def index_value(index: gast.AST) -> gast.AST:
+    """An index as a value to pass on: `(:, c)` is not an expression, but
+    `(slice(None, None, None), c)` is."""
+    def value(part):
+        if not isinstance(part, gast.Slice):
+            return part
+        bounds = [b if b is not None else const(None) for b in (part.lower, part.upper, part.step)]
+        return call(helper("slice"), *bounds)
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[value(p) for p in index.elts], ctx=gast.Load())
+    return value(index)
+
+
 def loaded_names(node: gast.AST) -> set[str]:
     """Names read anywhere inside `node`."""
     return {n.id for n in gast.walk(node)

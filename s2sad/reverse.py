@@ -25,7 +25,8 @@ from .analysis import (call_arguments, definitions, differentiable_names, primit
                        walk_statements)
 from .anf import TRIPS_ATTRIBUTE
 from .astutil import (NameGenerator, assign, attr, call, clone, const, expr_stmt, helper,
-                      index_written_names, loaded_names, mark_helpers, name, stored_names)
+                      index_value, index_written_names, loaded_names, mark_helpers, name,
+                      stored_names)
 from .kinds import INT_SCALAR, UNKNOWN, Kind, expr_kind
 from .optimise import AdjointOptimiser, simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
@@ -171,7 +172,7 @@ class ReverseMode:
     def collect(self, stmts) -> None:
         params = self.tree.args.posonlyargs + self.tree.args.args + self.tree.args.kwonlyargs
         self.invariant = _loop_invariant_definitions(stmts, self.src, {a.id for a in params})
-        self.sharing = memory_sharing(stmts, self.src, self.is_basic_index)
+        self.sharing = memory_sharing(stmts, self.src, self.is_basic_index, self.kinds)
         for s in walk_statements(stmts):
             for n in gast.walk(s):
                 if isinstance(n, gast.Name):
@@ -250,7 +251,7 @@ class ReverseMode:
         if self.is_basic_index(value.slice) or self.is_unique_index(value.slice):
             return gast.AugAssign(target=target, op=gast.Add(), value=g)
         target.ctx = gast.Load()
-        return expr_stmt(call(helper("add_at"), target.value, target.slice, g))
+        return expr_stmt(call(helper("add_at"), target.value, index_value(target.slice), g))
 
     def index_write_adjoint(self, target: gast.Subscript, value) -> _Adjoint:
         base = target.value.id
@@ -264,7 +265,7 @@ class ReverseMode:
                 contribution = call(helper("unbroadcast"), part, value)
             else:   # repeated indices: only the last write reaches the array
                 contribution = call(helper("written_cotangent"), name(adjoint),
-                                    clone(target.slice), value)
+                                    index_value(clone(target.slice)), value)
             core.append(self.accumulate(value.id, simplify(
                 contribution, self.kind_of, self.kind_of(_load(target)))))
         zero = gast.Subscript(value=name(adjoint), slice=clone(target.slice),
@@ -283,8 +284,8 @@ class ReverseMode:
                 if not (part.value is None or part.value is Ellipsis
                         or isinstance(part.value, int)):
                     return False
-            elif self.kind_of(part) != INT_SCALAR:
-                return False
+            elif self.kind_of(part) != INT_SCALAR and self.src.resolve(part) is not None:
+                return False   # np.newaxis is None
         return True
 
     def is_unique_index(self, index) -> bool:

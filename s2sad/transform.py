@@ -28,7 +28,7 @@ from .reverse import ReverseMode, Sweeps
 from .shifts import invariant_shifts
 from .rules import TEMPLATE_NAMESPACE
 from .source import FunctionSource, Unresolved
-from .views import fresh_arrays
+from .views import augmented_names, fresh_arrays, refuse_augmented_views
 
 
 @dataclass
@@ -58,6 +58,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     params = parameter_names(src.tree)
     inputs = {p for p in (params if split else wrt) if not kinds.get(p, UNKNOWN).integer}
     src = inline_calls(src, names)
+    augmented = augmented_names(src.tree)
     tree = normalise(src, names)
     tree = to_anf(tree, varied_names(tree.body, inputs, src), src, names)
     varied = varied_names(tree.body, inputs, src)
@@ -70,6 +71,8 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     returned = [p for p in (params if split else wrt) if p in inputs]
     live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
     sweeps = mode.run(live_out)
+    refuse_augmented_views(augmented, tree.body, all_kinds, src, mode.is_basic_index,
+                           names.made.get("_t", set()))
     # `grad` returns no value: one its kind shows to be a scalar needs no check either
     value_needed = split or with_value or mode.kind_of(output).ndim != 0 \
         or getattr(output, "id", None) in mode.accumulators

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import rules
 from .analysis import call_arguments, definitions, primitive_of, walk_statements
-from .source import FunctionSource
+from .source import ORIGIN, FunctionSource
 
 # Functions whose result may share memory with their first argument.
 VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.squeeze, np.swapaxes, np.moveaxis,
@@ -58,13 +58,18 @@ def makes_new_array(value, src: FunctionSource) -> bool:
     return False
 
 
-def memory_sharing(stmts, src: FunctionSource, is_basic_index) -> dict[str, set]:
+def memory_sharing(stmts, src: FunctionSource, is_basic_index,
+                   kinds: dict | None = None) -> dict[str, set]:
     """For each name, the names that may see the same memory: `r = x[1:]`, `t = x.T`,
-    `y = x`, `v = x.reshape(2, 3)` make views.  A write into one changes them all, so
-    an index write saves what it overwrites when any of them is still to be read."""
+    `y = x`, `v = x.reshape(2, 3)` make views (`kinds` tells where `x[i]` is a scalar).
+    A write into one changes them all, so an index write saves what it overwrites when
+    any of them is still to be read."""
     groups: dict[str, set] = {}
     for s in walk_statements(stmts):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+            continue
+        kind = (kinds or {}).get(s.targets[0].id)
+        if kind is not None and kind.ndim == 0:
             continue
         base = viewed_name(s.value, src, is_basic_index)
         if base is not None:
@@ -84,3 +89,106 @@ def viewed_name(value, src: FunctionSource, is_basic_index) -> str | None:
         args, _ = call_arguments(value, src)
         value = args[0] if args else None
     return value.id if isinstance(value, gast.Name) else None
+
+
+def augmented_names(tree) -> list:
+    """The `x += v` statements on names, as (name, statement): read as `x = x + v`."""
+    return [(n.target.id, n) for n in gast.walk(tree)
+            if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)]
+
+
+def refuse_augmented_views(augmented: list, body: list, kinds: dict, src: FunctionSource,
+                           is_basic_index, temporaries: set) -> None:
+    """`row = H[0]; row += x` changes H in NumPy, but s2sad reads `row = row + x`, a new
+    array: refuse where the name may be an array that another name views when the
+    update runs and reads later.  The normal form's `temporaries` are read within the
+    user's statement that made them, never across an update."""
+    order = list(_in_order(body))
+    for target, statement in augmented:
+        kind = kinds.get(target)
+        if kind is not None and kind.ndim == 0:
+            continue
+        for position, s, loops in order:
+            if _is_update_of(s, target, statement):
+                other = _sharing_reader(target, position, loops, order, src,
+                                        _views_of_arrays(is_basic_index, kinds), temporaries)
+                if other is not None:
+                    raise src.error(
+                        f"s2sad reads '{target} {_operator(statement)}= ...' as '{target} = "
+                        f"{target} {_operator(statement)} ...', a new array, but {target!r} "
+                        f"may share memory with {other!r}, which NumPy would change too",
+                        statement, f"write '{target} = {target} {_operator(statement)} ...', "
+                        "or assign into the array itself by index")
+
+
+def _in_order(body: list, loops: tuple = ()):
+    """(position, statement, ids of the loops around it), in program order."""
+    position = 0
+    for s in body:
+        yield position, s, loops
+        position += 1
+        inner = loops + (id(s),) if isinstance(s, (gast.For, gast.While)) else loops
+        for field in ("body", "orelse"):
+            for found in _in_order(getattr(s, field, []) or [], inner):
+                yield (position,) + found[1:]
+                position += 1
+
+
+def _views_of_arrays(is_basic_index, kinds: dict):
+    """`is_basic_index` for the view-making statements' sake, where `x[i]` may be a
+    scalar: only names of arrays (or of unknown kind) can be views."""
+    def viewed(s, src) -> str | None:
+        kind = kinds.get(s.targets[0].id)
+        if kind is not None and kind.ndim == 0:
+            return None
+        return viewed_name(s.value, src, is_basic_index)
+    return viewed
+
+
+def _is_update_of(s, target: str, augmented: gast.AugAssign) -> bool:
+    """`s` is the `target = target op ...` the normalised code made of `augmented`."""
+    return isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+        and s.targets[0].id == target and getattr(s, "lineno", None) == augmented.lineno \
+        and getattr(s, ORIGIN, None) is getattr(augmented, ORIGIN, None) \
+        and any(isinstance(n, gast.Name) and n.id == target for n in gast.walk(s.value))
+
+
+def _sharing_reader(target: str, at: int, loops: tuple, order: list, src,
+                    viewed, temporaries: set) -> str | None:
+    """A name that views `target`'s memory (or that target views) by a statement run
+    before position `at`, and is read after it; in a loop, anywhere in that loop."""
+    def around(position, statement_loops):
+        return position < at or set(statement_loops) & set(loops)
+    sharing, found = {target}, True
+    while found:   # the names made views of each other before the update
+        found = False
+        for position, s, statement_loops in order:
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                    and around(position, statement_loops):
+                base = viewed(s, src)
+                pair = {s.targets[0].id, base}
+                if base is not None and pair & sharing and not pair <= sharing:
+                    sharing |= pair
+                    found = True
+    for position, s, statement_loops in order:
+        if position > at or set(statement_loops) & set(loops):
+            for other in sorted(sharing - {target} - temporaries):
+                if _reads(s, other, src, viewed if position < at else None):
+                    return other
+    return None
+
+
+def _reads(s, n: str, src, viewed) -> bool:
+    """Whether statement `s` reads `n` (with `viewed`: other than to make a view of it)."""
+    if viewed is not None and isinstance(s, gast.Assign) \
+            and isinstance(s.targets[0], gast.Name) and viewed(s, src) == n:
+        return False
+    header = [getattr(s, f) for f in ("test", "iter") if hasattr(s, f)] \
+        if isinstance(s, (gast.If, gast.For, gast.While)) else [s]
+    return any(isinstance(node, gast.Name) and node.id == n and isinstance(node.ctx, gast.Load)
+               for part in header for node in gast.walk(part))
+
+
+def _operator(statement: gast.AugAssign) -> str:
+    return {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+            gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}.get(type(statement.op), "?")

@@ -98,3 +98,24 @@ def helper_with_try(v):
 
 def calls_helper_with_try(x):
     return helper_with_try(x)
+
+
+def augmented_through_a_view(x):
+    H = np.zeros((2, 3))
+    row = H[0]
+    row += x  # MARK: view
+    return np.sum(H * x)
+
+
+def augmented_through_an_alias(x):
+    h = np.zeros_like(x)
+    g = h
+    h += x  # MARK: alias
+    return np.sum(g * x)
+
+
+def augmented_then_viewed(x):
+    H = np.zeros((2, 3))
+    row = H[0]
+    row += x  # MARK: later view
+    return np.sum(H[0:1] * x)

@@ -99,6 +99,15 @@ def matrix_indexing(A):
     return np.sum(A[1, :] * A[:, 0]) + A[0, 1] * A[-1, -1] + np.sum(A[::2, 1:])
 
 
+def slice_and_index_array(A, c, rows):
+    """An index mixing slices, integer arrays and np.newaxis, read and written."""
+    B = np.zeros((3, 3))
+    B[:, c] = A[:, :2] * 2.0
+    outer = A[0][:, np.newaxis] * A[1][np.newaxis, :]
+    return np.sum(np.sin(A[:, c])) + np.sum(A[rows, 1:] ** 2) + np.sum(B * B) \
+        + np.sum(outer * outer) + np.sum(A[rows][:, rows] ** 2)
+
+
 def fancy_indexing(logp, y):
     n = logp.shape[0]
     return -np.sum(logp[np.arange(n), y]) + np.sum(logp[[0, 0, 1], [1, 1, 2]] ** 2)
@@ -601,3 +610,15 @@ def shift_read_after_the_branch(x, flag):
     if flag > 0:
         z = x - np.max(x)      # z itself is read after the if
     return np.sum(np.exp(z))
+
+
+def augmented_without_sharing(x, y):
+    """`+=` on arrays no other name reads: as good as `x = x + y`."""
+    z = x
+    z *= y   # NumPy would change the caller's x, which nothing reads
+    out = y * 2.0
+    out += z
+    s = 0.0
+    for i in range(3):
+        s += out[i]
+    return s + np.sum(z)

@@ -169,6 +169,26 @@ def np_arctan2(x1, x2):
     return np.sum(np.sin(np.arctan2(x1, x2)))
 
 
+def np_mod(x1, x2):
+    return np.sum(np.sin(np.mod(x1, x2)))
+
+
+def np_remainder(x1, x2):
+    return np.sum(np.sin(np.remainder(x1, x2)))
+
+
+def np_fmod(x1, x2):
+    return np.sum(np.sin(np.fmod(x1, x2)))
+
+
+def op_mod(x, y):
+    return np.sum(np.sin(x % y))
+
+
+def math_fmod(x, y):
+    return math.fmod(x, y) * x
+
+
 def np_hypot(x1, x2):
     return np.sum(np.sin(np.hypot(x1, x2)))
 

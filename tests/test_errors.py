@@ -120,3 +120,12 @@ def test_no_internal_errors_leak(function):
         s2sad.grad(function)(np.ones(3))
     except s2sad.TransformError:
         pass
+
+
+@pytest.mark.parametrize("program, mark", [(B.augmented_through_a_view, "view"),
+                                           (B.augmented_through_an_alias, "alias"),
+                                           (B.augmented_then_viewed, "later view")])
+def test_augmented_assignment_into_shared_memory_is_refused(program, mark):
+    with pytest.raises(s2sad.TransformError, match="may share memory") as info:
+        s2sad.grad(program)(np.array([0.3, 1.7, -0.4]))
+    assert f"line {marked_line(program, mark)}" in str(info.value)

@@ -67,9 +67,12 @@ BINARY_DOMAINS = {
     operator.add: ((-3, 3), (-3, 3)), operator.sub: ((-3, 3), (-3, 3)),
     operator.mul: ((-3, 3), (-3, 3)), operator.truediv: ((-3, 3), (0.5, 2)),
     operator.pow: ((0.5, 2), (-2, 2)),
+    np.mod: ((-3, 3), (0.5, 2)), np.fmod: ((-3, 3), (0.5, 2)),
+    operator.mod: ((-3, 3), (0.5, 2)),
 }
 MATH_BINARY = {math.atan2: ((-3, 3), (0.5, 3)), math.pow: ((0.5, 2), (-2, 2)),
-               math.hypot: ((-3, 3), (0.5, 3)), math.log: ((0.2, 3), (1.5, 4))}
+               math.hypot: ((-3, 3), (0.5, 3)), math.log: ((0.2, 3), (1.5, 4)),
+               math.fmod: ((-3, 3), (0.5, 2))}
 
 
 def binary_cases():

@@ -98,6 +98,8 @@ BINARY = {
     P.np_minimum: (ANY, ANY), P.np_fmax: (ANY, ANY), P.np_fmin: (ANY, ANY),
     P.op_add: (ANY, ANY), P.op_sub: (ANY, ANY), P.op_mul: (ANY, ANY),
     P.op_truediv: (ANY, POSITIVE), P.op_pow: (POSITIVE, (-2, 2)),
+    P.np_mod: (ANY, POSITIVE), P.np_remainder: (ANY, POSITIVE), P.np_fmod: (ANY, POSITIVE),
+    P.op_mod: (ANY, POSITIVE),
 }
 # In-place `z += y` (in the primal) cannot grow z: y broadcasts into x's shape.
 AUGMENTED_SHAPES = [((), ()), ((3,), (3,)), ((3, 4), (4,)), ((2, 3), ()), ((), (3, 4))]
@@ -142,7 +144,8 @@ MATH_UNARY = {
     P.math_degrees: (-3, 3), P.math_radians: (-3, 3), P.builtin_float: (-3, 3),
 }
 MATH_BINARY = {P.math_atan2: (ANY, (0.5, 3)), P.math_pow: (POSITIVE, (-2, 2)),
-               P.math_hypot: (ANY, (0.5, 3)), P.math_log_base: ((0.2, 3), (1.5, 4))}
+               P.math_hypot: (ANY, (0.5, 3)), P.math_log_base: ((0.2, 3), (1.5, 4)),
+               P.math_fmod: (ANY, POSITIVE)}
 
 
 SCALAR_LOOPS = [P.scalar_math_loop, P.scalar_operators_loop, P.scalar_abs_loop,
@@ -420,6 +423,7 @@ def test_scalar_code_calls_no_runtime_helper(program):
 
 OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
              ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
+             ast.Mod: operator.mod,
              ast.USub: operator.neg, ast.UAdd: operator.pos}
 LIBRARIES = {"numpy", "math", "operator", "_operator", "builtins"}
 

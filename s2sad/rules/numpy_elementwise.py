@@ -69,8 +69,12 @@ defvjp(np.clip, "a, a_min=None, a_max=None",
        da_min="unbroadcast(g * (a < a_min), a_min)",
        da_max="unbroadcast(g * (a > a_max), a_max)")
 
-defnondiff(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix,
-           np.floor_divide, np.mod, np.remainder)
+# x mod y = x - y * floor(x / y): slope 1 in x, -floor(x / y) in y, between the jumps
+_binary(np.mod, "g", "-g * np.floor(x1 / x2)")
+if np.remainder is not np.mod:
+    _binary(np.remainder, "g", "-g * np.floor(x1 / x2)")
+_binary(np.fmod, "g", "-g * np.trunc(x1 / x2)")   # rounds the quotient towards zero
+defnondiff(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide)
 defnondiff(np.isnan, np.isinf, np.isfinite, np.signbit,
            np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
            np.logical_and, np.logical_or, np.logical_not, np.logical_xor, integer="bool")

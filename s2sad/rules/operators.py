@@ -12,8 +12,10 @@ defvjp(operator.pow, "x, y", dx="unbroadcast(g * y * x ** (y - 1), x)",
        dy="unbroadcast(g * ans * np.log(x), y)")
 defvjp(operator.matmul, "x, y", output="matmul",
        dx="matmul_dx(g, x, y)", dy="matmul_dy(g, x, y)")
+defvjp(operator.mod, "x, y", dx="unbroadcast(g, x)",   # x - y * floor(x / y)
+       dy="unbroadcast(-g * np.floor(x / y), y)")
 defvjp(operator.neg, "x", dx="-g")
 defvjp(operator.pos, "x", dx="g")
-defnondiff(operator.floordiv, operator.mod, operator.not_, operator.lt, operator.le,
+defnondiff(operator.floordiv, operator.not_, operator.lt, operator.le,
            operator.gt, operator.ge, operator.eq, operator.ne, operator.and_, operator.or_,
            operator.xor, operator.invert)

@@ -351,12 +351,15 @@ class AdjointOptimiser:
     in place (`dx[i] += g`), which must own their array and are never aliased.
     """
 
-    def __init__(self, adjoints: set[str], accumulators: set[str], materialise=None):
+    def __init__(self, adjoints: set[str], accumulators: set[str], materialise=None,
+                 scalar_item=None):
         self.adjoints = adjoints
         self.accumulators = accumulators
         # materialise(adjoint, compound, where) -> `dx = np.zeros_like(x)`, or None
         # where the plain 0.0 serves (scalars)
         self.materialise = materialise or (lambda adjoint, compound, where: None)
+        # scalar_item(subscript) -> whether `dx[i]` is one number (a copy, not a view)
+        self.scalar_item = scalar_item or (lambda subscript: False)
 
     def run(self, stmts: list, live_out: set[str]) -> list:
         self.read_as_cotangent = _read_as_cotangent(stmts)
@@ -466,6 +469,8 @@ class AdjointOptimiser:
         """The accumulator (updated in place) that `node` may be a view of."""
         while True:
             if isinstance(node, gast.Subscript):
+                if self.scalar_item(node):
+                    return None
                 node = node.value
             elif isinstance(node, gast.Call) and getattr(node.func, "id", None) == "unbroadcast":
                 node = node.args[0]   # returns its argument when no axis is summed

@@ -135,8 +135,14 @@ class ReverseMode:
 
     def optimise(self, adjoint: list, live_out: set) -> list:
         accumulators = {self.adjoint_of[p] for p in self.accumulators if p in self.adjoint_of}
-        return AdjointOptimiser(self.adjoint_names, accumulators,
-                                self.materialise).run(adjoint, live_out)
+        return AdjointOptimiser(self.adjoint_names, accumulators, self.materialise,
+                                self.is_scalar_item).run(adjoint, live_out)
+
+    def is_scalar_item(self, subscript: gast.Subscript) -> bool:
+        """`dx[i]` is one number where `x[i]` is: reading it copies nothing."""
+        primal = self.primal_of.get(getattr(subscript.value, "id", None))
+        return primal is not None and self.kind_of(gast.Subscript(
+            value=name(primal), slice=subscript.slice, ctx=gast.Load())).ndim == 0
 
     def materialise(self, adjoint: str, compound, where: str):
         """`dx = np.zeros_like(x)`: an adjoint that is zero on one path only, made an

@@ -130,6 +130,14 @@ def index_accumulate(x, n):
     return np.sum(a ** 2)
 
 
+def row_accumulate(x, n):
+    a = np.zeros((n, 2))
+    for i in range(n):
+        a[i] = np.sin(a[i] + x * i)
+        a[i] = a[i] * x
+    return np.sum(a ** 2)
+
+
 def mlp_loss(W1, b1, W2, b2, X, y):
     h = np.tanh(X @ W1 + b1)
     logits = h @ W2 + b2

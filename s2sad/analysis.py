@@ -38,6 +38,7 @@ ARRAY_METHODS = {
     "dot": np.dot, "clip": np.clip, "squeeze": np.squeeze, "trace": np.trace,
     "astype": np.asarray, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
     "any": np.any, "all": np.all, "nonzero": np.nonzero,
+    "item": float,   # the one number of a float array, as a Python float
 }
 _PACKED_METHODS = {"reshape", "transpose"}   # x.reshape(2, 3) is np.reshape(x, (2, 3))
 

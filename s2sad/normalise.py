@@ -109,36 +109,45 @@ class _Desugar:
         if _is_call_to(iterator, "range") and isinstance(s.target, gast.Name):
             s.body = body
             return [s]
-        if _is_call_to(iterator, "enumerate") and _is_pair(s.target) and not iterator.keywords:
-            counter, item = s.target.elts
-            seq = self.sequence(iterator.args[0], head)
-            if len(iterator.args) > 1 or not isinstance(counter, gast.Name):
-                index = self.names.fresh("_i")
-                start = iterator.args[1] if len(iterator.args) > 1 else const(0)
-                prefix = self.assignment(assign(counter, gast.BinOp(
-                    left=name(index), op=gast.Add(), right=start)))
-            else:
-                index, prefix = counter.id, []
-            prefix += self.assignment(assign(item, _index(seq, index)))
-            return head + [self.range_loop(index, call(name("len"), name(seq)), prefix + body, s)]
-        if _is_call_to(iterator, "zip") and isinstance(s.target, gast.Tuple) \
-                and len(s.target.elts) == len(iterator.args) and not iterator.keywords:
-            seqs = [self.sequence(a, head) for a in iterator.args]
-            index = self.names.fresh("_i")
-            prefix = []
-            for target, seq in zip(s.target.elts, seqs):
-                prefix += self.assignment(assign(target, _index(seq, index)))
-            lengths = [call(name("len"), name(q)) for q in seqs]
-            count = lengths[0] if len(lengths) == 1 else call(name("min"), *lengths)
-            return head + [self.range_loop(index, count, prefix + body, s)]
         backwards = _is_call_to(iterator, "reversed") and len(iterator.args) == 1
-        seq = self.sequence(iterator.args[0] if backwards else iterator, head)
-        index = self.names.fresh("_i")
-        prefix = self.assignment(assign(s.target, _index(seq, index)))
-        length = call(name("len"), name(seq))
+        if backwards:
+            iterator = iterator.args[0]
+        if _is_call_to(iterator, "enumerate") and _is_pair(s.target) and not backwards \
+                and len(iterator.args) == 1 and isinstance(s.target.elts[0], gast.Name):
+            counter, target = s.target.elts   # the counter is the loop index itself
+            length, item = self.indexable(iterator.args[0], head)
+            index = counter.id
+        else:
+            length, item = self.indexable(iterator, head)
+            index, target = self.names.fresh("_i"), s.target
+        prefix = self.assignment(assign(target, item(name(index))))
         bounds = [gast.BinOp(left=length, op=gast.Sub(), right=const(1)), const(-1), const(-1)] \
             if backwards else [length]
         return head + [self.range_loop(index, bounds, prefix + body, s)]
+
+    def indexable(self, iterable, head: list):
+        """(length, item) for iterating over `iterable` by index: `item(i)` is the
+        expression for its i-th item.  zip and enumerate, nested as you like."""
+        if (_is_call_to(iterable, "list") or _is_call_to(iterable, "tuple")) \
+                and len(iterable.args) == 1 and not iterable.keywords \
+                and (_is_call_to(iterable.args[0], "zip")
+                     or _is_call_to(iterable.args[0], "enumerate")):
+            iterable = iterable.args[0]   # list(zip(a, b)): the items of zip(a, b)
+        if (_is_call_to(iterable, "zip") or _is_call_to(iterable, "enumerate")) \
+                and not iterable.keywords and iterable.args:
+            if _is_call_to(iterable, "enumerate"):
+                length, inner = self.indexable(iterable.args[0], head)
+                start = iterable.args[1] if len(iterable.args) > 1 else None
+                return length, lambda i: gast.Tuple(elts=[
+                    i if start is None else gast.BinOp(left=i, op=gast.Add(), right=start),
+                    inner(i)], ctx=gast.Load())
+            parts = [self.indexable(a, head) for a in iterable.args]
+            lengths = [length for length, _ in parts]
+            length = lengths[0] if len(lengths) == 1 else call(name("min"), *lengths)
+            return length, lambda i: gast.Tuple(elts=[item(i) for _, item in parts],
+                                                ctx=gast.Load())
+        seq = self.sequence(iterable, head)
+        return call(name("len"), name(seq)), lambda i: _index(seq, i.id)
 
     def sequence(self, iterable, head: list) -> str:
         """A name for `iterable` that can be indexed and measured with len()."""

@@ -464,8 +464,8 @@ def einsum_adjoints(g, subscripts, operands):
     """Cotangents of all operands of np.einsum(subscripts, *operands), as a tuple.
 
     Each is an einsum of g with the other operands.  Indices summed inside one
-    operand only, and size-1 or '...' dimensions broadcast by einsum, are handled.
-    Repeated indices within one operand ('ii->i') raise NotImplementedError.
+    operand only, size-1 or '...' dimensions broadcast by einsum, and indices repeated
+    within one operand (a diagonal, 'ii->i') are handled.
 
     >>> einsum_adjoints(np.ones(2), "ij,j->i", (np.zeros((2, 3)), np.arange(3.0)))[0]
     array([[0., 1., 2.],
@@ -487,11 +487,6 @@ def _einsum_labels(subscripts, ndims):
     spec = subscripts.replace(" ", "")
     inputs, arrow, output = spec.partition("->")
     inputs = inputs.split(",")
-    for term in inputs:
-        if len(set(term.replace("...", ""))) != len(term.replace("...", "")):
-            raise NotImplementedError(
-                f"s2sad cannot differentiate np.einsum({subscripts!r}, ...): an index repeats "
-                f"within one operand (a diagonal); take it with np.diagonal first")
     named = set(spec) - set(".,->")
     spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in named]
     counts = [ndim - len(term.replace("...", "")) if "..." in term else 0
@@ -506,14 +501,30 @@ def _einsum_labels(subscripts, ndims):
     return inputs, output.replace("...", ellipsis)
 
 
+def _distinct_indices(term: str, shape, used: set):
+    """`term` with each repeat of an index renamed ('ii' -> 'iA'), and the identity
+    matrices ('iA', n) that tie each renamed index to the one it repeats: the cotangent
+    of a diagonal lies on the diagonal."""
+    spare = (c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used)
+    letters, eyes = [], []
+    for c, n in zip(term, shape):
+        if c in letters:
+            fresh = next(spare)
+            eyes.append((c + fresh, n))
+            c = fresh
+        letters.append(c)
+    return "".join(letters), eyes
+
+
 def _einsum_operand_adjoint(g, output, inputs, operands, i):
     """Cotangent of operands[i]: einsum g with the others, then fix up broadcasting."""
-    mine, operand = inputs[i], operands[i]
-    others = [term for j, term in enumerate(inputs) if j != i]
+    operand = operands[i]
+    mine, eyes = _distinct_indices(inputs[i], np.shape(operand), set(output).union(*inputs))
+    others = [term for j, term in enumerate(inputs) if j != i] + [term for term, _ in eyes]
     seen = set(output).union(*others)
     kept = "".join(c for c in mine if c in seen)    # the rest were summed in operand i alone
     spec = ",".join([output] + others) + "->" + kept
-    rest = [op for j, op in enumerate(operands) if j != i]
+    rest = [op for j, op in enumerate(operands) if j != i] + [np.eye(n) for _, n in eyes]
     part = np.einsum(spec, g, *rest, optimize=len(rest) > 1)
     part = np.expand_dims(part, [k for k, c in enumerate(mine) if c not in seen])
     shape = np.shape(operand)

@@ -630,3 +630,18 @@ def augmented_without_sharing(x, y):
     for i in range(3):
         s += out[i]
     return s + np.sum(z)
+
+
+def nested_zip_enumerate(x, y):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(x, y)):
+        s = s + i * a * b
+    for k, (a, (j, b)) in enumerate(zip(x, enumerate(y)), 1):
+        s = s + k * j * a * np.sin(b)
+    for a, b in reversed(list(zip(x, y))):
+        s = s * 0.5 + a * b
+    return s
+
+
+def item_method(x):
+    return np.sum(x ** 2).item() * 3.0 + x[1:2].item() ** 2

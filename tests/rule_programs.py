@@ -675,6 +675,18 @@ def np_vdot(a, b):
     return np.sin(np.vdot(a, b))
 
 
+def einsum_trace(a):
+    return np.einsum("ii", a) ** 2
+
+
+def einsum_diagonal_times(a, v):
+    return np.sum(np.sin(np.einsum("ii,i->i", a, v)))
+
+
+def einsum_batched_diagonal(a):
+    return np.sum(np.sin(np.einsum("bii->bi", a)))
+
+
 def einsum_matmul(a, b):
     return np.sum(np.sin(np.einsum("ij,jk->ik", a, b)))
 

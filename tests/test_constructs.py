@@ -23,6 +23,8 @@ CASES = [
     (P.conditional_expression, (0.5,), 0),
     (P.array_rows, (rng.normal(size=(4, 3)), rng.normal(size=3)), (0, 1)),
     (P.zip_enumerate, (rng.normal(size=3), 0.4), (0, 1)),
+    (P.item_method, (rng.normal(size=3),), 0),
+    (P.nested_zip_enumerate, (rng.normal(size=3), rng.normal(size=4)), (0, 1)),
     (P.indexing, (rng.normal(size=6),), 0),
     (P.matrix_indexing, (rng.normal(size=(4, 4)),), 0),
     (P.fancy_indexing, (rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])), 0),

@@ -97,7 +97,9 @@ def as_gradient(g, x):
             return g if g.dtype == dtype else g.astype(dtype)
         return np.broadcast_to(g, x.shape).astype(dtype, copy=True)
     if isinstance(g, np.ndarray) and g.ndim == 0:   # a float argument gets a scalar
-        return g[()]
+        g = g[()]
+    if type(x) is float and isinstance(g, np.floating) and not isinstance(g, float):
+        return np.float64(g)   # a float, even where float32 arrays made it
     return g
 
 def _like(value, x):

@@ -160,3 +160,14 @@ def test_float32_arguments_get_float32_gradients():
         *[a.astype(float) for a in args], np.array([0, 1, 1, 0, 1, 0]))
     for got, want in zip(gradients, reference):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+
+
+def float32_layer(W, b, X):
+    return np.sum(np.tanh(X @ W + b))
+
+
+def test_a_python_float_gets_a_float_even_beside_float32_arrays():
+    W, X = np.ones((2, 2), np.float32) * 0.1, np.ones((3, 2), np.float32)
+    dW, db = s2sad.grad(float32_layer, wrt=(0, 1))(W, 0.5, X)
+    assert dW.dtype == np.float32 and isinstance(db, float)
+    assert db == pytest.approx(float(np.sum(1 - np.tanh(X @ W + 0.5) ** 2)), rel=1e-6)

@@ -34,6 +34,14 @@ def mlp_loss(W1, b1, W2, b2, X, y):
     return -np.mean(log_probs[np.arange(X.shape[0]), y])
 
 
+def euler(k, y0, n):
+    y = np.empty(n + 1)
+    y[0] = y0
+    for i in range(n):
+        y[i + 1] = y[i] - 0.01 * k * y[i] ** 2
+    return y[n]
+
+
 def rnn_loss(Wh, Wx, b, h0, x):
     h = h0
     for t in range(x.shape[0]):
@@ -69,6 +77,19 @@ def mlp_by_hand(W1, b1, W2, b2, X, y):
     dh = dlogits @ W2.T
     da = dh * (1.0 - h * h)
     return X.T @ da, da.sum(axis=0), h.T @ dlogits, dlogits.sum(axis=0)
+
+
+def euler_by_hand(k, y0, n):
+    y = np.empty(n + 1)
+    y[0] = y0
+    for i in range(n):
+        y[i + 1] = y[i] - 0.01 * k * y[i] ** 2
+    dk, dy = 0.0, 1.0
+    for i in reversed(range(n)):
+        yi = y[i]
+        dk -= dy * 0.01 * yi * yi
+        dy = dy * (1.0 - 0.02 * k * yi)
+    return dk, dy
 
 
 def rnn_by_hand(Wh, Wx, b, h0, x):
@@ -144,23 +165,30 @@ def cases():
     yield f"RNN, {steps} steps, hidden {hidden}", rnn_loss, (0, 1, 2), args, rnn_by_hand
 
 
+def other_cases():
+    """Measured and printed, with no target yet."""
+    yield "Euler, y[i + 1] = f(y[i]), n = 1,000", euler, (0, 1), (0.7, 1.0, 1000), euler_by_hand
+
+
 def main(budget: float = 1.0) -> int:
-    print(f"{'case':<34} {'hand-written':>13} {'s2sad':>11} {'ratio':>7} {'first call':>11}")
+    print(f"{'case':<38} {'hand-written':>13} {'s2sad':>11} {'ratio':>7} {'first call':>11}")
     measured = []
-    for label, function, wrt, args, by_hand in cases():
-        derivative = s2sad.grad(function, wrt=wrt)
-        check(derivative(*args), by_hand(*args))
-        measured.append((label, function, wrt, args) + median_times(by_hand, derivative,
-                                                                    args, budget))
+    for targeted, found in ((True, cases()), (False, other_cases())):
+        for label, function, wrt, args, by_hand in found:
+            derivative = s2sad.grad(function, wrt=wrt)
+            check(derivative(*args), by_hand(*args))
+            measured.append((targeted, label, function, wrt, args)
+                            + median_times(by_hand, derivative, args, budget))
     # First calls last: a transform's allocations move the C heap about, and glibc's
     # heap trimming can then add page faults to the next case's timings.
     worst = 0.0
-    for label, function, wrt, args, hand, ours in measured:
+    for targeted, label, function, wrt, args, hand, ours in measured:
         first = first_call(function, wrt, args)
-        worst = max(worst, ours / hand)
-        print(f"{label:<34} {hand * 1e6:>10.1f} µs {ours * 1e6:>8.1f} µs "
-              f"{ours / hand:>7.2f} {first * 1e3:>8.1f} ms")
-    print(f"\nworst ratio {worst:.2f} (target <= 1.5)")
+        if targeted:
+            worst = max(worst, ours / hand)
+        print(f"{label:<38} {hand * 1e6:>10.1f} µs {ours * 1e6:>8.1f} µs "
+              f"{ours / hand:>7.2f} {first * 1e3:>8.1f} ms{'' if targeted else '  (no target)'}")
+    print(f"\nworst ratio on the targeted rows {worst:.2f} (target <= 1.5)")
     return 0
 
 

@@ -368,15 +368,17 @@ class AdjointOptimiser:
         stmts = self.copy_propagation(stmts)
         stmts = self.dead_stores(stmts, set(live_out))[0]
         self.drop_needless_copies(stmts, set())
-        reads = name_counts(stmts, gast.Load)
-        return self.narrow_broadcasts(stmts, {n for n, count in reads.items() if count == 1})
+        return self.narrow_broadcasts(stmts)
 
     # broadcasts left to the reader -------------------------------------------------
 
-    def narrow_broadcasts(self, stmts: list, read_once: set) -> list:
+    def narrow_broadcasts(self, stmts: list, read_once: set | None = None) -> list:
         """`d = np.full_like(x, g)` read once, right after, where broadcasting spreads
-        `g` just the same (`d * x`, or added into an index of an accumulator): the
+        `g` just the same (`d * 2 * x`, or added into an index of an accumulator): the
         reader takes `g` and the full array is never made."""
+        if read_once is None:
+            reads = name_counts(stmts, gast.Load)
+            read_once = {n for n, count in reads.items() if count == 1}
         out = []
         for index, s in enumerate(stmts):
             for block in ("body", "orelse"):
@@ -632,9 +634,11 @@ def _read_spread(s, d: str, g, x: str, accumulators: set) -> bool:
     """Let the one reader of `d` in `s` take `g` instead, where it broadcasts alike."""
     for node in gast.walk(s):
         if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
-            sides = [getattr(node.left, "id", None), getattr(node.right, "id", None)]
-            if sorted(sides, key=str) == sorted([d, x], key=str):
-                setattr(node, "left" if sides[0] == d else "right", g)
+            factors = _factors(node)   # d * 2 * x: x gives the product its shape
+            names = [getattr(f, "id", None) for f in factors]
+            if names.count(d) == 1 and x in names and x != d:
+                holder, field = _parent_of(node, factors[names.index(d)])
+                setattr(holder, field, g)
                 return True
         if isinstance(node, gast.AugAssign) and getattr(node.value, "id", None) == d \
                 and isinstance(node.target, gast.Subscript) \
@@ -646,6 +650,26 @@ def _read_spread(s, d: str, g, x: str, accumulators: set) -> bool:
             node.args[2] = g
             return True
     return False
+
+
+def _factors(product: gast.BinOp) -> list:
+    """The operands of a chain of multiplications, `a * b * c` -> [a, b, c]."""
+    if not (isinstance(product, gast.BinOp) and isinstance(product.op, gast.Mult)):
+        return [product]
+    return _factors(product.left) + _factors(product.right)
+
+
+def _parent_of(product: gast.BinOp, factor) -> tuple:
+    """The multiplication in `product`'s chain that holds `factor`, and which side."""
+    for side in ("left", "right"):
+        child = getattr(product, side)
+        if child is factor:
+            return product, side
+        if isinstance(child, gast.BinOp) and isinstance(child.op, gast.Mult):
+            found = _parent_of(child, factor)
+            if found is not None:
+                return found
+    return None
 
 
 def _read_as_cotangent(node) -> set:

@@ -134,9 +134,12 @@ class ReverseMode:
                       self.pushes > 0, assigned)
 
     def optimise(self, adjoint: list, live_out: set) -> list:
+        return self.optimiser().run(adjoint, live_out)
+
+    def optimiser(self) -> AdjointOptimiser:
         accumulators = {self.adjoint_of[p] for p in self.accumulators if p in self.adjoint_of}
         return AdjointOptimiser(self.adjoint_names, accumulators, self.materialise,
-                                self.is_scalar_item).run(adjoint, live_out)
+                                self.is_scalar_item)
 
     def is_scalar_item(self, subscript: gast.Subscript) -> bool:
         """`dx[i]` is one number where `x[i]` is: reading it copies nothing."""

@@ -79,6 +79,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     returned_names = live_out | set(params) | (loaded_names(output) if value_needed else set())
     sweeps.primal = _leave_out_unneeded(sweeps, mode, names, returned_names,
                                         _all_float64(params, all_kinds, float64_arrays, src))
+    sweeps.adjoint = mode.optimiser().narrow_broadcasts(sweeps.adjoint)   # new shape reads
     sweeps.primal = inline_temporaries(sweeps.primal, _single_use_temporaries(sweeps, names),
                                        mode.tape)
     prefer_methods(sweeps.primal, mode.kind_of, src.resolve)

@@ -211,6 +211,22 @@ def test_narrow_broadcasts_into_a_product_with_the_same_array():
         d = np.full(x.shape, g, x.dtype)
         dx = x * d
     """, {"d"}) == "dx = x * g"
+    assert narrowed("""
+        d = np.full_like(x, g)
+        dx = d * 2 * (x * c)
+    """, {"d"}) == "dx = g * 2 * (x * c)"
+
+
+def lsq(w, X, y):
+    r = X @ w - y
+    return 0.5 * np.mean(r ** 2)
+
+
+def test_a_mean_of_squares_makes_no_full_array():
+    args = (rng.normal(size=3), rng.normal(size=(6, 3)), rng.normal(size=6))
+    source = generated(lsq, args)
+    assert "np.full" not in source, source
+    s2sad.check_grads(lsq, args)
 
 
 def test_narrow_broadcasts_into_accumulators():
@@ -235,6 +251,7 @@ def test_narrow_broadcasts_inside_a_loop():
 @pytest.mark.parametrize("text,read_once", [
     ("d = np.full_like(x, g)\ndx = d * y", {"d"}),              # y's shape may differ
     ("d = np.full_like(x, g)\ndx = d + x", {"d"}),              # not a product
+    ("d = np.full_like(x, g)\ndx = d * d * x", {"d"}),          # d twice in the product
     ("d = np.full_like(x, g)\ndx = d * x\ndy = d * x", set()),  # read twice
     ("d = np.full_like(x, g)\ndz = 2.0\ndx = d * x", {"d"}),    # not read right after
     ("d = np.full_like(x, g)\ndother[i] += d", {"d"}),          # not an accumulator

@@ -326,7 +326,8 @@ class ReverseMode:
         except BindingError as exc:
             raise self.src.error(f"s2sad cannot apply the rule for {label}: {exc}", where,
                                  "call the function with the arguments its rule names") from None
-        mapping = dict(bound, g=g, ans=name(target))
+        mapping = dict(bound, g=g, ans=name(target), fn=clone(value.func)
+                       if isinstance(value, gast.Call) else const(None))
         literals = {p.name for p in rule.params if not (p.sequence or p.variadic)
                     and isinstance(bound.get(p.name), (gast.List, gast.Tuple))
                     and self.active_leaves(_leaves(bound[p.name]))}

@@ -35,6 +35,11 @@ def unbroadcast(g, x):
     return g
 
 
+def custom_cotangents(fn, args: tuple, g) -> tuple:
+    """The cotangents of a `custom_vjp` function's arguments, from its own rule."""
+    return fn.cotangents(args, g)
+
+
 def add_at(accumulator, index, g):
     """`accumulator[index] += g` where `index` may repeat entries (fancy indexing)."""
     np.add.at(accumulator, index, g)

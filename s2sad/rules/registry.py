@@ -1,8 +1,8 @@
 """The derivative-rule registry: one entry per primitive, keyed by the function object.
 
 A reverse rule is a small Python expression per differentiable parameter, written
-in terms of the parameters, `ans` (the primitive's output) and `g` (the cotangent
-of the output).  The transformer inlines these expressions into the generated code,
+in terms of the parameters, `ans` (the primitive's output), `g` (the cotangent
+of the output) and `fn` (the function called, as the code names it).  The transformer inlines these expressions into the generated code,
 so the printed derivative shows the math itself:
 
     defvjp(np.sin, "x", dx="g * np.cos(x)")
@@ -98,7 +98,7 @@ def defvjp(fn, signature: str, *, output: str = "elementwise", **cotangents: str
         if not key.startswith("d") or key[1:] not in known:
             raise ValueError(f"{key!r} names no parameter of {signature!r}")
         unknown = {n.id for n in gast.walk(parse_expr(template)) if isinstance(n, gast.Name)} \
-            - known - {"g", "ans"} - _template_globals()
+            - known - {"g", "ans", "fn"} - _template_globals()
         if unknown:   # fail now, not when some user's function is transformed
             raise ValueError(f"the rule {key}={template!r} uses unknown names {sorted(unknown)}; "
                              "templates may use the parameters, g, ans, np, math, builtins "

@@ -1,0 +1,68 @@
+"""Control of differentiation from user code: your own reverse rule for a function
+(`custom_vjp`, JAX's convention), and `stop_gradient`.
+
+Both go through the registry the built-in rules use, so the transformer treats
+them like any NumPy function.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+from .rules import defnondiff, defvjp
+
+
+def stop_gradient(x):
+    """`x` itself; s2sad gives it no derivative.
+
+    >>> import numpy as np, s2sad
+    >>> s2sad.stop_gradient(np.array([1.0, 2.0]))
+    array([1., 2.])
+    """
+    return x
+
+
+defnondiff(stop_gradient, output="same")
+
+
+class custom_vjp:
+    """A function with a reverse rule of your own, used wherever s2sad meets a call
+    to it: `f.defvjp(fwd, bwd)` where `fwd(*args)` returns `(out, residuals)` and
+    `bwd(residuals, cotangent)` returns one cotangent per positional argument.
+
+    >>> import numpy as np, s2sad
+    >>> @s2sad.custom_vjp
+    ... def clip_gradient(x):
+    ...     return x
+    >>> clip_gradient.defvjp(lambda x: (x, None), lambda res, g: (np.clip(g, -1.0, 1.0),))
+    >>> clip_gradient(3.0)
+    3.0
+
+    The backward sweep calls `fwd` again for the residuals (the forward sweep calls
+    the function itself), so `fwd` should cost about what the function costs.
+    """
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+
+    def __call__(self, *args):
+        return self.fun(*args)
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+        """Set the rule: `fwd(*args) -> (out, residuals)`, `bwd(residuals, g) -> tuple`."""
+        self.fwd, self.bwd = fwd, bwd
+        defvjp(self, "*args", output="unknown", dargs="custom_cotangents(fn, args, g)")
+
+    def cotangents(self, args: tuple, g) -> tuple:
+        if self.fwd is None:
+            raise TypeError(f"{self.__name__} is a custom_vjp function without a rule; "
+                            "call its defvjp(fwd, bwd) first")
+        _, residuals = self.fwd(*args)
+        found = self.bwd(residuals, g)
+        if not isinstance(found, (tuple, list)) or len(found) != len(args):
+            raise TypeError(f"the bwd rule of {self.__name__} must return a tuple of "
+                            f"{len(args)} cotangents (one per argument), got {found!r}")
+        return tuple(found)

@@ -645,3 +645,10 @@ def nested_zip_enumerate(x, y):
 
 def item_method(x):
     return np.sum(x ** 2).item() * 3.0 + x[1:2].item() ** 2
+
+
+def numpy_scalars_and_methods(x, w):
+    """np.float64(...) scalars beside Python floats; astype, flatten, size."""
+    a = np.float64(x) * 2.0 + x
+    return a * a + np.sum(w.astype(float) ** 2) + np.sum(w.flatten()) * w.size \
+        + float(np.float64(np.sum(w)))

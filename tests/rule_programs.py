@@ -989,3 +989,7 @@ def scalar_float_loop(x, y, n):
     for _ in range(n):
         s = s * 0.5 + float(x * y) * s
     return s
+
+
+def np_float64(x):
+    return np.sum(np.sin(np.float64(x)))

@@ -24,6 +24,7 @@ CASES = [
     (P.array_rows, (rng.normal(size=(4, 3)), rng.normal(size=3)), (0, 1)),
     (P.zip_enumerate, (rng.normal(size=3), 0.4), (0, 1)),
     (P.item_method, (rng.normal(size=3),), 0),
+    (P.numpy_scalars_and_methods, (0.7, rng.normal(size=(2, 2))), (0, 1)),
     (P.nested_zip_enumerate, (rng.normal(size=3), rng.normal(size=4)), (0, 1)),
     (P.indexing, (rng.normal(size=6),), 0),
     (P.matrix_indexing, (rng.normal(size=(4, 4)),), 0),

@@ -263,6 +263,8 @@ def shape_cases():
     yield Case(np.broadcast_to, (U(-3, 3), (2, 3)))
     yield Case(np.copy, (x,))
     yield Case(np.copy, (U(-3, 3),))
+    yield Case(np.float64, (x,))
+    yield Case(np.float64, (U(-3, 3),))
 
 
 def joining_cases():

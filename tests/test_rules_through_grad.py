@@ -71,6 +71,7 @@ NP_UNARY = {
     P.np_sqrt: (0.2, 3), P.np_cbrt: (0.2, 3), P.np_square: (-3, 3),
     P.np_reciprocal: (0.3, 3), P.np_negative: (-3, 3), P.np_positive: (-3, 3),
     P.np_deg2rad: (-3, 3), P.np_rad2deg: (-3, 3), P.np_sinc: (-3, 3), P.copy: (-3, 3),
+    P.np_float64: (-3, 3),
     P.array_of_array: (-3, 3), P.asarray_of_array: (-3, 3),
 }
 KINKED_AT_ZERO = [P.np_absolute, P.np_abs, P.builtin_abs, P.leaky_relu]

@@ -58,6 +58,9 @@ defvjp(np.array, "object: seq, dtype=None, *, copy=True, order='K', subok=False,
 defvjp(np.asarray, "a: seq, dtype=None, order=None, *, device=None, copy=None, like=None",
        output="unknown", da="array_adjoint(g, a)")
 
+# np.float64(x): x as a float64 scalar (or array).
+defvjp(np.float64, "x=0.0", output="same", dx="unbroadcast(g, x)")
+
 # np.full(shape, x) spreads x everywhere: its cotangent is the sum of g.
 defvjp(np.full, "shape, fill_value, dtype=None, order='C', *, device=None, like=None",
        output="unknown", dfill_value="unbroadcast(g, fill_value)")

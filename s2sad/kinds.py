@@ -73,14 +73,52 @@ FLOAT_SCALAR = kind(0)
 INT_SCALAR = kind(0, True)
 
 
+class Structure(NamedTuple):
+    """A dict, list or tuple argument: its keys, and the keys of its items (each a
+    `kind_of_value` key).  The code is specialised on it (see `structures`)."""
+    container: type
+    keys: tuple
+    items: tuple
+    integer = False   # as a whole, it is no integer: the leaves say what they are
+    ndim = None
+
+    def leaves(self, path=()):
+        """(path of keys, item key) for every item that is no container itself."""
+        for key, item in zip(self.keys, self.items):
+            if isinstance(item, Structure):
+                yield from item.leaves(path + (key,))
+            else:
+                yield path + (key,), item
+
+
+MAX_LEAVES = 64   # bigger containers are left alone (long lists of numbers, say)
+
+
+def _structure_key(value) -> "Structure | Kind":
+    if type(value) is dict:
+        keys = tuple(value)
+        if not all(type(k) in (str, int) for k in keys):
+            return UNKNOWN
+        items = tuple(kind_of_value(value[k]) for k in keys)
+    else:
+        if len(value) > MAX_LEAVES:
+            return UNKNOWN
+        keys, items = tuple(range(len(value))), tuple(map(kind_of_value, value))
+    found = Structure(type(value), keys, items)
+    return found if sum(1 for _ in found.leaves()) <= MAX_LEAVES else UNKNOWN
+
+
 def kind_of_value(value):
-    """A cheap, hashable key for a runtime argument: a Kind, or (shape, dtype) for an
-    array.  The hot path of every derivative call; `kind_of_key` makes it a Kind."""
+    """A cheap, hashable key for a runtime argument: a Kind, (shape, dtype) for an
+    array, or a Structure for a dict, list or tuple.  The hot path of every derivative
+    call; `kind_of_key` makes it a Kind (a Structure stays one)."""
     if type(value) is np.ndarray:
         return value.shape, value.dtype
     found = _KIND_BY_TYPE.get(type(value))
     if found is not None:
         return found
+    if type(value) in (dict, list, tuple):
+        return _structure_key(value)
     if isinstance(value, np.ndarray):
         return value.shape, value.dtype
     if isinstance(value, (bool, int, np.integer, np.bool_)):
@@ -96,7 +134,7 @@ def kind_of_key(key) -> Kind:
     >>> kind_of_key(((5, 1), np.dtype(float)))
     Kind(ndim=2, integer=False, ones=(False, True))
     """
-    if isinstance(key, Kind):
+    if isinstance(key, (Kind, Structure)):
         return key
     shape, dtype = key
     integer = "bool" if dtype.kind == "b" else dtype.kind in "iu"
@@ -105,7 +143,7 @@ def kind_of_key(key) -> Kind:
 
 def dtype_of_key(key) -> np.dtype | None:
     """The dtype of an array argument's key (None for other arguments)."""
-    return None if isinstance(key, Kind) else key[1]
+    return None if isinstance(key, (Kind, Structure)) else key[1]
 
 
 _KIND_BY_TYPE = {float: FLOAT_SCALAR, int: INT_SCALAR, bool: INT_SCALAR,

@@ -21,7 +21,8 @@ from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call,
 from .deadcode import leave_out_unneeded
 from .emit import compile_functions, to_source
 from .inline import inline_calls
-from .kinds import UNKNOWN, infer_kinds
+from .structures import Flattened, flatten, leaf_kinds
+from .kinds import UNKNOWN, Structure, dtype_of_key, infer_kinds
 from .normalise import normalise
 from .optimise import inline_temporaries, prefer_methods, surely_arrays
 from .reverse import ReverseMode, Sweeps
@@ -55,9 +56,22 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     # new names must not shadow anything the function can see
     names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE)
                           | set(src.func.__globals__) | set(vars(builtins)))
-    params = parameter_names(src.tree)
-    inputs = {p for p in (params if split else wrt) if not kinds.get(p, UNKNOWN).integer}
     src = inline_calls(src, names)
+    flattened = None
+    if not split:
+        src, flattened = flatten(src, kinds, wrt, names)
+    # from here on, the leaves of containers are parameters of their own; containers
+    # left whole are objects of unknown kind
+    kinds = {p: UNKNOWN if isinstance(k, Structure) else k for p, k in kinds.items()}
+    if flattened:
+        kinds.update(leaf_kinds(flattened))
+        float64_arrays = float64_arrays | {leaf for leaf, key in flattened.kinds.items()
+                                           if dtype_of_key(key) == np.float64}
+    leaf_wrt = tuple(leaf for p in wrt for leaf in flattened.leaf_names(p)) \
+        if flattened else wrt
+    params = parameter_names(src.tree)
+    inputs = {p for p in (params if split else leaf_wrt)
+              if not kinds.get(p, UNKNOWN).integer}
     augmented = augmented_names(src.tree)
     tree = normalise(src, names)
     tree = to_anf(tree, varied_names(tree.body, inputs, src), src, names)
@@ -68,7 +82,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     all_kinds = infer_kinds(tree.body, {p: kinds.get(p, UNKNOWN) for p in params}, src)
     shifts = invariant_shifts(tree.body, output, all_kinds, src)
     mode = ReverseMode(src, tree, names, varied, useful, all_kinds, shifts)
-    returned = [p for p in (params if split else wrt) if p in inputs]
+    returned = [p for p in (params if split else leaf_wrt) if p in inputs]
     live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
     sweeps = mode.run(live_out)
     refuse_augmented_views(augmented, tree.body, all_kinds, src, mode.is_basic_index,
@@ -83,10 +97,14 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     sweeps.primal = inline_temporaries(sweeps.primal, _single_use_temporaries(sweeps, names),
                                        mode.tape)
     prefer_methods(sweeps.primal, mode.kind_of, src.resolve)
-    exact = set() if _changes_dtypes(src) else float64_arrays & set(wrt)
+    exact = set() if _changes_dtypes(src) else float64_arrays & set(leaf_wrt)
     builder = _Builder(src, tree, names, mode, sweeps, params, exact)
-    functions = builder.split_functions(inputs) if split \
-        else [builder.combined_function(wrt, value_needed, with_value)]
+    if split:
+        functions = builder.split_functions(inputs)
+    else:
+        function = builder.combined_function(leaf_wrt, value_needed, with_value,
+                                             _regroup(wrt, flattened))
+        functions = [_with_containers(function, flattened) if flattened else function]
     bindings = _bindings(functions, src, names)
     source = to_source(functions, mode.comments)
     compiled = compile_functions(source, [f.name for f in functions], bindings, src.func)
@@ -156,9 +174,11 @@ class _Builder:
         return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])
 
-    def combined_function(self, wrt, value_needed: bool, with_value: bool) -> gast.FunctionDef:
+    def combined_function(self, wrt, value_needed: bool, with_value: bool,
+                          regroup) -> gast.FunctionDef:
         """`value_needed`: the seed checks the value is a scalar (its kind does not
-        say so), or `with_value` returns it."""
+        say so), or `with_value` returns it.  `regroup` makes the returned gradients
+        from those of the parameters in `wrt`."""
         seed = call(helper("scalar_seed"), clone(self.output)) if value_needed else const(1.0)
         adjoint = self.seed(seed) + self.sweeps.adjoint
         arrays = surely_arrays(adjoint, self.mode.adjoint_names)
@@ -169,7 +189,7 @@ class _Builder:
         if with_value and isinstance(value, gast.Name) and value.id in _assigned_in(adjoint):
             keep = [assign(self.names.unique("value"), value)]  # the sweep restores it
             value = name(keep[0].targets[0].id)
-        result = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+        result = regroup(dict(zip(wrt, grads)))
         if with_value:
             result = gast.Tuple(elts=[value, result], ctx=gast.Load())
         body = self.prologue() + self.sweeps.primal + keep + adjoint + [
@@ -206,6 +226,24 @@ class _Builder:
             self.names.unique(self.src.name + "_backward"), [holder, cotangent],
             unpack + adjoint + [gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load()))])
         return [forward, backward]
+
+
+def _regroup(wrt: tuple, flattened: Flattened | None):
+    """The gradients' expression: one, or a tuple; a container's in its structure."""
+    def regroup(gradients: dict):
+        grads = [flattened.regrouped(p, gradients) if flattened else gradients[p] for p in wrt]
+        return grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+    return regroup
+
+
+def _with_containers(function: gast.FunctionDef, flattened: Flattened) -> gast.FunctionDef:
+    """The derivative takes the containers themselves and unpacks their leaves."""
+    args = [name(p, store=False) for p in flattened.params]
+    for a in args:
+        a.ctx = gast.Param()
+    function.args.args = args
+    function.body = flattened.unpacking() + function.body
+    return function
 
 
 def _leave_out_unneeded(sweeps: Sweeps, mode: ReverseMode, names: NameGenerator,

@@ -5,9 +5,9 @@ import pytest
 
 import s2sad
 from s2sad.astutil import NameGenerator, all_names
-from s2sad.kinds import (FLOAT_SCALAR, INT_SCALAR, UNKNOWN, broadcast_ones, infer_kinds, kind,
-                         kind_of_key, kind_of_value, matmul_kind, reduced_axes,
-                         unbroadcast_axes)
+from s2sad.kinds import (FLOAT_SCALAR, INT_SCALAR, MAX_LEAVES, UNKNOWN, Structure,
+                         broadcast_ones, infer_kinds, kind, kind_of_key, kind_of_value,
+                         matmul_kind, reduced_axes, unbroadcast_axes)
 from s2sad.normalise import normalise
 from tests import programs as P
 from tests.test_passes import source_of
@@ -52,8 +52,17 @@ def test_kind_of_key_of_scalars_and_others():
     assert kind_of_key(kind_of_value(np.float64(2.5))) == FLOAT_SCALAR
     assert kind_of_key(kind_of_value(3)) == INT_SCALAR
     assert kind_of_key(kind_of_value(True)) == INT_SCALAR
-    assert kind_of_key(kind_of_value([1.0, 2.0])) == UNKNOWN
+    assert kind_of_key(kind_of_value(FLOAT_SCALAR)) == UNKNOWN   # some other object
     assert kind_of_key(FLOAT_SCALAR) is FLOAT_SCALAR
+
+
+def test_containers_are_keyed_by_their_structure():
+    key = kind_of_value({"W": np.ones((2, 3)), "b": [np.ones(3), 1.0]})
+    assert isinstance(key, Structure) and key.keys == ("W", "b")
+    assert [path for path, _ in key.leaves()] == [("W",), ("b", 0), ("b", 1)]
+    assert kind_of_value({"W": np.ones((4, 3)), "b": [np.ones(3), 2.0]}) != key   # shapes
+    assert kind_of_value(list(range(MAX_LEAVES + 1))) == UNKNOWN   # too long: left alone
+    assert kind_of_value({(1, 2): 1.0}) == UNKNOWN                 # keys s2sad cannot write
 
 
 def test_shapes_differing_only_in_lengths_other_than_one_share_a_kind():

@@ -1,0 +1,308 @@
+"""Stage 1c: dicts, lists and tuples passed as arguments, split into their leaves.
+
+`loss(params, X)` with `params = {"W": ..., "b": ...}` is transformed as if it were
+`loss(W, b, X)`: a read with a constant key (`params["W"]`, `layers[0][1]`) becomes
+the leaf's own variable, `len(layers)` a constant, and a loop over a container
+(`for layer in layers`, `enumerate(...)`, `.items()`, `.keys()`, `.values()`,
+`range(len(layers))`) is unrolled, one copy of its body per item.  The generated
+derivative still takes `params` (it unpacks the leaves first) and returns the
+gradient in the same structure: a dict with the same keys, a list of the same length.
+
+The code is specialised on the structure (keys and lengths, see `kinds.Structure`).
+A container used any other way (passed whole to a function, indexed by a variable)
+is refused with a TransformError.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import gast
+
+from .astutil import NameGenerator, assign, clone, const, copy_location, name, stored_names
+from .kinds import Structure, dtype_of_key, kind_of_key
+from .source import FunctionSource
+
+
+@dataclasses.dataclass
+class Flattened:
+    """What became of the structured parameters."""
+    params: list                 # the original parameter names
+    leaves: dict                 # parameter -> [(path, leaf name)]
+    kinds: dict                  # leaf name -> its key (as kind_of_value gives)
+
+    def leaf_names(self, param: str) -> list:
+        return [leaf for _, leaf in self.leaves.get(param, [(None, param)])]
+
+    def unpacking(self) -> list:
+        """`W = params["W"]` for every leaf, in parameter order."""
+        out = []
+        for param in self.params:
+            for path, leaf in self.leaves.get(param, ()):
+                value = name(param)
+                for key in path:
+                    value = gast.Subscript(value=value, slice=const(key), ctx=gast.Load())
+                out.append(assign(leaf, value))
+        return out
+
+    def regrouped(self, param: str, gradients: dict):
+        """The gradient of `param` from its leaves' gradients, in `param`'s structure."""
+        if param not in self.leaves:
+            return gradients[param]
+        return _rebuild(self.structures[param], (), dict(
+            (path, gradients[leaf]) for path, leaf in self.leaves[param]))
+
+    structures: dict = dataclasses.field(default_factory=dict)
+
+
+def _rebuild(structure: Structure, path: tuple, by_path: dict):
+    items = [_rebuild(item, path + (key,), by_path) if isinstance(item, Structure)
+             else by_path[path + (key,)] for key, item in zip(structure.keys, structure.items)]
+    if structure.container is dict:
+        return gast.Dict(keys=[const(k) for k in structure.keys], values=items)
+    node = gast.List if structure.container is list else gast.Tuple
+    return node(elts=items, ctx=gast.Load())
+
+
+def flatten(src: FunctionSource, kinds: dict, wrt: tuple, names: NameGenerator):
+    """`src` with its structured parameters split into leaves, and what was done:
+    those in `wrt`, and those holding arrays (their leaves get kinds); a list of
+    numbers nothing differentiates stays as it is."""
+    structured = {p: k for p, k in kinds.items() if isinstance(k, Structure) and (
+        p in wrt or any(dtype_of_key(key) is not None for _, key in k.leaves()))}
+    if not structured:
+        return src, None
+    args = src.tree.args
+    params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    leaves, leaf_kinds = {}, {}
+    for param, structure in structured.items():
+        leaves[param] = []
+        for path, key in structure.leaves():
+            leaf = names.unique(_leaf_name(param, path))
+            leaves[param].append((path, leaf))
+            leaf_kinds[leaf] = key
+    flattened = Flattened(params, leaves, leaf_kinds, structured)
+    tree = src.tree
+    tree.body = _Rewriter(src, flattened).block(tree.body, {})
+    new_args = []
+    for a in args.posonlyargs + args.args:
+        new_args += [copy_location(name(leaf, store=False), a) for leaf in
+                     flattened.leaf_names(a.id)]
+    for a in new_args:
+        a.ctx = gast.Param()
+    args.posonlyargs, args.args, args.defaults = [], new_args, []
+    if args.kwonlyargs:
+        raise src.error("s2sad does not split containers of functions with keyword-only "
+                        "parameters yet", tree, "make the parameters positional")
+    locals_ = src.locals | set(leaf_kinds)
+    return dataclasses.replace(src, tree=tree, locals=frozenset(locals_)), flattened
+
+
+def _leaf_name(param: str, path: tuple) -> str:
+    """`W1` for params["W1"]; `layers_0_W` for layers[0]["W"]."""
+    last = path[-1]
+    if len(path) == 1 and isinstance(last, str) and last.isidentifier():
+        return last
+    return "_".join([param] + [str(k) for k in path])
+
+
+class _Rewriter:
+    """Reads of containers resolved, statement after statement.  `aliases` maps local
+    names to the container item they stand for (`layer = layers[0]`), or to the
+    constant they hold (`i = 0`) in an unrolled loop."""
+
+    def __init__(self, src: FunctionSource, flattened: Flattened):
+        self.src, self.flattened = src, flattened
+
+    def block(self, stmts: list, aliases: dict) -> list:
+        out = []
+        for s in stmts:
+            out += self.statement(s, aliases)
+        return out
+
+    def statement(self, s, aliases: dict) -> list:
+        if isinstance(s, gast.For):
+            items = self.items(s.iter, aliases)
+            if items is not None:
+                return self.unrolled(s, items, aliases)
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name):
+            target = s.targets[0].id
+            path = self.path(s.value, aliases)
+            if path is not None and not self.is_leaf(path):
+                aliases[target] = ("path", path)   # `layer = layers[0]`: a name for it
+                return []
+            s.value = self.expression(s.value, aliases)
+            aliases.pop(target, None)
+            if isinstance(s.value, gast.Constant):
+                aliases[target] = ("constant", s.value.value)
+            return [s]
+        for field in ("test", "iter", "value", "target"):
+            if getattr(s, field, None) is not None and field != "target":
+                setattr(s, field, self.expression(getattr(s, field), aliases))
+        if isinstance(s, gast.Assign):
+            s.targets = [self.expression(t, aliases) if not isinstance(t, gast.Name) else t
+                         for t in s.targets]
+        if isinstance(s, gast.AugAssign) and not isinstance(s.target, gast.Name):
+            s.target = self.expression(s.target, aliases)
+        inner = stored_names(s)
+        for n in inner:
+            aliases.pop(n, None)
+        for field in ("body", "orelse"):
+            block = getattr(s, field, None)
+            if isinstance(block, list) and block:
+                # what a loop or branch binds is unknown after it (and in the next trip)
+                setattr(s, field, self.block(block, {k: v for k, v in aliases.items()
+                                                     if k not in inner}))
+        return [s]
+
+    # containers --------------------------------------------------------------
+
+    def path(self, e, aliases: dict):
+        """(parameter, key, ...) for an expression that names part of a container."""
+        if isinstance(e, gast.Name):
+            if e.id in self.flattened.structures:
+                return (e.id,)
+            alias = aliases.get(e.id)
+            return alias[1] if alias and alias[0] == "path" else None
+        if isinstance(e, gast.Subscript):
+            base = self.path(e.value, aliases)
+            if base is None or self.is_leaf(base):
+                return None
+            key = self.constant(e.slice, aliases)
+            structure = self.structure(base)
+            if key is _NOT_CONSTANT:
+                raise self.src.error(
+                    f"s2sad needs constant keys to read the container {base[0]!r} (it "
+                    "splits containers given as arguments into their items)", e,
+                    "index with a constant or a loop variable over the container itself")
+            if structure.container is not dict and isinstance(key, int) and key < 0:
+                key += len(structure.keys)
+            if key not in structure.keys:
+                raise self.src.error(f"the container {base[0]!r} has no item {key!r} here",
+                                     e)
+            return base + (key,)
+        return None
+
+    def structure(self, path: tuple) -> Structure:
+        found = self.flattened.structures[path[0]]
+        for key in path[1:]:
+            found = found.items[found.keys.index(key)]
+        return found
+
+    def is_leaf(self, path: tuple) -> bool:
+        return not isinstance(self.structure(path), Structure)
+
+    def leaf(self, path: tuple) -> str:
+        return dict(self.flattened.leaves[path[0]])[path[1:]]
+
+    def constant(self, e, aliases: dict):
+        if isinstance(e, gast.Constant):
+            return e.value
+        if isinstance(e, gast.Name) and aliases.get(e.id, (None,))[0] == "constant":
+            return aliases[e.id][1]
+        return _NOT_CONSTANT
+
+    def expression(self, e, aliases: dict):
+        path = self.path(e, aliases)
+        if path is not None:
+            if self.is_leaf(path):
+                return copy_location(name(self.leaf(path)), e)
+            # used whole (np.sum(xs), np.array(coeffs)): made again from its items
+            depth = len(path) - 1   # keys below the parameter
+            leaves = {sub[depth:]: name(leaf) for sub, leaf in self.flattened.leaves[path[0]]
+                      if sub[:depth] == path[1:]}
+            return copy_location(_rebuild(self.structure(path), (), leaves), e)
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == "len" \
+                and len(e.args) == 1:
+            inner = self.path(e.args[0], aliases)
+            if inner is not None and not self.is_leaf(inner):
+                return copy_location(const(len(self.structure(inner).keys)), e)
+        if isinstance(e, gast.Name) and aliases.get(e.id, (None,))[0] == "constant":
+            return e   # a loop variable over keys: a variable still, known here
+        for field, value in gast.iter_fields(e):
+            if isinstance(value, list):
+                value[:] = [self.expression(v, aliases) if isinstance(v, gast.AST) else v
+                            for v in value]
+            elif isinstance(value, gast.AST):
+                setattr(e, field, self.expression(value, aliases))
+        return e
+
+    # loops over containers -------------------------------------------------------
+
+    def items(self, iterable, aliases: dict):
+        """[(value bound to the loop target), ...] when `iterable` walks a container:
+        each value is ("constant", key) or ("path", path) or a tuple of those."""
+        call = iterable if isinstance(iterable, gast.Call) else None
+        method = call.func.attr if call is not None and isinstance(call.func, gast.Attribute) \
+            else None
+        if method in ("items", "keys", "values") and not call.args:
+            base = self.path(call.func.value, aliases)
+            if base is None or self.is_leaf(base):
+                return None
+            keys = self.structure(base).keys
+            return [{"items": (("constant", k), ("path", base + (k,))),
+                     "keys": ("constant", k), "values": ("path", base + (k,))}[method]
+                    for k in keys]
+        if call is not None and isinstance(call.func, gast.Name) and call.args \
+                and not call.keywords:
+            if call.func.id == "enumerate" and len(call.args) == 1:
+                inner = self.items(call.args[0], aliases)
+                return None if inner is None else [(("constant", i), item)
+                                                   for i, item in enumerate(inner)]
+            if call.func.id == "reversed" and len(call.args) == 1:
+                inner = self.items(call.args[0], aliases)
+                return None if inner is None else inner[::-1]
+            if call.func.id == "zip":
+                inner = [self.items(a, aliases) for a in call.args]
+                return None if any(i is None for i in inner) else list(zip(*inner))
+            if call.func.id == "range" and len(call.args) == 1 \
+                    and isinstance(call.args[0], gast.Call) \
+                    and getattr(call.args[0].func, "id", None) == "len":
+                inner = self.path(call.args[0].args[0], aliases) if call.args[0].args else None
+                if inner is not None and not self.is_leaf(inner):
+                    return [("constant", i) for i in range(len(self.structure(inner).keys))]
+            return None
+        base = self.path(iterable, aliases)
+        if base is None or self.is_leaf(base):
+            return None
+        structure = self.structure(base)
+        if structure.container is dict:   # iterating over a dict gives its keys
+            return [("constant", k) for k in structure.keys]
+        return [("path", base + (k,)) for k in structure.keys]
+
+    def unrolled(self, loop: gast.For, items: list, aliases: dict) -> list:
+        if any(isinstance(n, (gast.Break, gast.Continue)) for s in loop.body
+               for n in gast.walk(s)) or loop.orelse:
+            raise self.src.error("s2sad unrolls loops over containers and cannot unroll one "
+                                 "with 'break' or 'continue'", loop,
+                                 "use an if around the rest of the body instead")
+        out = []
+        for item in items:
+            out += self.bind(loop.target, item, aliases, loop)
+            out += self.block(clone(loop.body), aliases)
+        return out
+
+    def bind(self, target, item, aliases: dict, where) -> list:
+        if isinstance(target, (gast.Tuple, gast.List)):
+            if item[0] == "path" and not self.is_leaf(item[1]):   # for W, b in layers
+                keys = self.structure(item[1]).keys
+                item = tuple(("path", item[1] + (k,)) for k in keys)
+            if isinstance(item[0], str) or len(item) != len(target.elts):
+                raise self.src.error("s2sad cannot unpack this item of a container in a "
+                                     "loop target", where)
+            out = []
+            for t, i in zip(target.elts, item):
+                out += self.bind(t, i, aliases, where)
+            return out
+        kind, value = item
+        aliases[target.id] = item
+        if kind == "constant":
+            return [copy_location(assign(target.id, const(value)), where)]
+        return []   # each copy of the body reads the item itself (`W1`, not `W = W1`)
+
+
+_NOT_CONSTANT = object()
+
+
+def leaf_kinds(flattened: Flattened) -> dict:
+    return {leaf: kind_of_key(key) for leaf, key in flattened.kinds.items()}

@@ -1,0 +1,121 @@
+"""Dicts, lists and tuples given as arguments: split into their leaves, loops over them
+unrolled, gradients returned in the same structure."""
+import numpy as np
+import pytest
+
+import s2sad
+
+rng = np.random.default_rng(9)
+
+
+def init(sizes=(3, 4, 2)):
+    return {"W1": rng.normal(size=sizes[:2]) * 0.5, "b1": rng.normal(size=sizes[1]),
+            "W2": rng.normal(size=sizes[1:]) * 0.5, "b2": rng.normal(size=sizes[2])}
+
+
+def forward(params, X):
+    h = np.tanh(X @ params["W1"] + params["b1"])
+    return h @ params["W2"] + params["b2"]
+
+
+def mse(params, X, y):
+    return np.mean((forward(params, X) - y) ** 2)
+
+
+def test_a_dict_of_parameters_gets_a_dict_of_gradients():
+    params, X, y = init(), rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    s2sad.check_grads(mse, (params, X, y))
+    derivative = s2sad.grad(mse)
+    gradient = derivative(params, X, y)
+    assert isinstance(gradient, dict) and list(gradient) == ["W1", "b1", "W2", "b2"]
+    assert all(gradient[k].shape == params[k].shape for k in params)
+    source = derivative.source
+    assert "W1 = params['W1']" in source and "h = np.tanh(X @ W1 + b1)" in source
+    assert "return {'W1': dW1, 'b1': db1, 'W2': dW2, 'b2': db2}" in source
+
+
+def test_value_and_grad_with_a_dict_and_another_structure_next():
+    params, X, y = init(), rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    value, gradient = s2sad.value_and_grad(mse)(params, X, y)
+    assert value == pytest.approx(mse(params, X, y))
+    smaller = {k: v[..., :1] if k in ("W2", "b2") else v for k, v in params.items()}
+    other = s2sad.grad(mse)(smaller, X, y[:, :1])   # other shapes, same code or new
+    assert other["W2"].shape == (4, 1)
+
+
+def stacked(layers, x):
+    for W, b in layers:
+        x = np.tanh(x @ W + b)
+    penalty = 0.0
+    for i in range(len(layers)):
+        penalty = penalty + np.sum(layers[i][0] ** 2)
+    for i, (W, b) in enumerate(layers):
+        penalty = penalty + i * np.sum(b ** 2)
+    for (W, _), scale in zip(layers, reversed(layers)):
+        penalty = penalty + np.sum(W) * np.sum(scale[1])
+    return np.sum(x) + 0.1 * penalty
+
+
+def test_loops_over_a_list_of_layers_are_unrolled():
+    layers = [(rng.normal(size=(3, 3)), rng.normal(size=3)),
+              (rng.normal(size=(3, 2)), rng.normal(size=2))]
+    s2sad.check_grads(stacked, (layers, rng.normal(size=(4, 3))), wrt=(0, 1))
+    gradient = s2sad.grad(stacked)(layers, rng.normal(size=(4, 3)))
+    assert isinstance(gradient, list) and isinstance(gradient[0], tuple)
+    assert gradient[1][0].shape == (3, 2)
+
+
+def nested(tree, scale):
+    total = 0.0
+    for name, value in tree["leaves"].items():
+        total = total + np.sum(value ** 2) * scale
+    for key in tree["leaves"]:
+        total = total + np.sum(tree["leaves"][key])
+    for value in tree["leaves"].values():
+        total = total * 0.5 + np.sum(np.sin(value))
+    return total + tree["bias"] * len(tree["leaves"])
+
+
+def test_nested_dicts_items_keys_and_values():
+    tree = {"leaves": {"a": rng.normal(size=3), "b": rng.normal(size=(2, 2))}, "bias": 0.3}
+    s2sad.check_grads(nested, (tree, 1.5), wrt=(0, 1))
+    gradient = s2sad.grad(nested)(tree, 1.5)
+    assert set(gradient) == {"leaves", "bias"} and isinstance(gradient["bias"], float)
+
+
+def polynomial(coefficients, x):
+    return np.sum(np.array(coefficients) * x ** np.arange(len(coefficients)))
+
+
+def test_a_container_used_whole_is_made_again_from_its_items():
+    coefficients = [0.5, -1.0, 2.0]
+    s2sad.check_grads(polynomial, (coefficients, 0.7), wrt=(0, 1))
+    gradient = s2sad.grad(polynomial)(coefficients, 0.7)
+    assert isinstance(gradient, list) and len(gradient) == 3
+
+
+def variable_key(params, key):
+    return np.sum(params[key])
+
+
+def breaks_out(layers):
+    s = 0.0
+    for W in layers:
+        if np.sum(W) > 0:
+            break
+        s = s + np.sum(W)
+    return s
+
+
+def missing_key(params):
+    return np.sum(params["W3"])
+
+
+@pytest.mark.parametrize("function, args, message", [
+    (variable_key, ({"W": np.ones(2)}, "W"), "constant keys"),
+    (breaks_out, ([np.ones(2), np.ones(2)],), "break"),
+    (missing_key, ({"W": np.ones(2)},), "no item 'W3'"),
+])
+def test_containers_used_in_ways_s2sad_cannot_split_are_refused(function, args, message):
+    with pytest.raises(s2sad.TransformError, match=message):
+        s2sad.grad(function)(*args)

@@ -79,6 +79,7 @@ class Structure(NamedTuple):
     container: type
     keys: tuple
     items: tuple
+    size: int = 0     # how many leaves
     integer = False   # as a whole, it is no integer: the leaves say what they are
     ndim = None
 
@@ -92,20 +93,21 @@ class Structure(NamedTuple):
 
 
 MAX_LEAVES = 64   # bigger containers are left alone (long lists of numbers, say)
+_RANGES = [tuple(range(n)) for n in range(MAX_LEAVES + 1)]
 
 
 def _structure_key(value) -> "Structure | Kind":
+    if len(value) > MAX_LEAVES:
+        return UNKNOWN
     if type(value) is dict:
         keys = tuple(value)
+        items = tuple(map(kind_of_value, value.values()))
         if not all(type(k) in (str, int) for k in keys):
             return UNKNOWN
-        items = tuple(kind_of_value(value[k]) for k in keys)
     else:
-        if len(value) > MAX_LEAVES:
-            return UNKNOWN
-        keys, items = tuple(range(len(value))), tuple(map(kind_of_value, value))
-    found = Structure(type(value), keys, items)
-    return found if sum(1 for _ in found.leaves()) <= MAX_LEAVES else UNKNOWN
+        keys, items = _RANGES[len(value)], tuple(map(kind_of_value, value))
+    size = sum(item.size if type(item) is Structure else 1 for item in items)
+    return Structure(type(value), keys, items, size) if size <= MAX_LEAVES else UNKNOWN
 
 
 def kind_of_value(value):

@@ -152,9 +152,11 @@ class _Shift:
             return _combine(type(e.op), self.of(e.left), self.of(e.right))
         if isinstance(e, gast.Attribute) and e.attr in ("shape", "ndim", "size", "dtype"):
             return None
-        if isinstance(e, gast.Subscript) and self.whole:
-            inner = self.of(e.value)
-            return inner if self.of(e.slice) is None else TOP
+        if isinstance(e, gast.Subscript):
+            inner, index = self.of(e.value), self.of(e.slice)
+            if inner is None and index is None:
+                return None   # z.shape[0]
+            return inner if self.whole and index is None else TOP
         if isinstance(e, gast.Call):
             return self.of_call(e)
         return TOP
@@ -166,6 +168,8 @@ class _Shift:
                 or any(self.of(v) is not None for v in keywords.values()):
             return TOP
         first = self.of(args[0])
+        if first is None:
+            return None   # np.arange(z.shape[0]): no argument changes
         if fn is np.exp and first == SHIFTED:
             return SCALED
         if fn is np.log and first == SCALED:

@@ -128,14 +128,19 @@ class _Rewriter:
                 and isinstance(s.targets[0], gast.Name):
             target = s.targets[0].id
             path = self.path(s.value, aliases)
-            if path is not None and not self.is_leaf(path):
-                aliases[target] = ("path", path)   # `layer = layers[0]`: a name for it
+            if path is not None:   # `layer = layers[0]`, `W = params["W"]`: another name
+                aliases[target] = ("path", path)
                 return []
             s.value = self.expression(s.value, aliases)
             aliases.pop(target, None)
             if isinstance(s.value, gast.Constant):
                 aliases[target] = ("constant", s.value.value)
             return [s]
+        pre = []
+        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) \
+                and aliases.get(s.target.id, (None,))[0] == "path":   # W += ...: a value now
+            pre = [copy_location(assign(s.target.id, self.expression(
+                name(s.target.id), aliases)), s)]
         for field in ("test", "iter", "value", "target"):
             if getattr(s, field, None) is not None and field != "target":
                 setattr(s, field, self.expression(getattr(s, field), aliases))
@@ -153,7 +158,7 @@ class _Rewriter:
                 # what a loop or branch binds is unknown after it (and in the next trip)
                 setattr(s, field, self.block(block, {k: v for k, v in aliases.items()
                                                      if k not in inner}))
-        return [s]
+        return pre + [s]
 
     # containers --------------------------------------------------------------
 

@@ -37,6 +37,7 @@ INVARIANT = [
     (P.log_softmax_method_positive_axis, (X, W)),           # x.max(axis=1, keepdims=True)
     (P.log_softmax_method, (X, W)),                         # x.max(axis=-1, keepdims=True)
     (P.log_softmax_method, (x, w)),
+    (P.cross_entropy_reading_shape, (X, np.array([0, 2, 1, 1]))),
     (P.mlp_loss, (rng.normal(size=(3, 5)), rng.normal(size=5), rng.normal(size=(5, 2)),
                   rng.normal(size=2), rng.normal(size=(6, 3)), np.array([0, 1, 1, 0, 1, 0]))),
 ]

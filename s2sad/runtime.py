@@ -35,6 +35,12 @@ def unbroadcast(g, x):
     return g
 
 
+def digamma(x):
+    """The derivative of log(gamma(x)) (SciPy's; rules that need it need SciPy)."""
+    from scipy.special import digamma as scipy_digamma
+    return scipy_digamma(x)
+
+
 def custom_cotangents(fn, args: tuple, g) -> tuple:
     """The cotangents of a `custom_vjp` function's arguments, from its own rule."""
     return fn.cotangents(args, g)

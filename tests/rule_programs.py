@@ -11,6 +11,7 @@ misplaced `g` would show).
 import math
 
 import numpy as np
+from scipy import special
 
 
 # --- numpy elementwise, one argument ----------------------------------------------
@@ -993,3 +994,35 @@ def scalar_float_loop(x, y, n):
 
 def np_float64(x):
     return np.sum(np.sin(np.float64(x)))
+
+
+def scipy_expit(x):
+    return np.sum(np.sin(special.expit(x)))
+
+
+def scipy_erf(x):
+    return np.sum(np.sin(special.erf(x)))
+
+
+def scipy_erfc(x):
+    return np.sum(np.sin(special.erfc(x)))
+
+
+def scipy_gammaln(x):
+    return np.sum(np.sin(special.gammaln(x)))
+
+
+def scipy_logsumexp_rows(x):
+    return np.sum(np.sin(special.logsumexp(x, axis=-1, keepdims=True)))
+
+
+def scipy_logsumexp_all(x):
+    return np.sin(special.logsumexp(x))
+
+
+def scipy_softmax(x):
+    return np.sum(np.sin(special.softmax(x, axis=-1)))
+
+
+def scipy_log_softmax(x):
+    return np.sum(np.sin(special.log_softmax(x)))

@@ -8,6 +8,7 @@ import math
 import operator
 
 import numpy as np
+from scipy import special
 import pytest
 
 from s2sad import runtime
@@ -267,6 +268,19 @@ def shape_cases():
     yield Case(np.float64, (U(-3, 3),))
 
 
+def scipy_cases():
+    for fn, low in ((special.expit, -3), (special.erf, -2), (special.erfc, -2),
+                    (special.gammaln, 0.5)):
+        yield Case(fn, (U(low, 2, 2, 3),))
+        yield Case(fn, (U(low, 2),))
+    x = U(-2, 2, 2, 3)
+    for axis, keepdims in ((None, False), (1, False), (0, True), (-1, True)):
+        yield Case(special.logsumexp, (x,), dict(axis=axis, keepdims=keepdims))
+    for fn in (special.softmax, special.log_softmax):
+        for axis in (None, 0, -1):
+            yield Case(fn, (x,), dict(axis=axis))
+
+
 def joining_cases():
     a, b, c = U(-3, 3, 2, 3), U(-3, 3, 2, 1), U(-3, 3, 2, 2)
     yield Case(np.concatenate, ([a, b, c],), dict(axis=1))
@@ -301,7 +315,7 @@ def constructor_cases():
 CASES = [*unary_cases(), *binary_cases(), *other_elementwise_cases(), *scalar_builtin_cases(),
          *matmul_cases(), *reduction_cases(), *cumsum_cases(), *norm_cases(), *trace_cases(),
          *product_cases(), *einsum_cases(), *shape_cases(), *joining_cases(),
-         *constructor_cases()]
+         *constructor_cases(), *scipy_cases()]
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)

@@ -71,7 +71,9 @@ NP_UNARY = {
     P.np_sqrt: (0.2, 3), P.np_cbrt: (0.2, 3), P.np_square: (-3, 3),
     P.np_reciprocal: (0.3, 3), P.np_negative: (-3, 3), P.np_positive: (-3, 3),
     P.np_deg2rad: (-3, 3), P.np_rad2deg: (-3, 3), P.np_sinc: (-3, 3), P.copy: (-3, 3),
-    P.np_float64: (-3, 3),
+    P.np_float64: (-3, 3), P.scipy_expit: (-3, 3), P.scipy_erf: (-2, 2),
+    P.scipy_erfc: (-2, 2), P.scipy_gammaln: (0.5, 3), P.scipy_logsumexp_all: (-2, 2),
+    P.scipy_log_softmax: (-2, 2),
     P.array_of_array: (-3, 3), P.asarray_of_array: (-3, 3),
 }
 KINKED_AT_ZERO = [P.np_absolute, P.np_abs, P.builtin_abs, P.leaky_relu]
@@ -84,6 +86,8 @@ def unary_cases():
         for shape in SHAPES:
             yield case(program, away_from_zero(*shape))
     yield case(P.np_sinc, np.array([0.0, 0.5, -1.5]))        # the removable point 0
+    for program in (P.scipy_logsumexp_rows, P.scipy_softmax):   # along the last axis
+        yield from shaped1(program, (-2, 2), SHAPES[1:])
 
 
 # --- elementwise: two arguments, numpy functions and Python operators ------------------

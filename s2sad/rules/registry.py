@@ -20,6 +20,7 @@ import functools
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from ..astutil import parse_expr
 
@@ -165,8 +166,8 @@ def _mentions(template: str, identifier: str) -> bool:
 def describe(fn) -> str:
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
-    if type(fn).__name__ == "ufunc":
-        module = "numpy"
+    if type(fn).__name__ == "ufunc":   # NumPy's own, or another library's (SciPy's)
+        module = "numpy" if getattr(np, fn.__name__, None) is fn else "scipy.special"
     if module in (None, "builtins", "_operator"):
         return qualname if module != "_operator" else f"operator.{qualname}"
     return f"{module}.{qualname}"

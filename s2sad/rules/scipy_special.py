@@ -1,0 +1,24 @@
+"""scipy.special, when SciPy is installed (it stays optional)."""
+import numpy as np
+
+from .registry import defvjp
+
+try:
+    from scipy import special
+except ImportError:   # pragma: no cover - SciPy absent
+    special = None
+
+if special is not None:
+    defvjp(special.expit, "x", dx="g * ans * (1 - ans)")
+    defvjp(special.erf, "x", dx="g * (2 / np.sqrt(np.pi)) * np.exp(-x * x)")
+    defvjp(special.erfc, "x", dx="-g * (2 / np.sqrt(np.pi)) * np.exp(-x * x)")
+    defvjp(special.gammaln, "x", dx="g * digamma(x)")
+    # log(sum(exp(a))): the cotangent spreads in the proportions of the softmax
+    defvjp(special.logsumexp, "a, axis=None, b=None, keepdims=False, return_sign=False",
+           output="reduce",
+           da="restore_axes(g, a, axis, keepdims) "
+              "* np.exp(a - restore_axes(ans, a, axis, keepdims))")
+    defvjp(special.softmax, "x, axis=None", output="same",
+           dx="ans * (g - np.sum(g * ans, axis=axis, keepdims=True))")
+    defvjp(special.log_softmax, "x, axis=None", output="same",
+           dx="g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)")

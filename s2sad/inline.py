@@ -36,6 +36,11 @@ def inline_calls(src: FunctionSource, names: NameGenerator) -> FunctionSource:
     `bound` holds the objects the inlined code reads under new names."""
     inliner = _Inliner(src, names, (src.func,))
     body = inliner.block(src.tree.body)
+    for node in (n for s in body for n in gast.walk(s)):
+        if isinstance(node, gast.Name) and node.id in inliner.local_functions:
+            raise src.error(f"s2sad inlines {node.id!r}, a function defined in the function, "
+                            "where it is called, and cannot use it any other way", node,
+                            "call it directly, or define it at module level")
     if not inliner.inlined:
         return src
     src.tree.body = body
@@ -57,6 +62,21 @@ def user_function(fn) -> bool:
     return not any(part in fn.__code__.co_filename for part in _LIBRARY_PATHS)
 
 
+class _LocalFunction:
+    """A `def` (or `f = lambda ...`) inside the function being transformed."""
+
+    def __init__(self, tree: gast.FunctionDef):
+        self.tree = tree
+        self.__name__ = self.__qualname__ = tree.name
+
+
+def _from_lambda(target: str, value: gast.Lambda, where) -> gast.FunctionDef:
+    body = [copy_location(gast.Return(value=value.body), where)]
+    return copy_location(gast.FunctionDef(name=target, args=value.args, body=body,
+                                          decorator_list=[], returns=None,
+                                          type_comment=None, type_params=[]), where)
+
+
 class _Inliner:
     def __init__(self, src: FunctionSource, names: NameGenerator, active: tuple):
         self.src, self.names, self.active = src, names, active
@@ -64,6 +84,7 @@ class _Inliner:
         self.inlined = False
         self.new_locals: set = set()
         self.bound: dict = {}
+        self.local_functions: dict[str, _LocalFunction] = {}
 
     # statements ---------------------------------------------------------------
 
@@ -74,6 +95,14 @@ class _Inliner:
         return out
 
     def statement(self, s) -> list:
+        if isinstance(s, gast.FunctionDef):   # called below: inlined where it is called
+            self.local_functions[s.name] = _LocalFunction(s)
+            return []
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Lambda):
+            name_ = s.targets[0].id
+            self.local_functions[name_] = _LocalFunction(_from_lambda(name_, s.value, s))
+            return []
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
                 setattr(s, field, self.block(getattr(s, field)))
@@ -140,6 +169,8 @@ class _Inliner:
     def callee(self, node):
         if not isinstance(node, gast.Call):
             return None
+        if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
+            return self.local_functions[node.func.id]
         fn = self.src.resolve(node.func)
         return fn if fn is not Unresolved and user_function(fn) else None
 
@@ -151,13 +182,14 @@ class _Inliner:
             raise self.src.error(
                 f"s2sad does not differentiate recursive calls yet ({fn.__qualname__} calls "
                 "itself)", call, "write the recursion as a loop")
-        callee = read_function(fn)
-        check_supported(callee)
+        callee = self.read(fn)
         self.inlined = True
         for n in _all_names(callee.tree):
             self.names.reserve(n)
         # the helper's own helpers first, then its exits made into one final return
         inner = _Inliner(callee, self.names, self.active + (fn,))
+        if isinstance(fn, _LocalFunction):   # it sees the other local functions too
+            inner.local_functions = dict(self.local_functions)
         callee.tree.body = inner.block(callee.tree.body)
         callee = _with_bindings(callee, inner) if inner.inlined else callee
         from .normalise import normalise
@@ -174,6 +206,36 @@ class _Inliner:
                 setattr(node, ORIGIN, callee)
         return bindings + _fold_constant_branches(_renamed(body, renames))
 
+    def read(self, fn) -> FunctionSource:
+        """The helper's source: read from its file, or, for a function defined in the
+        function itself, its `def` seen with that function's names (it reads them
+        when it is called, as Python's closures do)."""
+        if not isinstance(fn, _LocalFunction):
+            callee = read_function(fn)
+            check_supported(callee)
+            return callee
+        tree = clone(fn.tree)
+        if tree.args.vararg or tree.args.kwarg:
+            raise self.src.error(f"s2sad does not inline {fn.__name__} with *args or "
+                                 "**kwargs yet", tree, "list its parameters explicitly")
+        own = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+        return dataclasses.replace(self.src, tree=tree, locals=self.src.locals | own
+                                   | stored_names(gast.Module(body=tree.body, type_ignores=[])))
+
+    def defaults(self, fn, callee: FunctionSource) -> dict:
+        """Each parameter with a default: the expression its value comes from."""
+        args = callee.tree.args
+        positional = [a.id for a in args.posonlyargs + args.args]
+        if isinstance(fn, _LocalFunction):
+            found = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+            found.update({a.id: d for a, d in zip(args.kwonlyargs, args.kw_defaults)
+                          if d is not None})
+            return {p: clone(d) for p, d in found.items()}
+        values = dict(zip(positional[len(positional) - len(fn.__defaults__ or ()):],
+                          fn.__defaults__ or ()))
+        values.update(fn.__kwdefaults__ or {})
+        return {p: self.constant(v, p) for p, v in values.items()}
+
     def bind_arguments(self, fn, callee: FunctionSource, call: gast.Call):
         """Statements evaluating the arguments, and the parameters replaced outright."""
         params = [a.id for a in callee.tree.args.posonlyargs + callee.tree.args.args]
@@ -187,16 +249,14 @@ class _Inliner:
                 raise self.src.error(f"{fn.__name__}() got an unexpected or repeated "
                                      f"argument {k.arg!r}", call)
             given[k.arg] = k.value
-        defaults = dict(zip(params[len(params) - len(fn.__defaults__ or ()):],
-                            fn.__defaults__ or ()))
-        defaults.update(fn.__kwdefaults__ or {})
+        defaults = self.defaults(fn, callee)
         stored = stored_names(gast.Module(body=callee.tree.body, type_ignores=[]))
         statements, renames = [], {}
         for param in params + keyword_only:
             if param in given:
                 value = given[param]
             elif param in defaults:
-                value = self.constant(defaults[param], param)
+                value = defaults[param]
             else:
                 raise self.src.error(f"{fn.__name__}() is missing the argument {param!r}", call)
             if isinstance(value, (gast.Name, gast.Constant)) and param not in stored:

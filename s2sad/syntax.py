@@ -17,9 +17,10 @@ _UNSUPPORTED = {
     gast.Global: ("'global' statements", "pass the value in as an argument and return it"),
     gast.Nonlocal: ("'nonlocal' statements", "pass the value in as an argument and return it"),
     gast.ClassDef: ("class definitions", "define the class outside the function"),
-    gast.FunctionDef: ("nested function definitions",
-                       "define the helper at module level (calls into helpers are planned)"),
-    gast.Lambda: ("lambda expressions", "define the helper at module level with 'def'"),
+    gast.FunctionDef: ("function definitions inside a loop or branch",
+                       "define the helper at the top of the function, or at module level"),
+    gast.Lambda: ("lambda expressions other than `f = lambda ...`",
+                  "name the lambda first (f = lambda x: ...), or define it with 'def'"),
     gast.Import: ("import statements", "import at module level"),
     gast.ImportFrom: ("import statements", "import at module level"),
     gast.Delete: ("'del' statements", "assign a new value instead of deleting"),
@@ -40,8 +41,13 @@ def check_supported(src: FunctionSource) -> None:
     if args.vararg or args.kwarg:
         raise src.error("s2sad does not differentiate functions with *args or **kwargs yet",
                         src.tree, "list the parameters explicitly")
+    # helpers defined in the function: `def` at its top level, `f = lambda ...`
+    allowed = {id(s) for s in src.tree.body if isinstance(s, gast.FunctionDef)} | {
+        id(n.value) for n in _walk_body(src.tree) if isinstance(n, gast.Assign)
+        and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name)
+        and isinstance(n.value, gast.Lambda)}
     for node in _walk_body(src.tree):
-        entry = _UNSUPPORTED.get(type(node))
+        entry = None if id(node) in allowed else _UNSUPPORTED.get(type(node))
         if entry:
             what, hint = entry
             raise src.error(f"s2sad cannot differentiate code containing {what}", node, hint)

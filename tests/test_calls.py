@@ -144,3 +144,42 @@ def H_geometric(q, n):
     for _ in range(n):
         s = 1.0 + q * s
     return s
+
+
+def local_helpers(x, W):
+    scale = 2.0
+
+    def layer(v, b=0.1):
+        return np.tanh(v @ W * scale + b)
+
+    square = lambda t: t * t   # noqa: E731
+    h = layer(x)
+    scale = 3.0   # a closure reads the variable when it is called
+    h2 = layer(h, b=0.2)
+    return np.sum(square(h2)) + np.sum(square(h))
+
+
+def test_functions_defined_in_the_function_and_lambdas():
+    args = (rng.normal(size=(2, 3)), rng.normal(size=(3, 3)))
+    s2sad.check_grads(local_helpers, args, wrt=(0, 1))
+    assert s2sad.grad(local_helpers)(*args) == pytest.approx(
+        s2sad.grad(local_helpers)(*args))
+
+
+def passes_a_local_function(x):
+    def double(v):
+        return 2.0 * v
+    return np.sum(np.array(list(map(double, x))))
+
+
+def lambda_in_a_call(x):
+    return np.sum(sorted(x, key=lambda v: -v))
+
+
+@pytest.mark.parametrize("function, message", [
+    (passes_a_local_function, "cannot use it any other way"),
+    (lambda_in_a_call, "lambda expressions other than"),
+])
+def test_local_functions_used_other_than_by_calls_are_refused(function, message):
+    with pytest.raises(s2sad.TransformError, match=message):
+        s2sad.grad(function)(np.array([1.0, 2.0]))

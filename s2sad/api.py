@@ -81,10 +81,11 @@ def _resolve_wrt(f, wrt) -> tuple[tuple[str, ...], bool]:
 class _Derivative:
     """A derivative function: callable like f, with `.source` to read the code."""
 
-    def __init__(self, f, wrt, with_value: bool):
+    def __init__(self, f, wrt, with_value: bool, has_aux: bool = False):
         self.f = f
         self.wrt, self.many = _resolve_wrt(f, wrt)
         self.with_value = with_value
+        self.has_aux = has_aux
         cache = f.__dict__[_CACHE]   # made by _resolve_wrt
         if "signature" not in cache:
             cache["signature"] = _Signature(f)
@@ -108,10 +109,11 @@ class _Derivative:
                     "another wrt")
         doubles = _float64_arrays(self.signature.names, keys)
         # argument kinds, not shapes: shapes alike share one transform
-        key = ("grad", self.wrt, tuple(by_name.values()), doubles, self.with_value)
+        key = ("grad", self.wrt, tuple(by_name.values()), doubles, self.with_value,
+               self.has_aux)
         return _cached_transform(self.f, key, lambda: reverse_transform(
             _function_source(self.f), self.wrt, by_name, split=False,
-            float64_arrays=doubles, with_value=self.with_value))
+            float64_arrays=doubles, with_value=self.with_value, has_aux=self.has_aux))
 
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self.arity:
@@ -123,10 +125,13 @@ class _Derivative:
                 self._specialised.clear()
             self._last = self._generated(keys, args)
             derivative = self._specialised[keys] = next(iter(self._last.functions.values()))
-        if not self.with_value:
-            return (derivative(*args),) if self.single_in_tuple else derivative(*args)
-        value, grads = derivative(*args)
-        return value, (grads,) if self.single_in_tuple else grads
+        if self.with_value:   # ((value, aux), grads) with has_aux
+            value, grads = derivative(*args)
+            return value, (grads,) if self.single_in_tuple else grads
+        if self.has_aux:      # (grads, aux)
+            grads, aux = derivative(*args)
+            return (grads,) if self.single_in_tuple else grads, aux
+        return (derivative(*args),) if self.single_in_tuple else derivative(*args)
 
     @property
     def source(self) -> str:
@@ -134,7 +139,8 @@ class _Derivative:
         if self._last is None:
             generic = {n: UNKNOWN for n in self.signature.names}
             self._last = reverse_transform(_function_source(self.f), self.wrt, generic,
-                                           split=False, with_value=self.with_value)
+                                           split=False, with_value=self.with_value,
+                                           has_aux=self.has_aux)
         return self._last.source
 
     def __repr__(self):
@@ -148,19 +154,21 @@ def _float64_arrays(names: list, keys: tuple) -> frozenset:
 
 
 def _decorator(with_value: bool):
-    def make(f=None, wrt=0):
+    def make(f=None, wrt=0, has_aux=False):
         if f is None:
-            return lambda g: _Derivative(g, wrt, with_value)
-        return _Derivative(f, wrt, with_value)
+            return lambda g: _Derivative(g, wrt, with_value, has_aux)
+        return _Derivative(f, wrt, with_value, has_aux)
     return make
 
 
-def grad(f: Callable | None = None, wrt: int | str | Sequence = 0) -> Callable:
+def grad(f: Callable | None = None, wrt: int | str | Sequence = 0,
+         has_aux: bool = False) -> Callable:
     """The gradient of a scalar-valued function, by source transformation.
 
     `wrt` is a parameter position, a parameter name, or a tuple of them (then the
     result is a tuple of gradients).  Works as `@grad`, `@grad(wrt=...)` and
-    `grad(f, wrt=...)`.
+    `grad(f, wrt=...)`.  With `has_aux`, `f` returns `(value, aux)` and the derivative
+    `(gradient, aux)`: aux is passed through, not differentiated.
 
     >>> import s2sad
     >>> def geometric(q, n):
@@ -172,11 +180,13 @@ def grad(f: Callable | None = None, wrt: int | str | Sequence = 0) -> Callable:
     >>> round(dgeometric(0.5, 3), 6)             # doctest: +SKIP
     1.75
     """
-    return _decorator(False)(f, wrt)
+    return _decorator(False)(f, wrt, has_aux)
 
 
-def value_and_grad(f: Callable | None = None, wrt: int | str | Sequence = 0) -> Callable:
-    """Like `grad`, but the derivative returns `(value, gradient)`.
+def value_and_grad(f: Callable | None = None, wrt: int | str | Sequence = 0,
+                   has_aux: bool = False) -> Callable:
+    """Like `grad`, but the derivative returns `(value, gradient)`; with `has_aux`,
+    `((value, aux), gradient)`.
 
     >>> import numpy as np, s2sad
     >>> def loss(w):                                  # doctest: +SKIP
@@ -184,7 +194,7 @@ def value_and_grad(f: Callable | None = None, wrt: int | str | Sequence = 0) -> 
     >>> s2sad.value_and_grad(loss)(np.array([1.0, 2.0]))  # doctest: +SKIP
     (5.0, array([2., 4.]))
     """
-    return _decorator(True)(f, wrt)
+    return _decorator(True)(f, wrt, has_aux)
 
 
 def vjp(f: Callable, *primals) -> tuple[Any, Callable]:

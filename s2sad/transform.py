@@ -16,8 +16,9 @@ import numpy as np
 from .analysis import useful_names, varied_names
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
-                      clone, helper, index_written_names, loaded_names, name, name_counts,
+                      clone, copy_location, helper, index_written_names, loaded_names, name, name_counts,
                       stored_names)
+from .custom import stop_gradient
 from .deadcode import leave_out_unneeded
 from .emit import compile_functions, to_source
 from .inline import inline_calls
@@ -45,13 +46,15 @@ def parameter_names(tree: gast.FunctionDef) -> list[str]:
 
 def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
                       split: bool, float64_arrays: frozenset = frozenset(),
-                      with_value: bool = True) -> Generated:
+                      with_value: bool = True, has_aux: bool = False) -> Generated:
     """Generate `d_<f>(*params) -> (value, gradients)` (without `with_value`: the
     gradients alone), or with `split` the pair `<f>_forward(*params) -> (value,
     residuals)` / `<f>_backward(residuals, cotangent)`.
 
     `float64_arrays`: parameters the call passes float64 arrays for; their gradients
-    are returned as computed where nothing in the function changes dtypes."""
+    are returned as computed where nothing in the function changes dtypes.
+    `has_aux`: the function returns `(value, aux)`; aux comes back with the value
+    (`((value, aux), gradients)`) or, without `with_value`, as `(gradients, aux)`."""
     src = dataclasses.replace(src, tree=clone(src.tree))
     # new names must not shadow anything the function can see
     names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE)
@@ -73,6 +76,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     inputs = {p for p in (params if split else leaf_wrt)
               if not kinds.get(p, UNKNOWN).integer}
     augmented = augmented_names(src.tree)
+    aux = _split_aux(src, names) if has_aux else None
     tree = normalise(src, names)
     tree = to_anf(tree, varied_names(tree.body, inputs, src), src, names)
     varied = varied_names(tree.body, inputs, src)
@@ -90,7 +94,8 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     # `grad` returns no value: one its kind shows to be a scalar needs no check either
     value_needed = split or with_value or mode.kind_of(output).ndim != 0 \
         or getattr(output, "id", None) in mode.accumulators
-    returned_names = live_out | set(params) | (loaded_names(output) if value_needed else set())
+    returned_names = live_out | set(params) | (loaded_names(output) if value_needed else set()) \
+        | ({aux} if aux else set())
     sweeps.primal = _leave_out_unneeded(sweeps, mode, names, returned_names,
                                         _all_float64(params, all_kinds, float64_arrays, src))
     sweeps.adjoint = mode.optimiser().narrow_broadcasts(sweeps.adjoint)   # new shape reads
@@ -103,7 +108,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
         functions = builder.split_functions(inputs)
     else:
         function = builder.combined_function(leaf_wrt, value_needed, with_value,
-                                             _regroup(wrt, flattened))
+                                             _regroup(wrt, flattened), aux)
         functions = [_with_containers(function, flattened) if flattened else function]
     bindings = _bindings(functions, src, names)
     source = to_source(functions, mode.comments)
@@ -175,23 +180,31 @@ class _Builder:
                                 returns=None, type_comment=None, type_params=[])
 
     def combined_function(self, wrt, value_needed: bool, with_value: bool,
-                          regroup) -> gast.FunctionDef:
+                          regroup, aux: str | None = None) -> gast.FunctionDef:
         """`value_needed`: the seed checks the value is a scalar (its kind does not
         say so), or `with_value` returns it.  `regroup` makes the returned gradients
-        from those of the parameters in `wrt`."""
+        from those of the parameters in `wrt`; `aux` names what goes back beside them."""
         seed = call(helper("scalar_seed"), clone(self.output)) if value_needed else const(1.0)
         adjoint = self.seed(seed) + self.sweeps.adjoint
         arrays = surely_arrays(adjoint, self.mode.adjoint_names)
         grads = [self.gradient(p, arrays) for p in wrt]
         if self.out_adjoint is None:
             adjoint = [gast.Expr(value=seed)] if value_needed else []
-        value, keep = self.output, []
-        if with_value and isinstance(value, gast.Name) and value.id in _assigned_in(adjoint):
-            keep = [assign(self.names.unique("value"), value)]  # the sweep restores it
-            value = name(keep[0].targets[0].id)
+        keep = []
+
+        def kept(node, wanted: str):
+            if isinstance(node, gast.Name) and node.id in _assigned_in(adjoint):
+                keep.append(assign(self.names.unique(wanted), node))   # the sweep restores it
+                return name(keep[-1].targets[0].id)
+            return node
+        value = kept(self.output, "value") if with_value else None
+        extra = kept(name(aux), "aux") if aux else None
         result = regroup(dict(zip(wrt, grads)))
         if with_value:
+            value = gast.Tuple(elts=[value, extra], ctx=gast.Load()) if aux else value
             result = gast.Tuple(elts=[value, result], ctx=gast.Load())
+        elif aux:
+            result = gast.Tuple(elts=[result, extra], ctx=gast.Load())
         body = self.prologue() + self.sweeps.primal + keep + adjoint + [
             gast.Return(value=result)]
         return self.function(self.names.unique("d_" + self.src.name), self.params, body)
@@ -226,6 +239,31 @@ class _Builder:
             self.names.unique(self.src.name + "_backward"), [holder, cotangent],
             unpack + adjoint + [gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load()))])
         return [forward, backward]
+
+
+def _split_aux(src: FunctionSource, names: NameGenerator) -> str:
+    """`return value, aux` -> `aux_name = stop_gradient(aux); return value`, at every
+    return (aux is passed through, never differentiated)."""
+    aux, stop = names.unique("aux"), names.unique("stop_gradient")
+    src.bound[stop] = stop_gradient
+
+    def block(stmts: list) -> list:
+        out = []
+        for s in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, block(getattr(s, field)))
+            if isinstance(s, gast.Return):
+                if not (isinstance(s.value, gast.Tuple) and len(s.value.elts) == 2):
+                    raise src.error("with has_aux=True, the function must return a pair "
+                                    "(value, aux)", s, "return value, aux")
+                out += [copy_location(assign(aux, call(name(stop), s.value.elts[1])), s),
+                        copy_location(gast.Return(value=s.value.elts[0]), s)]
+                continue
+            out.append(s)
+        return out
+    src.tree.body = block(src.tree.body)
+    return aux
 
 
 def _regroup(wrt: tuple, flattened: Flattened | None):

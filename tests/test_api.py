@@ -8,6 +8,7 @@ import pytest
 import s2sad
 from tests import programs as P
 
+rng = np.random.default_rng(2)
 
 def test_decorator_forms_agree():
     @s2sad.grad
@@ -171,3 +172,35 @@ def test_a_python_float_gets_a_float_even_beside_float32_arrays():
     dW, db = s2sad.grad(float32_layer, wrt=(0, 1))(W, 0.5, X)
     assert dW.dtype == np.float32 and isinstance(db, float)
     assert db == pytest.approx(float(np.sum(1 - np.tanh(X @ W + 0.5) ** 2)), rel=1e-6)
+
+
+def loss_with_aux(w, X, y):
+    pred = X @ w
+    err = pred - y
+    if np.sum(err) > 100.0:
+        return 0.0 * np.sum(w), {"big": True}
+    return np.mean(err ** 2), {"pred": pred, "worst": np.max(np.abs(err))}
+
+
+def not_a_pair(w):
+    return np.sum(w)
+
+
+def test_has_aux_passes_the_aux_through_undifferentiated():
+    w, X, y = rng.normal(size=3), rng.normal(size=(5, 3)), rng.normal(size=5)
+    (value, aux), gradient = s2sad.value_and_grad(loss_with_aux, has_aux=True)(w, X, y)
+    expected_value, expected_aux = loss_with_aux(w, X, y)
+    assert value == pytest.approx(expected_value)
+    np.testing.assert_allclose(aux["pred"], expected_aux["pred"])
+    assert aux["worst"] == pytest.approx(expected_aux["worst"])
+    alone, aux_again = s2sad.grad(loss_with_aux, has_aux=True)(w, X, y)
+    np.testing.assert_allclose(alone, gradient)
+    np.testing.assert_allclose(gradient, 2 * X.T @ (X @ w - y) / 5)
+    grads, _ = s2sad.grad(loss_with_aux, wrt=(0,), has_aux=True)(w, X, y)
+    assert isinstance(grads, tuple) and len(grads) == 1
+    np.testing.assert_allclose(grads[0], gradient)
+
+
+def test_has_aux_needs_a_pair():
+    with pytest.raises(s2sad.TransformError, match="return a pair"):
+        s2sad.grad(not_a_pair, has_aux=True)(np.ones(2))

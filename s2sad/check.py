@@ -10,9 +10,20 @@ from .transform import parameter_names
 
 
 def _fresh(args: Sequence) -> list:
-    """Copies of the array arguments, so a function that writes into them cannot
-    change the caller's data or the next evaluation."""
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    """Copies of the array arguments (inside dicts, lists and tuples too), so a
+    function that writes into them cannot change the caller's data or the next
+    evaluation."""
+    return [_copied(a) for a in args]
+
+
+def _copied(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copied(v) for v in value)
+    return value
 
 
 def _leaves(value, path=()):
@@ -47,7 +58,7 @@ def numerical_gradient(f: Callable, args: Sequence, index: int, eps: float = 1e-
         for path, _ in _leaves(x):
             def of_leaf(*leaf_args, path=path):
                 whole = list(leaf_args)
-                whole[index] = _replaced(x, path, leaf_args[index])
+                whole[index] = _copied(_replaced(x, path, leaf_args[index]))
                 return f(*whole)
             leaf_args = list(args)
             leaf_args[index] = dict(_leaves(x))[path]

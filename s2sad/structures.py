@@ -144,11 +144,10 @@ class _Rewriter:
         for field in ("test", "iter", "value", "target"):
             if getattr(s, field, None) is not None and field != "target":
                 setattr(s, field, self.expression(getattr(s, field), aliases))
-        if isinstance(s, gast.Assign):
-            s.targets = [self.expression(t, aliases) if not isinstance(t, gast.Name) else t
-                         for t in s.targets]
-        if isinstance(s, gast.AugAssign) and not isinstance(s.target, gast.Name):
-            s.target = self.expression(s.target, aliases)
+        if isinstance(s, gast.Assign):   # params["W"] = ...: the leaf W, rebound
+            s.targets = [self.target(t, aliases) for t in s.targets]
+        if isinstance(s, gast.AugAssign):
+            s.target = self.target(s.target, aliases)
         inner = stored_names(s)
         for n in inner:
             aliases.pop(n, None)
@@ -231,6 +230,16 @@ class _Rewriter:
             elif isinstance(value, gast.AST):
                 setattr(e, field, self.expression(value, aliases))
         return e
+
+    def target(self, t, aliases: dict):
+        """An assignment target: an item of a container is its leaf, rebound (the
+        caller's container never changes)."""
+        if isinstance(t, gast.Name):
+            return t
+        t = self.expression(t, aliases)
+        if isinstance(t, gast.Name):
+            t.ctx = gast.Store()
+        return t
 
     # loops over containers -------------------------------------------------------
 

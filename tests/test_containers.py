@@ -119,3 +119,20 @@ def missing_key(params):
 def test_containers_used_in_ways_s2sad_cannot_split_are_refused(function, args, message):
     with pytest.raises(s2sad.TransformError, match=message):
         s2sad.grad(function)(*args)
+
+
+def writes_into_its_dict(params, x):
+    params["W"] = params["W"] * 2.0
+    params["b"] += 1.0
+    return np.sum(np.tanh(x @ params["W"] + params["b"]))
+
+
+def test_writing_into_a_container_argument_leaves_the_callers_unchanged():
+    params = {"W": rng.normal(size=(2, 2)), "b": rng.normal(size=2)}
+    before = {k: v.copy() for k, v in params.items()}
+    x = rng.normal(size=(3, 2))
+    gradient = s2sad.grad(writes_into_its_dict)(params, x)
+    assert all(np.array_equal(before[k], params[k]) for k in params)
+    t = np.tanh(x @ (2 * params["W"]) + params["b"] + 1.0)
+    np.testing.assert_allclose(gradient["W"], 2 * x.T @ (1 - t * t))
+    s2sad.check_grads(writes_into_its_dict, (params, x))

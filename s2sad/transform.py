@@ -60,9 +60,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE)
                           | set(src.func.__globals__) | set(vars(builtins)))
     src = inline_calls(src, names)
-    flattened = None
-    if not split:
-        src, flattened = flatten(src, kinds, wrt, names)
+    src, flattened = flatten(src, kinds, parameter_names(src.tree) if split else wrt, names)
     # from here on, the leaves of containers are parameters of their own; containers
     # left whole are objects of unknown kind
     kinds = {p: UNKNOWN if isinstance(k, Structure) else k for p, k in kinds.items()}
@@ -105,7 +103,8 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     exact = set() if _changes_dtypes(src) else float64_arrays & set(leaf_wrt)
     builder = _Builder(src, tree, names, mode, sweeps, params, exact)
     if split:
-        functions = builder.split_functions(inputs)
+        forward, backward = builder.split_functions(inputs, _regroup_all(flattened))
+        functions = [_with_containers(forward, flattened) if flattened else forward, backward]
     else:
         function = builder.combined_function(leaf_wrt, value_needed, with_value,
                                              _regroup(wrt, flattened), aux)
@@ -209,8 +208,11 @@ class _Builder:
             gast.Return(value=result)]
         return self.function(self.names.unique("d_" + self.src.name), self.params, body)
 
-    def split_functions(self, inputs) -> list:
+    def split_functions(self, inputs, regroup=None) -> list:
+        """The forward and backward functions of `vjp`; `regroup` makes the returned
+        cotangents from those of the parameters (one per parameter by default)."""
         grads = [self.gradient(p) if p in inputs else const(None) for p in self.params]
+        returned = regroup(dict(zip(self.params, grads))) if regroup else grads
         live = set()
         for g in grads:
             live |= loaded_names(g)
@@ -237,7 +239,7 @@ class _Builder:
         unpack += [assign(n, call(attr(name(n), "copy"))) for n in sorted(restored)]
         backward = self.function(
             self.names.unique(self.src.name + "_backward"), [holder, cotangent],
-            unpack + adjoint + [gast.Return(value=gast.Tuple(elts=grads, ctx=gast.Load()))])
+            unpack + adjoint + [gast.Return(value=gast.Tuple(elts=returned, ctx=gast.Load()))])
         return [forward, backward]
 
 
@@ -272,6 +274,13 @@ def _regroup(wrt: tuple, flattened: Flattened | None):
         grads = [flattened.regrouped(p, gradients) if flattened else gradients[p] for p in wrt]
         return grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
     return regroup
+
+
+def _regroup_all(flattened: Flattened | None):
+    """For `vjp`: one cotangent per original parameter, a container's in its structure."""
+    if flattened is None:
+        return None
+    return lambda gradients: [flattened.regrouped(p, gradients) for p in flattened.params]
 
 
 def _with_containers(function: gast.FunctionDef, flattened: Flattened) -> gast.FunctionDef:

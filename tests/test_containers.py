@@ -136,3 +136,19 @@ def test_writing_into_a_container_argument_leaves_the_callers_unchanged():
     t = np.tanh(x @ (2 * params["W"]) + params["b"] + 1.0)
     np.testing.assert_allclose(gradient["W"], 2 * x.T @ (1 - t * t))
     s2sad.check_grads(writes_into_its_dict, (params, x))
+
+
+def layer_output(params, x):
+    return np.tanh(x @ params["W"] + params["b"])
+
+
+def test_vjp_with_a_dict_primal_gives_a_dict_cotangent():
+    params, x = {"W": rng.normal(size=(2, 3)), "b": rng.normal(size=3)}, rng.normal(size=(4, 2))
+    out, pullback = s2sad.vjp(layer_output, params, x)
+    np.testing.assert_allclose(out, layer_output(params, x))
+    cotangent = rng.normal(size=(4, 3))
+    d_params, d_x = pullback(cotangent)
+    inner = cotangent * (1 - out * out)
+    np.testing.assert_allclose(d_params["W"], x.T @ inner)
+    np.testing.assert_allclose(d_params["b"], inner.sum(axis=0))
+    np.testing.assert_allclose(d_x, inner @ params["W"].T)

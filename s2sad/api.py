@@ -197,11 +197,25 @@ def value_and_grad(f: Callable | None = None, wrt: int | str | Sequence = 0,
     return _decorator(True)(f, wrt, has_aux)
 
 
+def _check_cotangent(cotangent, out, name: str) -> None:
+    """The cotangent has the output's structure (a tuple for `return a, b`) and shapes."""
+    if isinstance(out, tuple):
+        if not isinstance(cotangent, (tuple, list)) or len(cotangent) != len(out):
+            raise ValueError(f"{name} returns {len(out)} values: the cotangent must be a "
+                             f"tuple of {len(out)}, one for each")
+        for c, o in zip(cotangent, out):
+            _check_cotangent(c, o, name)
+    elif np.shape(cotangent) != np.shape(out):
+        raise ValueError(f"the cotangent has shape {np.shape(cotangent)}, but the output "
+                         f"of {name} has shape {np.shape(out)}")
+
+
 def vjp(f: Callable, *primals) -> tuple[Any, Callable]:
     """Run `f(*primals)`; return its output and the pullback.
 
     `pullback(cotangent)` returns one cotangent per primal (None for integer
-    arguments) and may be called any number of times.
+    arguments) and may be called any number of times.  For a function returning
+    several values (`return a, b`), the cotangent is a tuple with one for each.
 
     >>> import numpy as np, s2sad
     >>> def square(x):                                # doctest: +SKIP
@@ -221,9 +235,7 @@ def vjp(f: Callable, *primals) -> tuple[Any, Callable]:
     out, residuals = forward(*values)
 
     def pullback(cotangent):
-        if np.shape(cotangent) != np.shape(out):
-            raise ValueError(f"the cotangent has shape {np.shape(cotangent)}, but the output "
-                             f"of {f.__name__} has shape {np.shape(out)}")
+        _check_cotangent(cotangent, out, f.__name__)
         return backward(residuals, cotangent)[:len(primals)]
 
     pullback.source = generated.source

@@ -76,6 +76,7 @@ class ReverseMode:
         params = tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs
         self.primal_params = {a.id for a in params}
         self.primal_names = stored_names(tree) | self.primal_params   # the locals
+        self.outputs: set[str] = set()   # several outputs (vjp of `return a, b`)
         self.adjoint_of: dict[str, str] = {}
         self.primal_of: dict[str, str] = {}   # the other way round
         self.cotangent_kinds: dict[str, Kind] = {}
@@ -159,11 +160,12 @@ class ReverseMode:
         return s
 
     def adjoint_prologue(self, output, assigned: set) -> list:
-        """Zero every adjoint (dead ones are removed later); accumulators own arrays."""
-        out_name = output.id if isinstance(output, gast.Name) else None
+        """Zero every adjoint (dead ones are removed later) but the outputs' (seeded
+        by the caller); accumulators own arrays."""
+        seeded = self.outputs | ({output.id} if isinstance(output, gast.Name) else set())
         prologue = []
         for primal in sorted(self.adjoint_of, key=self._order):
-            if primal == out_name:
+            if primal in seeded:
                 continue
             if primal in self.accumulators:
                 if primal not in assigned:   # first bound in a loop or branch: its adjoint

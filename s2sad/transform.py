@@ -75,15 +75,20 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
               if not kinds.get(p, UNKNOWN).integer}
     augmented = augmented_names(src.tree)
     aux = _split_aux(src, names) if has_aux else None
+    several = _split_outputs(src, names) if split else None   # vjp of `return a, b`
     tree = normalise(src, names)
     tree = to_anf(tree, varied_names(tree.body, inputs, src), src, names)
     varied = varied_names(tree.body, inputs, src)
     output = tree.body[-1].value
-    outputs = {output.id} if isinstance(output, gast.Name) else set()
+    outputs = set(several) if several else \
+        ({output.id} if isinstance(output, gast.Name) else set())
     useful = useful_names(tree.body, outputs, src)
     all_kinds = infer_kinds(tree.body, {p: kinds.get(p, UNKNOWN) for p in params}, src)
-    shifts = invariant_shifts(tree.body, output, all_kinds, src)
+    shifts = invariant_shifts(tree.body, gast.Tuple(elts=[name(o) for o in several],
+                                                    ctx=gast.Load()) if several else output,
+                              all_kinds, src)
     mode = ReverseMode(src, tree, names, varied, useful, all_kinds, shifts)
+    mode.outputs = set(several or ())
     returned = [p for p in (params if split else leaf_wrt) if p in inputs]
     live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
     sweeps = mode.run(live_out)
@@ -93,7 +98,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     value_needed = split or with_value or mode.kind_of(output).ndim != 0 \
         or getattr(output, "id", None) in mode.accumulators
     returned_names = live_out | set(params) | (loaded_names(output) if value_needed else set()) \
-        | ({aux} if aux else set())
+        | ({aux} if aux else set()) | set(several or ())
     sweeps.primal = _leave_out_unneeded(sweeps, mode, names, returned_names,
                                         _all_float64(params, all_kinds, float64_arrays, src))
     sweeps.adjoint = mode.optimiser().narrow_broadcasts(sweeps.adjoint)   # new shape reads
@@ -101,7 +106,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
                                        mode.tape)
     prefer_methods(sweeps.primal, mode.kind_of, src.resolve)
     exact = set() if _changes_dtypes(src) else float64_arrays & set(leaf_wrt)
-    builder = _Builder(src, tree, names, mode, sweeps, params, exact)
+    builder = _Builder(src, tree, names, mode, sweeps, params, exact, several)
     if split:
         forward, backward = builder.split_functions(inputs, _regroup_all(flattened))
         functions = [_with_containers(forward, flattened) if flattened else forward, backward]
@@ -117,7 +122,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
 
 class _Builder:
     def __init__(self, src, tree, names, mode: ReverseMode, sweeps: Sweeps, params,
-                 exact: set):
+                 exact: set, several: list | None = None):
         self.src, self.tree, self.names, self.mode = src, tree, names, mode
         self.sweeps = sweeps
         self.params = params
@@ -125,6 +130,7 @@ class _Builder:
         self.out_adjoint = (mode.adjoint_of.get(self.output.id)
                             if isinstance(self.output, gast.Name) else None)
         self.exact = exact   # parameters whose arrays' gradients need no conversion
+        self.several = several   # the outputs' names where the function returns a tuple
 
     def gradient(self, param: str, surely_arrays: set = frozenset()):
         """The returned gradient: made the shape and type of `param` once per call,
@@ -137,6 +143,10 @@ class _Builder:
         return call(helper("as_gradient"), value, name(param))
 
     def seed(self, cotangent) -> list:
+        if self.several:   # one cotangent per output: cotangent[i]
+            return [assign(self.mode.adjoint_of[o], gast.Subscript(
+                value=clone(cotangent), slice=const(i), ctx=gast.Load()))
+                for i, o in enumerate(self.several) if o in self.mode.adjoint_of]
         if self.out_adjoint is None:
             return []
         if self.output.id in self.mode.accumulators:  # updated in place: own a copy
@@ -208,6 +218,11 @@ class _Builder:
             gast.Return(value=result)]
         return self.function(self.names.unique("d_" + self.src.name), self.params, body)
 
+    def returned_output(self):
+        if self.several:
+            return gast.Tuple(elts=[name(o) for o in self.several], ctx=gast.Load())
+        return self.output
+
     def split_functions(self, inputs, regroup=None) -> list:
         """The forward and backward functions of `vjp`; `regroup` makes the returned
         cotangents from those of the parameters (one per parameter by default)."""
@@ -227,7 +242,8 @@ class _Builder:
         forward = self.function(
             self.names.unique(self.src.name + "_forward"), self.params,
             self.prologue(missing) + self.sweeps.primal + [
-                gast.Return(value=gast.Tuple(elts=[self.output, residuals], ctx=gast.Load()))])
+                gast.Return(value=gast.Tuple(elts=[self.returned_output(), residuals],
+                                             ctx=gast.Load()))])
         holder = self.names.unique("residuals")
         unpack = [assign(gast.Tuple(elts=[name(n, store=True) for n in tape + residual_names],
                                     ctx=gast.Store()), name(holder))]
@@ -241,6 +257,31 @@ class _Builder:
             self.names.unique(self.src.name + "_backward"), [holder, cotangent],
             unpack + adjoint + [gast.Return(value=gast.Tuple(elts=returned, ctx=gast.Load()))])
         return [forward, backward]
+
+
+def _split_outputs(src: FunctionSource, names: NameGenerator) -> list | None:
+    """`return a, b` everywhere -> `_out1 = a; _out2 = b; return _out1`: the names of
+    the outputs, or None where the function returns one value."""
+    returns = [n for n in gast.walk(src.tree) if isinstance(n, gast.Return)]
+    sizes = {len(r.value.elts) if isinstance(r.value, gast.Tuple) else None for r in returns}
+    if len(sizes) != 1 or None in sizes:
+        return None
+    outputs = [names.fresh("_out") for _ in range(sizes.pop())]
+
+    def block(stmts: list) -> list:
+        out = []
+        for s in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, block(getattr(s, field)))
+            if isinstance(s, gast.Return):
+                out += [copy_location(assign(o, v), s) for o, v in zip(outputs, s.value.elts)]
+                out.append(copy_location(gast.Return(value=name(outputs[0])), s))
+                continue
+            out.append(s)
+        return out
+    src.tree.body = block(src.tree.body)
+    return outputs
 
 
 def _split_aux(src: FunctionSource, names: NameGenerator) -> str:

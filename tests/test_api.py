@@ -204,3 +204,28 @@ def test_has_aux_passes_the_aux_through_undifferentiated():
 def test_has_aux_needs_a_pair():
     with pytest.raises(s2sad.TransformError, match="return a pair"):
         s2sad.grad(not_a_pair, has_aux=True)(np.ones(2))
+
+
+def two_outputs(x, y):
+    if np.sum(x) > 0:
+        return np.sin(x) * y, np.sum(x ** 2)
+    return x * y, 0.0 * np.sum(x)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_vjp_of_a_function_returning_several_values(sign):
+    x, y = sign * np.abs(rng.normal(size=3)), rng.normal(size=3)
+    out, pullback = s2sad.vjp(two_outputs, x, y)
+    expected = two_outputs(x, y)
+    np.testing.assert_allclose(out[0], expected[0])
+    assert out[1] == pytest.approx(expected[1])
+    ca, cb = rng.normal(size=3), 0.7
+    dx, dy = pullback((ca, cb))
+    if sign > 0:
+        np.testing.assert_allclose(dx, ca * np.cos(x) * y + cb * 2 * x)
+        np.testing.assert_allclose(dy, ca * np.sin(x))
+    else:
+        np.testing.assert_allclose(dx, ca * y)
+        np.testing.assert_allclose(dy, ca * x)
+    with pytest.raises(ValueError, match="tuple of 2"):
+        pullback(ca)

@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .kinds import UNKNOWN, dtype_of_key, kind_of_key, kind_of_value
+from .kinds import MAX_LEAVES, UNKNOWN, Structure, dtype_of_key, kind_of_key, kind_of_value
 from .source import read_function
 from .syntax import check_supported
 from .transform import Generated, parameter_names, reverse_transform
@@ -100,6 +100,15 @@ class _Derivative:
     def _generated(self, keys: tuple, values: tuple) -> Generated:
         by_name = dict(zip(self.signature.names, map(kind_of_key, keys)))
         for w in self.wrt:
+            value = values[self.signature.names.index(w)]
+            if isinstance(value, (dict, list, tuple)) and not isinstance(by_name[w], Structure):
+                src = _function_source(self.f)
+                raise src.error(
+                    f"cannot differentiate {self.f.__name__} with respect to {w!r}: s2sad "
+                    f"splits plain dicts, lists and tuples of at most {MAX_LEAVES} items with "
+                    f"str or int keys, and this {type(value).__name__} is not one",
+                    src.tree, "pass a plain dict, list or tuple (dict(...), list(...)), or "
+                    "stack many numbers into one array")
             if by_name[w].integer:
                 src = _function_source(self.f)
                 raise src.error(

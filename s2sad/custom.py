@@ -7,9 +7,11 @@ them like any NumPy function.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Callable
 
 from .rules import defnondiff, defvjp
+from .runtime import unbroadcast
 
 
 def stop_gradient(x):
@@ -57,12 +59,17 @@ class custom_vjp:
         defvjp(self, "*args", output="unknown", dargs="custom_cotangents(fn, args, g)")
 
     def cotangents(self, args: tuple, g) -> tuple:
+        """The cotangents of the arguments given (defaults left out get theirs too,
+        as `bwd` returns one per parameter), each shaped like its argument."""
         if self.fwd is None:
             raise TypeError(f"{self.__name__} is a custom_vjp function without a rule; "
                             "call its defvjp(fwd, bwd) first")
-        _, residuals = self.fwd(*args)
+        bound = inspect.signature(self.fun).bind(*args)
+        bound.apply_defaults()
+        every = tuple(bound.args)
+        _, residuals = self.fwd(*every)
         found = self.bwd(residuals, g)
-        if not isinstance(found, (tuple, list)) or len(found) != len(args):
+        if not isinstance(found, (tuple, list)) or len(found) != len(every):
             raise TypeError(f"the bwd rule of {self.__name__} must return a tuple of "
-                            f"{len(args)} cotangents (one per argument), got {found!r}")
-        return tuple(found)
+                            f"{len(every)} cotangents (one per parameter), got {found!r}")
+        return tuple(c if c is None else unbroadcast(c, a) for c, a in zip(found, args))

@@ -24,6 +24,7 @@ import types
 import gast
 
 from .astutil import NameGenerator, assign, clone, const, copy_location, name, stored_names
+from .normalise import single_exit
 from .rules import lookup
 from .source import ORIGIN, FunctionSource, Unresolved, read_function
 from .syntax import check_supported
@@ -192,9 +193,8 @@ class _Inliner:
             inner.local_functions = dict(self.local_functions)
         callee.tree.body = inner.block(callee.tree.body)
         callee = _with_bindings(callee, inner) if inner.inlined else callee
-        from .normalise import normalise
         made_before = set().union(*self.names.made.values()) if self.names.made else set()
-        body = normalise(callee, self.names).body
+        body = single_exit(callee.tree.body, self.names)   # the caller's normalise does the rest
         made = set().union(*self.names.made.values()) - made_before
         bindings, renames = self.bind_arguments(fn, callee, call)
         renames.update(self.rename_locals(callee, body, made, set(renames)))

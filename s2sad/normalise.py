@@ -26,6 +26,12 @@ def normalise(src: FunctionSource, names: NameGenerator) -> gast.FunctionDef:
     return tree
 
 
+def single_exit(body: list, names: NameGenerator) -> list:
+    """`body` with its docstring dropped and its returns made one final `return`,
+    loops and assignments left as written (a helper's body, to be inlined)."""
+    return _Exits(names).function_body(_drop_docstring(body))
+
+
 def _drop_docstring(body: list) -> list:
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
             and isinstance(body[0].value.value, str):

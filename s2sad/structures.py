@@ -200,10 +200,19 @@ class _Rewriter:
         return dict(self.flattened.leaves[path[0]])[path[1:]]
 
     def constant(self, e, aliases: dict):
+        """The key `e` surely is: a literal (`-1` too), a loop variable over keys, or a
+        module constant."""
         if isinstance(e, gast.Constant):
             return e.value
-        if isinstance(e, gast.Name) and aliases.get(e.id, (None,))[0] == "constant":
-            return aliases[e.id][1]
+        if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub) \
+                and isinstance(e.operand, gast.Constant) and type(e.operand.value) is int:
+            return -e.operand.value
+        if isinstance(e, gast.Name):
+            if aliases.get(e.id, (None,))[0] == "constant":
+                return aliases[e.id][1]
+            found = self.src.resolve(e)
+            if type(found) in (str, int):
+                return found
         return _NOT_CONSTANT
 
     def expression(self, e, aliases: dict):

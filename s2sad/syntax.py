@@ -41,8 +41,9 @@ def check_supported(src: FunctionSource) -> None:
     if args.vararg or args.kwarg:
         raise src.error("s2sad does not differentiate functions with *args or **kwargs yet",
                         src.tree, "list the parameters explicitly")
-    # helpers defined in the function: `def` at its top level, `f = lambda ...`
-    allowed = {id(s) for s in src.tree.body if isinstance(s, gast.FunctionDef)} | {
+    # helpers defined in the function: `def` at its top level (or at the top of such
+    # a `def`), `f = lambda ...`
+    allowed = set(_top_level_defs(src.tree.body)) | {
         id(n.value) for n in _walk_body(src.tree) if isinstance(n, gast.Assign)
         and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name)
         and isinstance(n.value, gast.Lambda)}
@@ -58,6 +59,13 @@ def check_supported(src: FunctionSource) -> None:
         if isinstance(node, gast.keyword) and node.arg is None:
             raise src.error("s2sad does not support '**' in calls", node,
                             "pass keyword arguments by name")
+
+
+def _top_level_defs(body: list):
+    for s in body:
+        if isinstance(s, gast.FunctionDef):
+            yield id(s)
+            yield from _top_level_defs(s.body)
 
 
 def _walk_body(tree: gast.FunctionDef):

@@ -183,3 +183,31 @@ def lambda_in_a_call(x):
 def test_local_functions_used_other_than_by_calls_are_refused(function, message):
     with pytest.raises(s2sad.TransformError, match=message):
         s2sad.grad(function)(np.array([1.0, 2.0]))
+
+
+def scale_in_place(a):
+    a *= 3.0
+
+
+def calls_an_in_place_helper(x):
+    y = x * 1.0
+    scale_in_place(y)
+    return np.sum(y)
+
+
+def test_a_helper_updating_its_argument_in_place_is_refused_at_its_line():
+    with pytest.raises(s2sad.TransformError, match="may share memory") as info:
+        s2sad.grad(calls_an_in_place_helper)(np.array([1.0, 2.0]))
+    assert "scale_in_place" in str(info.value) and "a *= 3.0" in str(info.value)
+
+
+def nested_defs(x):
+    def inner(v):
+        def innermost(u):
+            return u * u
+        return innermost(v) + v
+    return inner(x)
+
+
+def test_a_def_inside_a_def_inside_the_function():
+    s2sad.check_grads(nested_defs, (1.3,))

@@ -152,3 +152,58 @@ def test_vjp_with_a_dict_primal_gives_a_dict_cotangent():
     np.testing.assert_allclose(d_params["W"], x.T @ inner)
     np.testing.assert_allclose(d_params["b"], inner.sum(axis=0))
     np.testing.assert_allclose(d_x, inner @ params["W"].T)
+
+
+KEY = "W"
+
+
+def keys_that_are_constant(layers, params):
+    return np.sum(layers[-1]) + np.sum(params[KEY])
+
+
+def test_negative_indices_and_module_constants_are_constant_keys():
+    layers, params = [rng.normal(size=2), rng.normal(size=3)], {"W": rng.normal(size=2)}
+    d_layers, d_params = s2sad.grad(keys_that_are_constant, wrt=(0, 1))(layers, params)
+    np.testing.assert_array_equal(d_layers[0], 0.0)
+    np.testing.assert_array_equal(d_layers[1], 1.0)
+    np.testing.assert_array_equal(d_params["W"], 1.0)
+
+
+def sum_over_dict(p):
+    s = 0.0
+    for k in p:
+        s = s + p[k]
+    for v in p.values():
+        s = s + v * v
+    return np.sum(s)
+
+
+def calls_a_helper_looping_over_a_dict(p):
+    return sum_over_dict(p)
+
+
+def test_a_helper_looping_over_a_dict_argument():
+    s2sad.check_grads(calls_a_helper_looping_over_a_dict, ({"a": 1.0, "b": rng.normal(size=2)},))
+
+
+def first_times_two(p):
+    return np.sum(p[0] * 2.0)
+
+
+def tuple_key(p):
+    return p[(1, 2)] * 2.0
+
+
+Pair = __import__("collections").namedtuple("Pair", "a b")
+
+
+@pytest.mark.parametrize("argument", [
+    {(1, 2): 0.5},                                      # a key s2sad cannot write
+    __import__("collections").OrderedDict(b=1.5),       # not a plain dict
+    Pair(2.0, 3.0),                                     # not a plain tuple
+    [1.0] * 65,                                         # too many items
+], ids=["tuple-key", "OrderedDict", "namedtuple", "65-items"])
+def test_containers_s2sad_cannot_split_are_refused_clearly(argument):
+    function = tuple_key if isinstance(argument, dict) and (1, 2) in argument else first_times_two
+    with pytest.raises(s2sad.TransformError, match="splits plain dicts, lists and tuples"):
+        s2sad.grad(function)(argument)

@@ -93,3 +93,25 @@ def test_stop_gradient_is_identity_with_no_derivative():
     x = rng.normal(size=3)
     assert stopped(x) == pytest.approx(np.sum(x ** 2) + np.sum(x ** 3) * np.sum(x))
     np.testing.assert_allclose(s2sad.grad(stopped)(x), 2 * x + np.sum(x ** 3))
+
+
+@s2sad.custom_vjp
+def scaled(x, s=2.0):
+    return x * s
+
+
+scaled.defvjp(lambda x, s=2.0: (x * s, s), lambda s, g: (g * s, 0.0))
+
+
+def uses_the_default(x):
+    return scaled(x)
+
+
+def broadcasts_a_scalar(x, y):
+    return np.sum(product(x, y))
+
+
+def test_a_left_out_default_and_a_broadcast_argument():
+    assert s2sad.grad(uses_the_default)(1.5) == pytest.approx(2.0)
+    # bwd gives y's cotangent the shape of x * y; the gradient has y's own shape
+    assert s2sad.grad(broadcasts_a_scalar, wrt=1)(np.ones(3), 0.7) == pytest.approx(3.0)

@@ -276,6 +276,8 @@ def scipy_cases():
     x = U(-2, 2, 2, 3)
     for axis, keepdims in ((None, False), (1, False), (0, True), (-1, True)):
         yield Case(special.logsumexp, (x,), dict(axis=axis, keepdims=keepdims))
+        yield Case(special.logsumexp, (x,), dict(axis=axis, keepdims=keepdims,
+                                                  b=U(0.5, 2, 2, 3)))
     for fn in (special.softmax, special.log_softmax):
         for axis in (None, 0, -1):
             yield Case(fn, (x,), dict(axis=axis))

@@ -86,7 +86,8 @@ def unary_cases():
         for shape in SHAPES:
             yield case(program, away_from_zero(*shape))
     yield case(P.np_sinc, np.array([0.0, 0.5, -1.5]))        # the removable point 0
-    for program in (P.scipy_logsumexp_rows, P.scipy_softmax):   # along the last axis
+    for program in (P.scipy_logsumexp_rows, P.scipy_softmax,   # along the last axis
+                    P.scipy_logsumexp_weighted):
         yield from shaped1(program, (-2, 2), SHAPES[1:])
 
 

@@ -13,10 +13,10 @@ if special is not None:
     defvjp(special.erf, "x", dx="g * (2 / np.sqrt(np.pi)) * np.exp(-x * x)")
     defvjp(special.erfc, "x", dx="-g * (2 / np.sqrt(np.pi)) * np.exp(-x * x)")
     defvjp(special.gammaln, "x", dx="g * digamma(x)")
-    # log(sum(exp(a))): the cotangent spreads in the proportions of the softmax
-    defvjp(special.logsumexp, "a, axis=None, b=None, keepdims=False, return_sign=False",
-           output="reduce",
-           da="restore_axes(g, a, axis, keepdims) "
+    # log(sum(b * exp(a))): the cotangent spreads in the proportions b * exp(a - ans).
+    # return_sign=True (a pair) is left out of the signature, so it is refused.
+    defvjp(special.logsumexp, "a, axis=None, b=None, keepdims=False", output="reduce",
+           da="restore_axes(g, a, axis, keepdims) * (1.0 if b is None else b) "
               "* np.exp(a - restore_axes(ans, a, axis, keepdims))")
     defvjp(special.softmax, "x, axis=None", output="same",
            dx="ans * (g - np.sum(g * ans, axis=axis, keepdims=True))")

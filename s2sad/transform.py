@@ -30,7 +30,8 @@ from .reverse import ReverseMode, Sweeps
 from .shifts import invariant_shifts
 from .rules import TEMPLATE_NAMESPACE
 from .source import FunctionSource, Unresolved
-from .views import augmented_names, fresh_arrays, refuse_augmented_views
+from .views import (augmented_names, fresh_arrays, refuse_augmented_views,
+                    refuse_writes_through_views)
 
 
 @dataclass
@@ -92,8 +93,11 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     returned = [p for p in (params if split else leaf_wrt) if p in inputs]
     live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
     sweeps = mode.run(live_out)
+    temporaries = names.made.get("_t", set())
     refuse_augmented_views(augmented, tree.body, all_kinds, src, mode.is_basic_index,
-                           names.made.get("_t", set()))
+                           temporaries)
+    refuse_writes_through_views(tree.body, varied, all_kinds, src, mode.is_basic_index,
+                                temporaries)
     # `grad` returns no value: one its kind shows to be a scalar needs no check either
     value_needed = split or with_value or mode.kind_of(output).ndim != 0 \
         or getattr(output, "id", None) in mode.accumulators

@@ -108,7 +108,7 @@ def refuse_augmented_views(augmented: list, body: list, kinds: dict, src: Functi
         kind = kinds.get(target)
         if kind is not None and kind.ndim == 0:
             continue
-        for position, s, loops in order:
+        for position, s, loops, _ in order:
             if _is_update_of(s, target, statement):
                 other = _sharing_reader(target, position, loops, order, src,
                                         _views_of_arrays(is_basic_index, kinds), temporaries)
@@ -121,15 +121,39 @@ def refuse_augmented_views(augmented: list, body: list, kinds: dict, src: Functi
                         "or assign into the array itself by index")
 
 
-def _in_order(body: list, loops: tuple = ()):
-    """(position, statement, ids of the loops around it), in program order."""
+def refuse_writes_through_views(body: list, varied: set, kinds: dict, src: FunctionSource,
+                                is_basic_index, temporaries: set) -> None:
+    """`z = y; z[0] = 5.0; ... y ...`: the write changes y, whose derivative s2sad would
+    not zero there.  Refuse an index write into a name that another name needing a
+    derivative views when the write runs and reads later."""
+    order = list(_in_order(body))
+    viewed = _views_of_arrays(is_basic_index, kinds)
+    for position, s, loops, _ in order:
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)
+                and isinstance(s.targets[0].value, gast.Name)):
+            continue
+        target = s.targets[0].value.id
+        other = _sharing_reader(target, position, loops, order, src, viewed,
+                                temporaries | (set(kinds) - varied))
+        if other is not None:
+            raise src.error(
+                f"this write into {target!r} also changes {other!r}, which shares its "
+                f"memory and is read afterwards; s2sad does not follow derivatives through "
+                "such writes", s, f"write into a copy ({target} = {other}.copy()), or into "
+                f"{other!r} itself")
+
+
+def _in_order(body: list, loops: tuple = (), branches: tuple = ()):
+    """(position, statement, ids of the loops around it, ids of the ifs around it),
+    in program order."""
     position = 0
     for s in body:
-        yield position, s, loops
+        yield position, s, loops, branches
         position += 1
         inner = loops + (id(s),) if isinstance(s, (gast.For, gast.While)) else loops
+        inside = branches + (id(s),) if isinstance(s, gast.If) else branches
         for field in ("body", "orelse"):
-            for found in _in_order(getattr(s, field, []) or [], inner):
+            for found in _in_order(getattr(s, field, []) or [], inner, inside):
                 yield (position,) + found[1:]
                 position += 1
 
@@ -162,7 +186,7 @@ def _sharing_reader(target: str, at: int, loops: tuple, order: list, src,
     sharing, found = {target}, True
     while found:   # the names made views of each other before the update
         found = False
-        for position, s, statement_loops in order:
+        for position, s, statement_loops, _ in order:
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
                     and around(position, statement_loops):
                 base = viewed(s, src)
@@ -170,12 +194,28 @@ def _sharing_reader(target: str, at: int, loops: tuple, order: list, src,
                 if base is not None and pair & sharing and not pair <= sharing:
                     sharing |= pair
                     found = True
-    for position, s, statement_loops in order:
-        if position > at or set(statement_loops) & set(loops):
-            for other in sorted(sharing - {target} - temporaries):
-                if _reads(s, other, src, viewed if position < at else None):
-                    return other
+    for other in sorted(sharing - {target} - temporaries):
+        if _read_before_rebound(other, at, loops, order, src, viewed):
+            return other
     return None
+
+
+def _read_before_rebound(n: str, at: int, loops: tuple, order: list, src, viewed) -> bool:
+    """Whether `n` is read after position `at` before an assignment surely rebinds it:
+    later in the same trip, then in the next trips of the loops around `at` (from
+    their start), then after them."""
+    later = [e for e in order if e[0] > at]
+    again = [e for e in order if e[0] < at and set(loops) and set(e[2]) >= set(loops)]
+    start = len([e for e in later if set(e[2]) >= set(loops)])
+    for index, (position, s, statement_loops, branches) in enumerate(
+            later[:start] + again + later[start:]):
+        if _reads(s, n, src, viewed if position < at else None):
+            return True
+        rebinds = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+            and s.targets[0].id == n and not branches
+        if rebinds and set(statement_loops) == set(loops):
+            return False
+    return False
 
 
 def _reads(s, n: str, src, viewed) -> bool:

@@ -118,3 +118,21 @@ def augmented_then_viewed(x):
     row = H[0]
     row += x  # MARK: later view
     return np.sum(H[0:1] * x)
+
+
+def identity(a):
+    return a
+
+
+def writes_through_an_alias(x):
+    y = x * 1.0
+    z = identity(y)
+    z[0] = 5.0  # MARK: alias write
+    return np.sum(y * x)
+
+
+def writes_under_a_view(x, w):
+    x = x * 1.0
+    r = x[0:2]
+    x[0] = 5.0  # MARK: under a view
+    return np.sum(r * w)

@@ -29,6 +29,8 @@ CASES = [
     (P.indexing, (rng.normal(size=6),), 0),
     (P.matrix_indexing, (rng.normal(size=(4, 4)),), 0),
     (P.fancy_indexing, (rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])), 0),
+    (P.row_views_in_a_loop, (rng.normal(size=(2, 2)) * 0.5, rng.normal(size=2),
+                             rng.normal(size=(4, 2))), (0, 1, 2)),
     (P.augmented_without_sharing, (rng.normal(size=3), rng.normal(size=3)), (0, 1)),
     (P.slice_and_index_array, (rng.normal(size=(3, 3)), np.array([0, 2]), np.array([1, 0, 1])),
      0),

@@ -129,3 +129,13 @@ def test_augmented_assignment_into_shared_memory_is_refused(program, mark):
     with pytest.raises(s2sad.TransformError, match="may share memory") as info:
         s2sad.grad(program)(np.array([0.3, 1.7, -0.4]))
     assert f"line {marked_line(program, mark)}" in str(info.value)
+
+
+@pytest.mark.parametrize("program, mark, args", [
+    (B.writes_through_an_alias, "alias write", (np.array([1.0, 2.0]),)),
+    (B.writes_under_a_view, "under a view", (np.array([1.0, 2.0, 3.0]), np.ones(2))),
+])
+def test_a_write_that_changes_another_name_read_later_is_refused(program, mark, args):
+    with pytest.raises(s2sad.TransformError, match="shares its memory") as info:
+        s2sad.grad(program)(*args)
+    assert f"line {marked_line(program, mark)}" in str(info.value)

@@ -6,7 +6,7 @@ from collections import Counter
 
 import gast
 
-from .source import ORIGIN
+from .source import INLINED_FROM
 
 
 def name(identifier: str, store: bool = False) -> gast.Name:
@@ -120,14 +120,14 @@ def all_names(node: gast.AST) -> set[str]:
 def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:
     """Give `new` (and children without one) `old`'s line number."""
     lineno = getattr(old, "lineno", None)
-    origin = getattr(old, ORIGIN, None)
+    origin = getattr(old, INLINED_FROM, None)
     if lineno is not None:
         for n in gast.walk(new):
             if getattr(n, "lineno", None) is None and "lineno" in n._attributes:
                 n.lineno = lineno
                 n.col_offset = getattr(old, "col_offset", 0)
                 if origin is not None:
-                    setattr(n, ORIGIN, origin)
+                    setattr(n, INLINED_FROM, origin)
     return new
 
 

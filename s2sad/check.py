@@ -19,9 +19,9 @@ def _fresh(args: Sequence) -> list:
 def _copied(value):
     if isinstance(value, np.ndarray):
         return value.copy()
-    if isinstance(value, dict):
+    if type(value) is dict:
         return {k: _copied(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):
         return type(value)(_copied(v) for v in value)
     return value
 

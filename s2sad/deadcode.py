@@ -111,6 +111,19 @@ def _removable(s, live: set, is_pure: Callable) -> bool:
     return targets is not None and not targets & live and is_pure(s.value)
 
 
+_PURE_MODULES = ("numpy", "math", "scipy.special", "_operator", "operator")
+_PURE_BUILTINS = {len, abs, float, int, min, max, sum, range, round, pow}
+
+
+def _library(fn) -> bool:
+    """A function of NumPy, math or SciPy's special functions, or a builtin like len:
+    not one of the user's (a rule registered for it says nothing of its effects)."""
+    if fn in _PURE_BUILTINS:
+        return True
+    module = "numpy" if type(fn).__name__ == "ufunc" else getattr(fn, "__module__", None) or ""
+    return module.startswith(_PURE_MODULES) and not module.startswith("numpy.random")
+
+
 def purity_check(src: FunctionSource, kind_of) -> Callable:
     """`is_pure(expr)`: evaluating `expr` changes nothing but its result.  Method calls
     count only on values known to be numbers or arrays (`tape.pop()` does not)."""
@@ -127,8 +140,7 @@ def purity_check(src: FunctionSource, kind_of) -> Callable:
         if isinstance(func, gast.Attribute) and resolve(func.value) is Unresolved:
             return func.attr in ARRAY_METHODS and kind_of(func.value).ndim is not None
         fn = resolve(func)
-        return fn is not Unresolved and lookup(fn) is not None \
-            and not getattr(fn, "__module__", "").startswith("numpy.random")
+        return lookup(fn) is not None and _library(fn)
 
     def is_pure(expr) -> bool:
         return all(not isinstance(n, _IMPURE_NODES)

@@ -23,10 +23,11 @@ import types
 
 import gast
 
-from .astutil import NameGenerator, assign, clone, const, copy_location, name, stored_names
+from .astutil import (NameGenerator, all_names, assign, clone, const, copy_location, name,
+                      stored_names)
 from .normalise import single_exit
 from .rules import lookup
-from .source import ORIGIN, FunctionSource, Unresolved, read_function
+from .source import INLINED_FROM, FunctionSource, Unresolved, read_function
 from .syntax import check_supported
 
 _LIBRARY_PATHS = ("site-packages", "dist-packages")
@@ -96,14 +97,11 @@ class _Inliner:
         return out
 
     def statement(self, s) -> list:
-        if isinstance(s, gast.FunctionDef):   # called below: inlined where it is called
-            self.local_functions[s.name] = _LocalFunction(s)
-            return []
         if isinstance(s, gast.Assign) and len(s.targets) == 1 \
                 and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Lambda):
-            name_ = s.targets[0].id
-            self.local_functions[name_] = _LocalFunction(_from_lambda(name_, s.value, s))
-            return []
+            s = _from_lambda(s.targets[0].id, s.value, s)
+        if isinstance(s, gast.FunctionDef):   # inlined where it is called
+            return self.local_function(s)
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
                 setattr(s, field, self.block(getattr(s, field)))
@@ -129,6 +127,23 @@ class _Inliner:
             elif isinstance(s, gast.AugAssign):
                 s.target = self.expression(s.target, pre)
         return [copy_location(p, s) for p in pre] + [s]
+
+    def local_function(self, tree: gast.FunctionDef) -> list:
+        """Remember a function defined in the function; its defaults are evaluated
+        here, where Python evaluates them, into variables of their own."""
+        if tree.name in self.local_functions:
+            raise self.src.error(f"s2sad inlines functions defined in the function and "
+                                 f"cannot tell which {tree.name!r} a call means", tree,
+                                 "give each function its own name")
+        out, args = [], tree.args
+        for defaults in (args.defaults, args.kw_defaults):
+            for index, default in enumerate(defaults):
+                if default is not None and not isinstance(default, gast.Constant):
+                    held = self.local(tree.name + "_default")
+                    out.append(copy_location(assign(held, default), tree))
+                    defaults[index] = name(held)
+        self.local_functions[tree.name] = _LocalFunction(tree)
+        return out
 
     # expressions --------------------------------------------------------------
 
@@ -185,7 +200,7 @@ class _Inliner:
                 "itself)", call, "write the recursion as a loop")
         callee = self.read(fn)
         self.inlined = True
-        for n in _all_names(callee.tree):
+        for n in all_names(callee.tree):
             self.names.reserve(n)
         # the helper's own helpers first, then its exits made into one final return
         inner = _Inliner(callee, self.names, self.active + (fn,))
@@ -199,12 +214,13 @@ class _Inliner:
         bindings, renames = self.bind_arguments(fn, callee, call)
         renames.update(self.rename_locals(callee, body, made, set(renames)))
         renames.update(self.rename_free_names(callee, body, renames))
+        for node in (n for s in body for n in gast.walk(s)):
+            if getattr(node, INLINED_FROM, None) is None:
+                setattr(node, INLINED_FROM, callee)
+        body = _renamed(body, renames)   # the helper's names only, not the caller's target
         final = body.pop()   # the one `return`, last
         body.append(copy_location(assign(pre_target, final.value), final))
-        for node in (n for s in body for n in gast.walk(s)):
-            if getattr(node, ORIGIN, None) is None:
-                setattr(node, ORIGIN, callee)
-        return bindings + _fold_constant_branches(_renamed(body, renames))
+        return bindings + _fold_constant_branches(body)
 
     def read(self, fn) -> FunctionSource:
         """The helper's source: read from its file, or, for a function defined in the
@@ -346,5 +362,3 @@ def _fold_constant_branches(stmts: list) -> list:
     return out
 
 
-def _all_names(tree) -> set:
-    return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}

@@ -65,7 +65,8 @@ class Sweeps:
 
 class ReverseMode:
     def __init__(self, src: FunctionSource, tree: gast.FunctionDef, names: NameGenerator,
-                 varied: set, useful: set, kinds: dict, unseen_shifts: set = frozenset()):
+                 varied: set, useful: set, kinds: dict, unseen_shifts: set = frozenset(),
+                 outputs: set = frozenset()):
         self.src = src
         self.unseen_shifts = unseen_shifts   # ids of `z = x - m` whose dm is zero
         self.tree = tree
@@ -76,7 +77,7 @@ class ReverseMode:
         params = tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs
         self.primal_params = {a.id for a in params}
         self.primal_names = stored_names(tree) | self.primal_params   # the locals
-        self.outputs: set[str] = set()   # several outputs (vjp of `return a, b`)
+        self.outputs = set(outputs)   # several outputs (vjp of `return a, b`)
         self.adjoint_of: dict[str, str] = {}
         self.primal_of: dict[str, str] = {}   # the other way round
         self.cotangent_kinds: dict[str, Kind] = {}

@@ -16,7 +16,7 @@ import gast
 
 from .errors import TransformError
 
-ORIGIN = "s2sad_origin"   # on nodes inlined from another function: its FunctionSource
+INLINED_FROM = "s2sad_inlined_from"   # on nodes inlined from a helper: its FunctionSource
 
 
 @dataclass
@@ -37,7 +37,7 @@ class FunctionSource:
     def error(self, what: str, node=None, hint: str | None = None) -> TransformError:
         """A TransformError pointing at `node`'s line in the user's file (the file of
         the function it was inlined from, for inlined code)."""
-        origin = getattr(node, ORIGIN, None)
+        origin = getattr(node, INLINED_FROM, None)
         if origin is not None and origin is not self:
             return origin.error(what, node, hint)
         lineno = line = None
@@ -50,7 +50,7 @@ class FunctionSource:
 
     def line_text(self, node) -> str | None:
         """The text of `node`'s line, stripped, from the file it was written in."""
-        origin = getattr(node, ORIGIN, None) or self
+        origin = getattr(node, INLINED_FROM, None) or self
         lineno = getattr(node, "lineno", None)
         if not lineno or not 0 < lineno <= len(origin.lines):
             return None

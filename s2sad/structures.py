@@ -113,10 +113,20 @@ class _Rewriter:
     def __init__(self, src: FunctionSource, flattened: Flattened):
         self.src, self.flattened = src, flattened
 
-    def block(self, stmts: list, aliases: dict) -> list:
+    def block(self, stmts: list, aliases: dict, compound=None) -> list:
+        """`stmts` rewritten; inside a loop or branch (`compound`), a name made to
+        stand for several items of a container cannot outlive it."""
         out = []
         for s in stmts:
             out += self.statement(s, aliases)
+        if compound is not None:
+            for n, (kind, value) in aliases.items():
+                if kind == "path" and not self.is_leaf(value) and n in stored_names(compound):
+                    raise self.src.error(
+                        f"s2sad cannot tell which part of the container {value[0]!r} the "
+                        f"name {n!r} stands for after this loop or branch", compound,
+                        "bind the name before the loop or branch, or read the items "
+                        "with constant keys")
         return out
 
     def statement(self, s, aliases: dict) -> list:
@@ -128,21 +138,20 @@ class _Rewriter:
                 and isinstance(s.targets[0], gast.Name):
             target = s.targets[0].id
             path = self.path(s.value, aliases)
-            if path is not None:   # `layer = layers[0]`, `W = params["W"]`: another name
+            if path is not None and not self.is_leaf(path):   # `layer = layers[0]`
                 aliases[target] = ("path", path)
                 return []
+            if path is not None:   # `W = params["W"]`: reads of W read the leaf itself
+                s.value = copy_location(name(self.leaf(path)), s.value)
+                aliases[target] = ("path", path)
+                return [s]
             s.value = self.expression(s.value, aliases)
             aliases.pop(target, None)
             if isinstance(s.value, gast.Constant):
                 aliases[target] = ("constant", s.value.value)
             return [s]
-        pre = []
-        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) \
-                and aliases.get(s.target.id, (None,))[0] == "path":   # W += ...: a value now
-            pre = [copy_location(assign(s.target.id, self.expression(
-                name(s.target.id), aliases)), s)]
-        for field in ("test", "iter", "value", "target"):
-            if getattr(s, field, None) is not None and field != "target":
+        for field in ("test", "iter", "value"):
+            if getattr(s, field, None) is not None:
                 setattr(s, field, self.expression(getattr(s, field), aliases))
         if isinstance(s, gast.Assign):   # params["W"] = ...: the leaf W, rebound
             s.targets = [self.target(t, aliases) for t in s.targets]
@@ -156,8 +165,8 @@ class _Rewriter:
             if isinstance(block, list) and block:
                 # what a loop or branch binds is unknown after it (and in the next trip)
                 setattr(s, field, self.block(block, {k: v for k, v in aliases.items()
-                                                     if k not in inner}))
-        return pre + [s]
+                                                     if k not in inner}, s))
+        return [s]
 
     # containers --------------------------------------------------------------
 

@@ -19,8 +19,9 @@ _UNSUPPORTED = {
     gast.ClassDef: ("class definitions", "define the class outside the function"),
     gast.FunctionDef: ("function definitions inside a loop or branch",
                        "define the helper at the top of the function, or at module level"),
-    gast.Lambda: ("lambda expressions other than `f = lambda ...`",
-                  "name the lambda first (f = lambda x: ...), or define it with 'def'"),
+    gast.Lambda: ("lambda expressions other than `f = lambda ...` at the function's top level",
+                  "name the lambda at the top of the function (f = lambda x: ...), or "
+                  "define it with 'def'"),
     gast.Import: ("import statements", "import at module level"),
     gast.ImportFrom: ("import statements", "import at module level"),
     gast.Delete: ("'del' statements", "assign a new value instead of deleting"),
@@ -41,12 +42,9 @@ def check_supported(src: FunctionSource) -> None:
     if args.vararg or args.kwarg:
         raise src.error("s2sad does not differentiate functions with *args or **kwargs yet",
                         src.tree, "list the parameters explicitly")
-    # helpers defined in the function: `def` at its top level (or at the top of such
-    # a `def`), `f = lambda ...`
-    allowed = set(_top_level_defs(src.tree.body)) | {
-        id(n.value) for n in _walk_body(src.tree) if isinstance(n, gast.Assign)
-        and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name)
-        and isinstance(n.value, gast.Lambda)}
+    # helpers defined in the function: `def` and `f = lambda ...` at its top level
+    # (or at the top of such a `def`)
+    allowed = set(_top_level_defs(src.tree.body))
     for node in _walk_body(src.tree):
         entry = None if id(node) in allowed else _UNSUPPORTED.get(type(node))
         if entry:
@@ -66,6 +64,9 @@ def _top_level_defs(body: list):
         if isinstance(s, gast.FunctionDef):
             yield id(s)
             yield from _top_level_defs(s.body)
+        elif isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Lambda):
+            yield id(s.value)
 
 
 def _walk_body(tree: gast.FunctionDef):

@@ -88,8 +88,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     shifts = invariant_shifts(tree.body, gast.Tuple(elts=[name(o) for o in several],
                                                     ctx=gast.Load()) if several else output,
                               all_kinds, src)
-    mode = ReverseMode(src, tree, names, varied, useful, all_kinds, shifts)
-    mode.outputs = set(several or ())
+    mode = ReverseMode(src, tree, names, varied, useful, all_kinds, shifts, set(several or ()))
     returned = [p for p in (params if split else leaf_wrt) if p in inputs]
     live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
     sweeps = mode.run(live_out)
@@ -271,20 +270,8 @@ def _split_outputs(src: FunctionSource, names: NameGenerator) -> list | None:
     if len(sizes) != 1 or None in sizes:
         return None
     outputs = [names.fresh("_out") for _ in range(sizes.pop())]
-
-    def block(stmts: list) -> list:
-        out = []
-        for s in stmts:
-            for field in ("body", "orelse"):
-                if isinstance(getattr(s, field, None), list):
-                    setattr(s, field, block(getattr(s, field)))
-            if isinstance(s, gast.Return):
-                out += [copy_location(assign(o, v), s) for o, v in zip(outputs, s.value.elts)]
-                out.append(copy_location(gast.Return(value=name(outputs[0])), s))
-                continue
-            out.append(s)
-        return out
-    src.tree.body = block(src.tree.body)
+    _rewrite_returns(src.tree, lambda r: [assign(o, v) for o, v in zip(outputs, r.value.elts)]
+                     + [gast.Return(value=name(outputs[0]))])
     return outputs
 
 
@@ -294,23 +281,28 @@ def _split_aux(src: FunctionSource, names: NameGenerator) -> str:
     aux, stop = names.unique("aux"), names.unique("stop_gradient")
     src.bound[stop] = stop_gradient
 
+    def split(r: gast.Return) -> list:
+        if not (isinstance(r.value, gast.Tuple) and len(r.value.elts) == 2):
+            raise src.error("with has_aux=True, the function must return a pair "
+                            "(value, aux)", r, "return value, aux")
+        return [assign(aux, call(name(stop), r.value.elts[1])),
+                gast.Return(value=r.value.elts[0])]
+    _rewrite_returns(src.tree, split)
+    return aux
+
+
+def _rewrite_returns(tree: gast.FunctionDef, rewrite) -> None:
+    """Replace each `return` statement by the statements `rewrite(it)` gives."""
     def block(stmts: list) -> list:
         out = []
         for s in stmts:
             for field in ("body", "orelse"):
                 if isinstance(getattr(s, field, None), list):
                     setattr(s, field, block(getattr(s, field)))
-            if isinstance(s, gast.Return):
-                if not (isinstance(s.value, gast.Tuple) and len(s.value.elts) == 2):
-                    raise src.error("with has_aux=True, the function must return a pair "
-                                    "(value, aux)", s, "return value, aux")
-                out += [copy_location(assign(aux, call(name(stop), s.value.elts[1])), s),
-                        copy_location(gast.Return(value=s.value.elts[0]), s)]
-                continue
-            out.append(s)
+            out += [copy_location(new, s) for new in rewrite(s)] \
+                if isinstance(s, gast.Return) else [s]
         return out
-    src.tree.body = block(src.tree.body)
-    return aux
+    tree.body = block(tree.body)
 
 
 def _regroup(wrt: tuple, flattened: Flattened | None):

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import rules
 from .analysis import call_arguments, definitions, primitive_of, walk_statements
-from .source import ORIGIN, FunctionSource
+from .source import INLINED_FROM, FunctionSource
 
 # Functions whose result may share memory with their first argument.
 VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.squeeze, np.swapaxes, np.moveaxis,
@@ -173,7 +173,7 @@ def _is_update_of(s, target: str, augmented: gast.AugAssign) -> bool:
     """`s` is the `target = target op ...` the normalised code made of `augmented`."""
     return isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
         and s.targets[0].id == target and getattr(s, "lineno", None) == augmented.lineno \
-        and getattr(s, ORIGIN, None) is getattr(augmented, ORIGIN, None) \
+        and getattr(s, INLINED_FROM, None) is getattr(augmented, INLINED_FROM, None) \
         and any(isinstance(n, gast.Name) and n.id == target for n in gast.walk(s.value))
 
 
@@ -205,7 +205,8 @@ def _read_before_rebound(n: str, at: int, loops: tuple, order: list, src, viewed
     later in the same trip, then in the next trips of the loops around `at` (from
     their start), then after them."""
     later = [e for e in order if e[0] > at]
-    again = [e for e in order if e[0] < at and set(loops) and set(e[2]) >= set(loops)]
+    # the next trip of any loop around `at` runs its statements before `at` again
+    again = [e for e in order if e[0] < at and set(e[2]) & set(loops)]
     start = len([e for e in later if set(e[2]) >= set(loops)])
     for index, (position, s, statement_loops, branches) in enumerate(
             later[:start] + again + later[start:]):

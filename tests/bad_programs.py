@@ -136,3 +136,14 @@ def writes_under_a_view(x, w):
     r = x[0:2]
     x[0] = 5.0  # MARK: under a view
     return np.sum(r * w)
+
+
+def writes_in_an_inner_loop(x):
+    y = x * 1.0
+    s = 0.0
+    for i in range(2):
+        s = s + np.sum(y * x)
+        for j in range(1):
+            z = y
+            z[0] = 0.0  # MARK: inner loop write
+    return s

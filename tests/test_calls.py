@@ -211,3 +211,54 @@ def nested_defs(x):
 
 def test_a_def_inside_a_def_inside_the_function():
     s2sad.check_grads(nested_defs, (1.3,))
+
+
+def twice(x):
+    return 2.0 * x
+
+
+def target_named_like_the_parameter(y):
+    x = y * 1.0
+    x = twice(y)
+    return x - y
+
+
+def tanh_layer(x, W):
+    h = np.tanh(x @ W)
+    return h
+
+
+def target_named_like_a_local(W, x):
+    h = tanh_layer(x, W)
+    return np.sum(h)
+
+
+def lambda_default(x):
+    a = x
+    g = lambda t, a=a: t * a   # noqa: E731  (the default is x, taken here)
+    a = 2.0
+    return g(x)
+
+
+def test_a_caller_name_equal_to_a_helper_name_is_the_callers():
+    assert s2sad.value_and_grad(target_named_like_the_parameter)(1.5) == \
+        pytest.approx((1.5, 1.0))
+    s2sad.check_grads(target_named_like_a_local, (rng.normal(size=(2, 2)),
+                                                  rng.normal(size=(3, 2))))
+
+
+def test_defaults_are_taken_where_the_function_is_defined():
+    assert s2sad.grad(lambda_default)(1.5) == pytest.approx(3.0)   # d(x * x)
+
+
+def lambda_in_a_branch(x, c):
+    if c > 0:
+        g = lambda t: t * t   # noqa: E731
+    else:
+        g = lambda t: 3.0 * t   # noqa: E731
+    return g(x)
+
+
+def test_a_lambda_in_a_branch_is_refused():
+    with pytest.raises(s2sad.TransformError, match="top level"):
+        s2sad.grad(lambda_in_a_branch)(2.0, 1.0)

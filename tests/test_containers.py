@@ -207,3 +207,27 @@ def test_containers_s2sad_cannot_split_are_refused_clearly(argument):
     function = tuple_key if isinstance(argument, dict) and (1, 2) in argument else first_times_two
     with pytest.raises(s2sad.TransformError, match="splits plain dicts, lists and tuples"):
         s2sad.grad(function)(argument)
+
+
+def leaf_rebound_in_a_loop_and_branch(params, x):
+    W = params["W"]
+    if x[0] > 0:
+        W = W * 2.0
+    for _ in range(3):
+        W = W * 1.5
+    return np.sum(x @ W)
+
+
+def item_chosen_in_a_branch(layers, c):
+    if c > 0:
+        layer = layers[0]
+    else:
+        layer = layers[1]
+    return np.sum(layer)
+
+
+def test_names_for_items_in_loops_and_branches():
+    s2sad.check_grads(leaf_rebound_in_a_loop_and_branch,
+                      ({"W": rng.normal(size=(2, 2))}, np.array([1.0, 2.0])))
+    with pytest.raises(s2sad.TransformError, match="cannot tell which part"):
+        s2sad.grad(item_chosen_in_a_branch)([[1.0, 2.0], [3.0, 4.0]], 1.0)

@@ -134,6 +134,7 @@ def test_augmented_assignment_into_shared_memory_is_refused(program, mark):
 @pytest.mark.parametrize("program, mark, args", [
     (B.writes_through_an_alias, "alias write", (np.array([1.0, 2.0]),)),
     (B.writes_under_a_view, "under a view", (np.array([1.0, 2.0, 3.0]), np.ones(2))),
+    (B.writes_in_an_inner_loop, "inner loop write", (np.array([1.0, 2.0]),)),
 ])
 def test_a_write_that_changes_another_name_read_later_is_refused(program, mark, args):
     with pytest.raises(s2sad.TransformError, match="shares its memory") as info:

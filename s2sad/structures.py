@@ -28,7 +28,8 @@ class Flattened:
     """What became of the structured parameters."""
     params: list                 # the original parameter names
     leaves: dict                 # parameter -> [(path, leaf name)]
-    kinds: dict                  # leaf name -> its key (as kind_of_value gives)
+    leaf_keys: dict              # leaf name -> its key (as kind_of_value gives)
+    structures: dict             # parameter -> its Structure
 
     def leaf_names(self, param: str) -> list:
         return [leaf for _, leaf in self.leaves.get(param, [(None, param)])]
@@ -51,8 +52,6 @@ class Flattened:
         return _rebuild(self.structures[param], (), dict(
             (path, gradients[leaf]) for path, leaf in self.leaves[param]))
 
-    structures: dict = dataclasses.field(default_factory=dict)
-
 
 def _rebuild(structure: Structure, path: tuple, by_path: dict):
     items = [_rebuild(item, path + (key,), by_path) if isinstance(item, Structure)
@@ -73,14 +72,14 @@ def flatten(src: FunctionSource, kinds: dict, wrt: tuple, names: NameGenerator):
         return src, None
     args = src.tree.args
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
-    leaves, leaf_kinds = {}, {}
+    leaves, leaf_keys = {}, {}
     for param, structure in structured.items():
         leaves[param] = []
         for path, key in structure.leaves():
             leaf = names.unique(_leaf_name(param, path))
             leaves[param].append((path, leaf))
-            leaf_kinds[leaf] = key
-    flattened = Flattened(params, leaves, leaf_kinds, structured)
+            leaf_keys[leaf] = key
+    flattened = Flattened(params, leaves, leaf_keys, structured)
     tree = src.tree
     tree.body = _Rewriter(src, flattened).block(tree.body, {})
     new_args = []
@@ -93,7 +92,7 @@ def flatten(src: FunctionSource, kinds: dict, wrt: tuple, names: NameGenerator):
     if args.kwonlyargs:
         raise src.error("s2sad does not split containers of functions with keyword-only "
                         "parameters yet", tree, "make the parameters positional")
-    locals_ = src.locals | set(leaf_kinds)
+    locals_ = src.locals | set(leaf_keys)
     return dataclasses.replace(src, tree=tree, locals=frozenset(locals_)), flattened
 
 
@@ -337,4 +336,4 @@ _NOT_CONSTANT = object()
 
 
 def leaf_kinds(flattened: Flattened) -> dict:
-    return {leaf: kind_of_key(key) for leaf, key in flattened.kinds.items()}
+    return {leaf: kind_of_key(key) for leaf, key in flattened.leaf_keys.items()}

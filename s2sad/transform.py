@@ -67,7 +67,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     kinds = {p: UNKNOWN if isinstance(k, Structure) else k for p, k in kinds.items()}
     if flattened:
         kinds.update(leaf_kinds(flattened))
-        float64_arrays = float64_arrays | {leaf for leaf, key in flattened.kinds.items()
+        float64_arrays = float64_arrays | {leaf for leaf, key in flattened.leaf_keys.items()
                                            if dtype_of_key(key) == np.float64}
     leaf_wrt = tuple(leaf for p in wrt for leaf in flattened.leaf_names(p)) \
         if flattened else wrt

@@ -10,7 +10,7 @@ import functools
 import inspect
 from typing import Callable
 
-from .rules import defnondiff, defvjp
+from .rules import defnondiff, defvjp, lookup
 from .runtime import unbroadcast
 
 
@@ -73,3 +73,11 @@ class custom_vjp:
             raise TypeError(f"the bwd rule of {self.__name__} must return a tuple of "
                             f"{len(every)} cotangents (one per parameter), got {found!r}")
         return tuple(c if c is None else unbroadcast(c, a) for c, a in zip(found, args))
+
+
+def differentiate_recursion(fn: Callable) -> None:
+    """Give the recursive function `fn` the rule that differentiates a call of it
+    through `s2sad.vjp` of `fn` itself: the backward sweep runs `fn`'s forward sweep
+    again for its residuals (so a recursion of depth d costs about d * d / 2 calls)."""
+    if lookup(fn) is None:
+        defvjp(fn, "*args", output="unknown", dargs="recursive_cotangents(fn, args, g)")

@@ -25,6 +25,7 @@ import gast
 
 from .astutil import (NameGenerator, all_names, assign, clone, const, copy_location, name,
                       stored_names)
+from .custom import differentiate_recursion
 from .normalise import single_exit
 from .rules import lookup
 from .source import INLINED_FROM, FunctionSource, Unresolved, read_function
@@ -183,21 +184,30 @@ class _Inliner:
                     "assign the call's result to a variable in a statement of its own")
 
     def callee(self, node):
+        """The user's function `node` calls, to inline; None for anything else.  A
+        recursive call stays a call, differentiated through `vjp` of the function
+        (registered as its rule, see `custom.differentiate_recursion`)."""
         if not isinstance(node, gast.Call):
             return None
         if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return self.local_functions[node.func.id]
         fn = self.src.resolve(node.func)
-        return fn if fn is not Unresolved and user_function(fn) else None
+        if fn is Unresolved or not user_function(fn):
+            return None
+        if fn in self.active:
+            differentiate_recursion(fn)
+            return None
+        return fn
 
     # one call -----------------------------------------------------------------
 
     def inline(self, call: gast.Call, pre_target: str) -> list:
         fn = self.callee(call)
-        if fn in self.active:
+        if fn in self.active:   # a function defined in the function, calling itself
             raise self.src.error(
-                f"s2sad does not differentiate recursive calls yet ({fn.__qualname__} calls "
-                "itself)", call, "write the recursion as a loop")
+                f"s2sad does not differentiate recursive calls of functions defined inside "
+                f"the function ({fn.__qualname__} calls itself)", call,
+                "define it at module level")
         callee = self.read(fn)
         self.inlined = True
         for n in all_names(callee.tree):

@@ -41,6 +41,13 @@ def digamma(x):
     return scipy_digamma(x)
 
 
+def recursive_cotangents(fn, args: tuple, g) -> tuple:
+    """The cotangents of a call of the recursive function `fn`, by `s2sad.vjp` of it."""
+    from .api import vjp
+    _, pullback = vjp(fn, *args)
+    return pullback(g)
+
+
 def custom_cotangents(fn, args: tuple, g) -> tuple:
     """The cotangents of a `custom_vjp` function's arguments, from its own rule."""
     return fn.cotangents(args, g)

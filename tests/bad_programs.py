@@ -68,13 +68,11 @@ def no_return(x):
     y = x * 2.0  # noqa: F841
 
 
-def power(x, n):
-    if n == 0:
-        return 1.0
-    return x * power(x, n - 1)  # MARK: recursion
-
-
-def calls_power(x):
+def local_recursion(x):
+    def power(v, n):
+        if n == 0:
+            return 1.0
+        return v * power(v, n - 1)  # MARK: local recursion
     return power(x, 3)
 
 

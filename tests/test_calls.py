@@ -262,3 +262,23 @@ def lambda_in_a_branch(x, c):
 def test_a_lambda_in_a_branch_is_refused():
     with pytest.raises(s2sad.TransformError, match="top level"):
         s2sad.grad(lambda_in_a_branch)(2.0, 1.0)
+
+
+def power(x, n):
+    return 1.0 if n == 0 else x * power(x, n - 1)
+
+
+def calls_power(x):
+    return power(x, 3) + power(2.0 * x, 2)
+
+
+def shrinking_sum(x, n):
+    if n == 0:
+        return np.sum(x)
+    return np.sum(np.sin(x)) + shrinking_sum(x * 0.9, n - 1)
+
+
+def test_recursion_depth_50():
+    assert s2sad.grad(power)(1.1, 50) == pytest.approx(50 * 1.1 ** 49)
+    assert s2sad.grad(calls_power)(1.5) == pytest.approx(3 * 1.5 ** 2 + 8 * 1.5)
+    s2sad.check_grads(shrinking_sum, (rng.normal(size=3), 6))

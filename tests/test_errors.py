@@ -54,10 +54,10 @@ def test_call_to_unresolvable_name():
     assert f"line {marked_line(B.opaque_call, 'unresolved')}" in str(info.value)
 
 
-def test_recursion_is_refused_at_the_recursive_call():
+def test_a_function_defined_inside_that_calls_itself_is_refused():
     with pytest.raises(s2sad.TransformError, match="recursive") as info:
-        s2sad.grad(B.calls_power)(1.5)
-    assert f"line {marked_line(B.power, 'recursion')}" in str(info.value)
+        s2sad.grad(B.local_recursion)(1.5)
+    assert f"line {marked_line(B.local_recursion, 'local recursion')}" in str(info.value)
 
 
 def test_a_helper_in_a_while_condition_is_refused():

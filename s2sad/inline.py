@@ -11,9 +11,10 @@ helper costs what its body costs.
 - The helper's own variables get names of their own where they would clash.
 - The names it reads from its module or closure are bound to the same objects
   (renamed where the caller means something else by them).
-- Calls are taken out of their statement in evaluation order; a call that Python
-  might not evaluate (`a if c else f(x)`, `c and f(x)`, a `while` condition) is
-  refused with a TransformError, as is recursion (planned: split calls).
+- Calls are taken out of their statement, in the order Python makes them; a call
+  Python might not evaluate (`a if c else f(x)`, `c and f(x)`, a `while` condition)
+  is refused with a TransformError.
+- A recursive call stays a call, with a rule that differentiates it through `vjp`.
 """
 from __future__ import annotations
 

@@ -2,8 +2,6 @@
 import importlib.util
 from pathlib import Path
 
-import numpy as np
-
 import s2sad
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -1,6 +1,4 @@
 """scipy.special, when SciPy is installed (it stays optional)."""
-import numpy as np
-
 from .registry import defvjp
 
 try:

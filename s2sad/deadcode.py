@@ -3,9 +3,9 @@
 `grad` returns the gradient alone, so the function's own value (a mean, a
 log-sum-exp) need not be computed where no derivative reads it - a person writing
 the gradient by hand leaves it out too.  Only plain assignments of pure expressions
-are dropped: operators, and calls of functions with a registered rule (NumPy's,
-the array methods); calls with effects, writes into arrays, tape pushes and
-everything inside loops and branches stay.
+are dropped: operators, and calls of NumPy's, math's and SciPy's special functions
+and of array methods; calls with effects (the user's own functions, np.random),
+writes into arrays, tape pushes and everything inside loops and branches stay.
 """
 from __future__ import annotations
 
@@ -30,19 +30,32 @@ def leave_out_unneeded(primal: list, adjoint: list, live_after: set, kind_of: Ca
     is_pure = purity_check(src, kind_of)
     reads = shape_reads(primal, adjoint, kind_of, src, float64_only)
     if reads:
-        live = live_before_each(adjoint, live_after, frozenset(id(r.node) for r in reads))
-        kept = drop_dead(primal, (live[0] if live else set()) | live_after, is_pure)
-        lost = _lost_values(kept, primal)
-        for read in reads:
-            if read.node.id in live[read.position]:
-                continue   # alive anyway
-            here = live[read.position]
-            later = stored_names(gast.Module(body=adjoint[:read.position + 1], type_ignores=[]))
-            usable = [c for c in read.candidates if c in here or c not in lost | later]
-            if usable:   # names read anyway come before those only kept alive
-                read.node.id = min(usable, key=lambda c: (preference(c), c not in here))
-    live = live_before_each(adjoint, live_after)
-    return drop_dead(primal, (live[0] if live else set()) | live_after, is_pure)
+        _redirect(reads, primal, adjoint, live_after, is_pure, preference)
+    return drop_dead(primal, _live_into(adjoint, live_after), is_pure)
+
+
+def _live_into(adjoint: list, live_after: set, ignored: frozenset = frozenset()) -> set:
+    """What the primal must leave alive: what the adjoint reads, and `live_after`."""
+    live = live_before_each(adjoint, live_after, ignored)
+    return (live[0] if live else set()) | live_after
+
+
+def _redirect(reads: list, primal: list, adjoint: list, live_after: set, is_pure,
+              preference) -> None:
+    """Point each shape read whose name nothing else keeps alive at another name of
+    the same shape that is read anyway, or whose value exists anyway."""
+    ignored = frozenset(id(r.node) for r in reads)
+    live = live_before_each(adjoint, live_after, ignored)
+    lost = _lost_values(drop_dead(primal, _live_into(adjoint, live_after, ignored), is_pure),
+                        primal)
+    for read in reads:
+        here = live[read.position]
+        if read.node.id in here:
+            continue   # alive anyway
+        later = stored_names(gast.Module(body=adjoint[:read.position + 1], type_ignores=[]))
+        usable = [c for c in read.candidates if c in here or c not in lost | later]
+        if usable:   # names read anyway come before those only kept alive
+            read.node.id = min(usable, key=lambda c: (preference(c), c not in here))
 
 
 def _lost_values(kept: list, primal: list) -> set:

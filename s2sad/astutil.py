@@ -87,6 +87,12 @@ def index_value(index: gast.AST) -> gast.AST:
     return value(index)
 
 
+def parameter_names(tree: gast.FunctionDef) -> list[str]:
+    """The names of a function's parameters, in order."""
+    args = tree.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
 def loaded_names(node: gast.AST) -> set[str]:
     """Names read anywhere inside `node`."""
     return {n.id for n in gast.walk(node)

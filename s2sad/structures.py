@@ -18,7 +18,8 @@ import dataclasses
 
 import gast
 
-from .astutil import NameGenerator, assign, clone, const, copy_location, name, stored_names
+from .astutil import (NameGenerator, assign, clone, const, copy_location, name,
+                      parameter_names, stored_names)
 from .kinds import Structure, dtype_of_key, kind_of_key
 from .source import FunctionSource
 
@@ -69,6 +70,10 @@ def flatten(src: FunctionSource, kinds: dict, wrt: tuple, names: NameGenerator):
     structured = {p: k for p, k in kinds.items() if isinstance(k, Structure) and (
         p in wrt or any(dtype_of_key(key) is not None for _, key in k.leaves()))}
     if not structured:
+        if any(_literal(n.value) for n in gast.walk(src.tree) if isinstance(n, gast.Assign)):
+            params = parameter_names(src.tree)
+            src.tree.body = _Rewriter(src, Flattened(params, {}, {}, {}), names).block(
+                src.tree.body, {})
         return src, None
     args = src.tree.args
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
@@ -81,7 +86,7 @@ def flatten(src: FunctionSource, kinds: dict, wrt: tuple, names: NameGenerator):
             leaf_keys[leaf] = key
     flattened = Flattened(params, leaves, leaf_keys, structured)
     tree = src.tree
-    tree.body = _Rewriter(src, flattened).block(tree.body, {})
+    tree.body = _Rewriter(src, flattened, names).block(tree.body, {})
     new_args = []
     for a in args.posonlyargs + args.args:
         new_args += [copy_location(name(leaf, store=False), a) for leaf in
@@ -109,8 +114,12 @@ class _Rewriter:
     names to the container item they stand for (`layer = layers[0]`), or to the
     constant they hold (`i = 0`) in an unrolled loop."""
 
-    def __init__(self, src: FunctionSource, flattened: Flattened):
-        self.src, self.flattened = src, flattened
+    def __init__(self, src: FunctionSource, flattened: Flattened, names: NameGenerator):
+        self.src, self.flattened, self.names = src, flattened, names
+        # `xs[i]` with a variable i: such an xs stays a list at run time
+        self.indexed_by_variables = {
+            n.value.id for n in gast.walk(src.tree) if isinstance(n, gast.Subscript)
+            and isinstance(n.value, gast.Name) and self.constant(n.slice, {}) is _NOT_CONSTANT}
 
     def block(self, stmts: list, aliases: dict, compound=None) -> list:
         """`stmts` rewritten; inside a loop or branch (`compound`), a name made to
@@ -136,6 +145,9 @@ class _Rewriter:
         if isinstance(s, gast.Assign) and len(s.targets) == 1 \
                 and isinstance(s.targets[0], gast.Name):
             target = s.targets[0].id
+            if _literal(s.value) and target not in self.indexed_by_variables \
+                    and not _all_constants(s.value):   # xs = [a, b * 2]: a container of
+                return self.literal(target, s.value, aliases, s)   # this function's own
             path = self.path(s.value, aliases)
             if path is not None and not self.is_leaf(path):   # `layer = layers[0]`
                 aliases[target] = ("path", path)
@@ -166,6 +178,34 @@ class _Rewriter:
                 setattr(s, field, self.block(block, {k: v for k, v in aliases.items()
                                                      if k not in inner}, s))
         return [s]
+
+    def literal(self, target: str, value, aliases: dict, where) -> list:
+        """`xs = [a, b * 2]`: each item into a variable of its own (it keeps the value
+        the literal took), and `xs` made a name for the container they form."""
+        root = f"{target}#{len(self.flattened.structures)}"
+        out, leaves = [], []
+
+        def structure(node, path: tuple) -> Structure:
+            if isinstance(node, gast.Dict):
+                keys, items = tuple(k.value for k in node.keys), node.values
+            else:
+                keys, items = tuple(range(len(node.elts))), node.elts
+            found = []
+            for key, item in zip(keys, items):
+                if _literal(item):
+                    found.append(structure(item, path + (key,)))
+                    continue
+                leaf = self.names.fresh(f"_{target}")
+                out.append(copy_location(assign(leaf, self.expression(item, aliases)), where))
+                leaves.append((path + (key,), leaf))
+                found.append(None)
+            container = dict if isinstance(node, gast.Dict) else \
+                list if isinstance(node, gast.List) else tuple
+            return Structure(container, keys, tuple(found), len(found))
+        self.flattened.structures[root] = structure(value, ())
+        self.flattened.leaves[root] = leaves
+        aliases[target] = ("path", (root,))
+        return out
 
     # containers --------------------------------------------------------------
 
@@ -333,6 +373,21 @@ class _Rewriter:
 
 
 _NOT_CONSTANT = object()
+
+
+def _all_constants(node) -> bool:
+    """A literal of numbers only (coefficients, sizes): it stays what it is."""
+    items = node.values if isinstance(node, gast.Dict) else node.elts
+    return all(_all_constants(i) if _literal(i) else isinstance(i, gast.Constant)
+               for i in items)
+
+
+def _literal(node) -> bool:
+    """A list, tuple or dict (with constant keys) written out in the code."""
+    if isinstance(node, (gast.List, gast.Tuple)):
+        return True
+    return isinstance(node, gast.Dict) and all(
+        isinstance(k, gast.Constant) and type(k.value) in (str, int) for k in node.keys)
 
 
 def leaf_kinds(flattened: Flattened) -> dict:

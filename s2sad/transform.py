@@ -16,7 +16,7 @@ import numpy as np
 from .analysis import useful_names, varied_names
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
-                      clone, copy_location, helper, index_written_names, loaded_names, name, name_counts,
+                      clone, copy_location, helper, parameter_names, index_written_names, loaded_names, name, name_counts,
                       stored_names)
 from .custom import stop_gradient
 from .deadcode import leave_out_unneeded
@@ -38,11 +38,6 @@ from .views import (augmented_names, fresh_arrays, refuse_augmented_views,
 class Generated:
     source: str
     functions: dict
-
-
-def parameter_names(tree: gast.FunctionDef) -> list[str]:
-    args = tree.args
-    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
 def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,

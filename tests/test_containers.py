@@ -231,3 +231,29 @@ def test_names_for_items_in_loops_and_branches():
                       ({"W": rng.normal(size=(2, 2))}, np.array([1.0, 2.0])))
     with pytest.raises(s2sad.TransformError, match="cannot tell which part"):
         s2sad.grad(item_chosen_in_a_branch)([[1.0, 2.0], [3.0, 4.0]], 1.0)
+
+
+def local_containers(x, W):
+    layers = [(W, x), (W * 2.0, x + 1.0)]
+    s = 0.0
+    for A, b in layers:
+        s = s + np.sum(np.tanh(A @ b))
+    pair = (np.sin(x), np.cos(x))
+    named = {"a": x * 3.0, "b": np.exp(x)}
+    x = x * 0.0   # the literals keep the values they took
+    return s + np.sum(np.stack(pair)) + np.sum(named["a"] * named["b"]) + len(layers) \
+        + pair[-1][0]
+
+
+def coefficients_read_by_a_variable(x):
+    coefficients = [1.0, -2.0, 3.0]
+    s = 0.0
+    for i in range(3):
+        s = s + coefficients[i] * x ** i
+    return s
+
+
+def test_lists_tuples_and_dicts_written_in_the_function():
+    s2sad.check_grads(local_containers, (rng.normal(size=2), rng.normal(size=(2, 2))),
+                      wrt=(0, 1))
+    s2sad.check_grads(coefficients_read_by_a_variable, (0.7,))

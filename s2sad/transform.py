@@ -51,6 +51,62 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     are returned as computed where nothing in the function changes dtypes.
     `has_aux`: the function returns `(value, aux)`; aux comes back with the value
     (`((value, aux), gradients)`) or, without `with_value`, as `(gradients, aux)`."""
+    p = _prepare(src, wrt, kinds, split, float64_arrays, has_aux)
+    src, names = p.src, p.names
+    tree = normalise(src, names)
+    tree = to_anf(tree, varied_names(tree.body, p.inputs, src), src, names)
+    varied = varied_names(tree.body, p.inputs, src)
+    output = tree.body[-1].value
+    outputs = set(p.several) if p.several else \
+        ({output.id} if isinstance(output, gast.Name) else set())
+    useful = useful_names(tree.body, outputs, src)
+    all_kinds = infer_kinds(tree.body, {q: p.kinds.get(q, UNKNOWN) for q in p.params}, src)
+    shifts = invariant_shifts(tree.body, gast.Tuple(elts=[name(o) for o in p.several],
+                                                    ctx=gast.Load()) if p.several else output,
+                              all_kinds, src)
+    mode = ReverseMode(src, tree, names, varied, useful, all_kinds, shifts, set(p.several))
+    returned = [q for q in (p.params if split else p.wrt) if q in p.inputs]
+    live_out = {mode.adjoint(q) for q in returned if q in varied & useful}
+    sweeps = mode.run(live_out)
+    temporaries = names.made.get("_t", set())
+    refuse_augmented_views(p.augmented, tree.body, all_kinds, src, mode.is_basic_index,
+                           temporaries)
+    refuse_writes_through_views(tree.body, varied, all_kinds, src, mode.is_basic_index,
+                                temporaries)
+    # `grad` returns no value: one its kind shows to be a scalar needs no check either
+    value_needed = split or with_value or mode.kind_of(output).ndim != 0 \
+        or getattr(output, "id", None) in mode.accumulators
+    returned_names = live_out | set(p.params) | set(p.several) \
+        | (loaded_names(output) if value_needed else set()) | ({p.aux} if p.aux else set())
+    _optimise_primal(sweeps, mode, names, returned_names,
+                     _all_float64(p.params, all_kinds, p.float64_arrays, src))
+    exact = set() if _changes_dtypes(src) else p.float64_arrays & set(p.wrt)
+    builder = _Builder(src, tree, names, mode, sweeps, p.params, exact, p.several)
+    functions = _functions(builder, p, wrt, split, value_needed, with_value)
+    bindings = _bindings(functions, src, names)
+    source = to_source(functions, mode.comments)
+    compiled = compile_functions(source, [f.name for f in functions], bindings, src.func)
+    return Generated(source, compiled)
+
+
+@dataclass
+class _Prepared:
+    """The function made ready for the analyses: helpers inlined, containers split."""
+    src: FunctionSource
+    names: NameGenerator
+    flattened: Flattened | None
+    kinds: dict              # of the parameters, leaves of containers included
+    float64_arrays: frozenset
+    wrt: tuple               # the parameters (leaves) whose gradients are returned
+    params: list
+    inputs: set              # the parameters that get derivatives
+    augmented: list          # the `x += v` statements, as written
+    aux: str | None          # the variable holding `aux` (has_aux)
+    several: list            # the outputs' variables, for `return a, b` (vjp)
+
+
+def _prepare(src: FunctionSource, wrt: tuple, kinds: dict, split: bool,
+             float64_arrays: frozenset, has_aux: bool) -> _Prepared:
     src = dataclasses.replace(src, tree=clone(src.tree))
     # new names must not shadow anything the function can see
     names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE)
@@ -64,58 +120,36 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
         kinds.update(leaf_kinds(flattened))
         float64_arrays = float64_arrays | {leaf for leaf, key in flattened.leaf_keys.items()
                                            if dtype_of_key(key) == np.float64}
-    leaf_wrt = tuple(leaf for p in wrt for leaf in flattened.leaf_names(p)) \
-        if flattened else wrt
+        wrt = tuple(leaf for p in wrt for leaf in flattened.leaf_names(p))
     params = parameter_names(src.tree)
-    inputs = {p for p in (params if split else leaf_wrt)
-              if not kinds.get(p, UNKNOWN).integer}
+    inputs = {p for p in (params if split else wrt) if not kinds.get(p, UNKNOWN).integer}
     augmented = augmented_names(src.tree)
     aux = _split_aux(src, names) if has_aux else None
-    several = _split_outputs(src, names) if split else None   # vjp of `return a, b`
-    tree = normalise(src, names)
-    tree = to_anf(tree, varied_names(tree.body, inputs, src), src, names)
-    varied = varied_names(tree.body, inputs, src)
-    output = tree.body[-1].value
-    outputs = set(several) if several else \
-        ({output.id} if isinstance(output, gast.Name) else set())
-    useful = useful_names(tree.body, outputs, src)
-    all_kinds = infer_kinds(tree.body, {p: kinds.get(p, UNKNOWN) for p in params}, src)
-    shifts = invariant_shifts(tree.body, gast.Tuple(elts=[name(o) for o in several],
-                                                    ctx=gast.Load()) if several else output,
-                              all_kinds, src)
-    mode = ReverseMode(src, tree, names, varied, useful, all_kinds, shifts, set(several or ()))
-    returned = [p for p in (params if split else leaf_wrt) if p in inputs]
-    live_out = {mode.adjoint(p) for p in returned if p in varied & useful}
-    sweeps = mode.run(live_out)
-    temporaries = names.made.get("_t", set())
-    refuse_augmented_views(augmented, tree.body, all_kinds, src, mode.is_basic_index,
-                           temporaries)
-    refuse_writes_through_views(tree.body, varied, all_kinds, src, mode.is_basic_index,
-                                temporaries)
-    # `grad` returns no value: one its kind shows to be a scalar needs no check either
-    value_needed = split or with_value or mode.kind_of(output).ndim != 0 \
-        or getattr(output, "id", None) in mode.accumulators
-    returned_names = live_out | set(params) | (loaded_names(output) if value_needed else set()) \
-        | ({aux} if aux else set()) | set(several or ())
-    sweeps.primal = _leave_out_unneeded(sweeps, mode, names, returned_names,
-                                        _all_float64(params, all_kinds, float64_arrays, src))
+    several = (_split_outputs(src, names) if split else None) or []
+    return _Prepared(src, names, flattened, kinds, float64_arrays, wrt, params, inputs,
+                     augmented, aux, several)
+
+
+def _optimise_primal(sweeps: Sweeps, mode: ReverseMode, names: NameGenerator,
+                     returned: set, float64_only: bool) -> None:
+    """What only the value needed left out, temporaries put back, methods preferred."""
+    sweeps.primal = _leave_out_unneeded(sweeps, mode, names, returned, float64_only)
     sweeps.adjoint = mode.optimiser().narrow_broadcasts(sweeps.adjoint)   # new shape reads
     sweeps.primal = inline_temporaries(sweeps.primal, _single_use_temporaries(sweeps, names),
                                        mode.tape)
-    prefer_methods(sweeps.primal, mode.kind_of, src.resolve)
-    exact = set() if _changes_dtypes(src) else float64_arrays & set(leaf_wrt)
-    builder = _Builder(src, tree, names, mode, sweeps, params, exact, several)
+    prefer_methods(sweeps.primal, mode.kind_of, mode.src.resolve)
+
+
+def _functions(builder: "_Builder", p: _Prepared, wrt: tuple, split: bool,
+               value_needed: bool, with_value: bool) -> list:
+    """The generated function definitions, taking containers where `f` does."""
+    def with_containers(function):
+        return _with_containers(function, p.flattened) if p.flattened else function
     if split:
-        forward, backward = builder.split_functions(inputs, _regroup_all(flattened))
-        functions = [_with_containers(forward, flattened) if flattened else forward, backward]
-    else:
-        function = builder.combined_function(leaf_wrt, value_needed, with_value,
-                                             _regroup(wrt, flattened), aux)
-        functions = [_with_containers(function, flattened) if flattened else function]
-    bindings = _bindings(functions, src, names)
-    source = to_source(functions, mode.comments)
-    compiled = compile_functions(source, [f.name for f in functions], bindings, src.func)
-    return Generated(source, compiled)
+        forward, backward = builder.split_functions(p.inputs, _regroup_all(p.flattened))
+        return [with_containers(forward), backward]
+    return [with_containers(builder.combined_function(
+        p.wrt, value_needed, with_value, _regroup(wrt, p.flattened), p.aux))]
 
 
 class _Builder:

@@ -8,7 +8,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .kinds import MAX_LEAVES, UNKNOWN, Structure, dtype_of_key, kind_of_key, kind_of_value
+from .kinds import (MAX_LEAVES, UNKNOWN, Structure, abstract_structure, dtype_of_key,
+                    kind_of_key, kind_of_value)
 from .source import read_function
 from .syntax import check_supported
 from .transform import Generated, parameter_names, reverse_transform
@@ -98,7 +99,8 @@ class _Derivative:
         self.__signature__ = self.signature.signature
 
     def _generated(self, keys: tuple, values: tuple) -> Generated:
-        by_name = dict(zip(self.signature.names, map(kind_of_key, keys)))
+        by_name = dict(zip(self.signature.names,
+                           (kind_of_key(abstract_structure(k)) for k in keys)))
         for w in self.wrt:
             value = values[self.signature.names.index(w)]
             if isinstance(value, (dict, list, tuple)) and not isinstance(by_name[w], Structure):
@@ -237,7 +239,7 @@ def vjp(f: Callable, *primals) -> tuple[Any, Callable]:
     names = parameter_names(src.tree)
     values = _Signature(f).bind(primals, {})   # parameters left out take their defaults
     kinds = tuple(kind_of_value(v) for v in values)
-    by_name = dict(zip(names, map(kind_of_key, kinds)))
+    by_name = dict(zip(names, (kind_of_key(abstract_structure(k)) for k in kinds)))
     generated = _cached_transform(f, ("vjp", tuple(by_name.values())), lambda: reverse_transform(
         src, tuple(names), by_name, split=True))
     forward, backward = generated.functions.values()

@@ -139,8 +139,20 @@ def kind_of_key(key) -> Kind:
     if isinstance(key, (Kind, Structure)):
         return key
     shape, dtype = key
+    if isinstance(shape, Kind):   # an array item of a Structure, made abstract
+        return shape
     integer = "bool" if dtype.kind == "b" else dtype.kind in "iu"
     return kind(len(shape), integer, tuple(n == 1 for n in shape))
+
+
+def abstract_structure(key):
+    """A Structure key with its arrays' shapes reduced to their Kinds (dtypes kept),
+    so that containers of arrays of other lengths share one transform."""
+    if isinstance(key, Structure):
+        return key._replace(items=tuple(map(abstract_structure, key.items)))
+    if isinstance(key, Kind) or isinstance(key[0], Kind):
+        return key
+    return kind_of_key(key), key[1]
 
 
 def dtype_of_key(key) -> np.dtype | None:

@@ -257,3 +257,20 @@ def test_lists_tuples_and_dicts_written_in_the_function():
     s2sad.check_grads(local_containers, (rng.normal(size=2), rng.normal(size=(2, 2))),
                       wrt=(0, 1))
     s2sad.check_grads(coefficients_read_by_a_variable, (0.7,))
+
+
+def batch_loss(batch, w):
+    return np.sum((batch["X"] @ w - batch["y"]) ** 2)
+
+
+def test_containers_of_arrays_of_other_lengths_share_one_transform(monkeypatch):
+    from s2sad import api
+    made = []
+    original = api.reverse_transform
+    monkeypatch.setattr(api, "reverse_transform", lambda *a, **k: made.append(1) or
+                        original(*a, **k))
+    derivative = s2sad.grad(batch_loss, wrt=1)
+    for n in range(2, 6):
+        X, y, w = rng.normal(size=(n, 3)), rng.normal(size=n), rng.normal(size=3)
+        np.testing.assert_allclose(derivative({"X": X, "y": y}, w), 2 * X.T @ (X @ w - y))
+    assert len(made) == 1

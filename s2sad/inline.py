@@ -25,7 +25,7 @@ import types
 import gast
 
 from .astutil import (NameGenerator, all_names, assign, clone, const, copy_location, name,
-                      stored_names)
+                      parameter_names, stored_names)
 from .custom import differentiate_recursion
 from .normalise import single_exit
 from .rules import lookup
@@ -123,7 +123,8 @@ class _Inliner:
         elif isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr,
                             gast.Return)):
             if getattr(s, "value", None) is not None:
-                s.value = self.expression(s.value, pre)
+                s.value = self.expression(s.value, pre, whole=isinstance(s, (gast.Expr,
+                                                                            gast.Return)))
             if isinstance(s, gast.Assign):
                 s.targets = [self.expression(t, pre) for t in s.targets]
             elif isinstance(s, gast.AugAssign):
@@ -149,9 +150,11 @@ class _Inliner:
 
     # expressions --------------------------------------------------------------
 
-    def expression(self, e, pre: list):
+    def expression(self, e, pre: list, whole: bool = False):
         """`e` with each call into a user function replaced by the name of its result,
-        the inlined bodies appended to `pre` in evaluation order."""
+        the inlined bodies appended to `pre`.  A call inside a larger expression runs
+        before the rest of it: refused where the helper writes into its arguments,
+        which the rest may read (`whole`: `e` is the statement's entire value)."""
         if isinstance(e, (gast.IfExp, gast.BoolOp, gast.Lambda)):
             self.refuse_calls_in(e, "a conditional expression or 'and'/'or'")
             return e
@@ -166,7 +169,7 @@ class _Inliner:
         if fn is None:
             return e
         result = self.names.fresh("_" + fn.__name__)
-        pre += self.inline(e, pre_target=result)
+        pre += self.inline(e, pre_target=result, whole=whole)
         return name(result)
 
     def expression_args(self, call: gast.Call, pre: list) -> gast.Call:
@@ -202,7 +205,7 @@ class _Inliner:
 
     # one call -----------------------------------------------------------------
 
-    def inline(self, call: gast.Call, pre_target: str) -> list:
+    def inline(self, call: gast.Call, pre_target: str, whole: bool = True) -> list:
         fn = self.callee(call)
         if fn in self.active:   # a function defined in the function, calling itself
             raise self.src.error(
@@ -222,6 +225,11 @@ class _Inliner:
         made_before = set().union(*self.names.made.values()) if self.names.made else set()
         body = single_exit(callee.tree.body, self.names)   # the caller's normalise does the rest
         made = set().union(*self.names.made.values()) - made_before
+        if not whole and _writes_into_parameters(callee.tree):
+            raise self.src.error(
+                f"{fn.__name__} writes into its arguments, and this expression may read "
+                "them around the call, in an order s2sad does not keep", call,
+                f"call {fn.__name__} in a statement of its own (y = {fn.__name__}(...))")
         bindings, renames = self.bind_arguments(fn, callee, call)
         renames.update(self.rename_locals(callee, body, made, set(renames)))
         renames.update(self.rename_free_names(callee, body, renames))
@@ -356,6 +364,20 @@ def _renamed(body: list, renames: dict) -> list:
                 setattr(node, field, visit(value))
         return node
     return [visit(s) for s in body]
+
+
+def _writes_into_parameters(tree: gast.FunctionDef) -> bool:
+    """`a[i] = ...` or `a += ...` on a parameter: a write the caller sees."""
+    params = set(parameter_names(tree))
+    for node in gast.walk(tree):
+        target = node.target if isinstance(node, gast.AugAssign) else \
+            node.targets[0] if isinstance(node, gast.Assign) else None
+        while isinstance(target, gast.Subscript):
+            target = target.value
+        if isinstance(target, gast.Name) and target.id in params \
+                and not (isinstance(node, gast.Assign) and node.targets[0] is target):
+            return True
+    return False
 
 
 def _fold_constant_branches(stmts: list) -> list:

@@ -282,3 +282,25 @@ def test_recursion_depth_50():
     assert s2sad.grad(power)(1.1, 50) == pytest.approx(50 * 1.1 ** 49)
     assert s2sad.grad(calls_power)(1.5) == pytest.approx(3 * 1.5 ** 2 + 8 * 1.5)
     s2sad.check_grads(shrinking_sum, (rng.normal(size=3), 6))
+
+
+def triples_first(a):
+    a[0] *= 3.0
+    return np.sum(a)
+
+
+def reads_around_a_writing_helper(x):
+    y = x * 1.0
+    return y[0] + triples_first(y)
+
+
+def writing_helper_in_its_own_statement(x):
+    y = x * 1.0
+    s = triples_first(y)
+    return s + y[0]
+
+
+def test_a_helper_writing_into_its_argument_inside_an_expression_is_refused():
+    with pytest.raises(s2sad.TransformError, match="writes into its arguments"):
+        s2sad.grad(reads_around_a_writing_helper)(np.array([1.0, 2.0]))
+    s2sad.check_grads(writing_helper_in_its_own_statement, (np.array([1.0, 2.0]),))

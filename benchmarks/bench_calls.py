@@ -16,7 +16,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # this checkout's s2sad
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import s2sad  # noqa: E402
-from bench_reverse import median_times  # noqa: E402
+from bench_reverse import geometric as geometric_inline  # noqa: E402
+from bench_reverse import median_times, mlp_loss as mlp_inline  # noqa: E402
 
 
 def step(q, s):
@@ -27,13 +28,6 @@ def geometric_with_helper(q, n):
     s = 1.0
     for _ in range(n):
         s = step(q, s)
-    return s
-
-
-def geometric_inline(q, n):
-    s = 1.0
-    for _ in range(n):
-        s = 1.0 + q * s
     return s
 
 
@@ -54,14 +48,6 @@ def mlp_with_helpers(params, X, y):
 
 def mlp_helpers_only(W1, b1, W2, b2, X, y):
     return cross_entropy(layer(X, W1, b1) @ W2 + b2, y)
-
-
-def mlp_inline(W1, b1, W2, b2, X, y):
-    h = np.tanh(X @ W1 + b1)
-    logits = h @ W2 + b2
-    logits = logits - np.max(logits, axis=1, keepdims=True)
-    log_probs = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
-    return -np.mean(log_probs[np.arange(X.shape[0]), y])
 
 
 def main(budget: float = 1.0) -> int:

@@ -5,6 +5,7 @@ import pytest
 
 import s2sad
 from tests import helper_module as H
+from tests import programs as P
 
 rng = np.random.default_rng(5)
 
@@ -133,17 +134,10 @@ def step(q, s):
 
 def test_an_inlined_loop_body_is_the_hand_written_one():
     derivative = s2sad.grad(inline_cost)
-    assert derivative(0.5, 10) == pytest.approx(s2sad.grad(H_geometric)(0.5, 10))
+    assert derivative(0.5, 10) == pytest.approx(s2sad.grad(P.geometric)(0.5, 10))
     code = [line.strip() for line in derivative.source.splitlines()
             if not line.strip().startswith("#")]
     assert "s = 1.0 + q * s" in code and not any("step" in line for line in code)
-
-
-def H_geometric(q, n):
-    s = 1.0
-    for _ in range(n):
-        s = 1.0 + q * s
-    return s
 
 
 def local_helpers(x, W):

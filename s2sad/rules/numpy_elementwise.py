@@ -52,7 +52,10 @@ _binary(np.divide, "g / x2", "-g * ans / x2")
 _binary(np.power, "g * x2 * x1 ** (x2 - 1)", "g * ans * np.log(x1)")
 _binary(np.arctan2, "g * x2 / (x1 * x1 + x2 * x2)", "-g * x1 / (x1 * x1 + x2 * x2)")
 _binary(np.hypot, "g * x1 / ans", "g * x2 / ans")
-_binary(np.logaddexp, "g * np.exp(x1 - ans)", "g * np.exp(x2 - ans)")
+# log(exp(x1) + exp(x2)): the weights are sigmoid(x1 - x2) and sigmoid(x2 - x1), written
+# with tanh (no overflow) and without the output, which `grad` then need not compute
+_binary(np.logaddexp, "g * 0.5 * (1 + np.tanh((x1 - x2) / 2))",
+        "g * 0.5 * (1 - np.tanh((x1 - x2) / 2))")
 # Ties split the cotangent evenly between the two arguments.
 _binary(np.maximum, "g * tie_weight(x1, x2)", "g * tie_weight(x2, x1)")
 _binary(np.minimum, "g * tie_weight(x2, x1)", "g * tie_weight(x1, x2)")

@@ -19,6 +19,7 @@ helper costs what its body costs.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import sys
 import types
 
@@ -26,7 +27,7 @@ import gast
 
 from .astutil import (NameGenerator, all_names, assign, clone, const, copy_location, name,
                       parameter_names, stored_names)
-from .custom import differentiate_recursion
+from .custom import custom_vjp, differentiate_recursion
 from .normalise import single_exit
 from .rules import lookup
 from .source import INLINED_FROM, FunctionSource, Unresolved, read_function
@@ -165,6 +166,8 @@ class _Inliner:
                 value[:] = [self.expression(v, pre) for v in value]
             elif isinstance(value, gast.AST):
                 setattr(e, field, self.expression(value, pre))
+        if isinstance(e, gast.Call) and e.keywords:
+            _as_positional(e, self.src.resolve(e.func))
         fn = self.callee(e)
         if fn is None:
             return e
@@ -364,6 +367,27 @@ def _renamed(body: list, renames: dict) -> list:
                 setattr(node, field, visit(value))
         return node
     return [visit(s) for s in body]
+
+
+def _as_positional(call: gast.Call, fn) -> None:
+    """`f(x, s=5.0)` -> `f(x, 5.0)` for a `custom_vjp` function, whose rule takes its
+    arguments by position (defaults left out stay out)."""
+    if not isinstance(fn, custom_vjp):
+        return
+    signature = inspect.signature(fn.fun).parameters
+    parameters = list(signature)
+    given = dict(zip(parameters, call.args))
+    given.update((k.arg, k.value) for k in call.keywords)
+    if None in given or not set(given) <= set(parameters):
+        return   # **kwargs, or an unknown name: the binding reports it
+    last = max(parameters.index(p) for p in given)
+    added = []
+    for p in parameters[len(call.args):last + 1]:
+        default = signature[p].default
+        if p not in given and not (default is None or type(default) in (bool, int, float)):
+            return   # a default that is no literal: left to the binding's message
+        added.append(given[p] if p in given else const(default))
+    call.args, call.keywords = call.args + added, []
 
 
 def _writes_into_parameters(tree: gast.FunctionDef) -> bool:

@@ -115,3 +115,20 @@ def test_a_left_out_default_and_a_broadcast_argument():
     assert s2sad.grad(uses_the_default)(1.5) == pytest.approx(2.0)
     # bwd gives y's cotangent the shape of x * y; the gradient has y's own shape
     assert s2sad.grad(broadcasts_a_scalar, wrt=1)(np.ones(3), 0.7) == pytest.approx(3.0)
+
+
+@s2sad.custom_vjp
+def shifted(x, s=2.0, t=1.0):
+    return x * s + t
+
+
+shifted.defvjp(lambda x, s=2.0, t=1.0: (x * s + t, (x, s)), lambda r, g: (g * r[1], g * r[0], g))
+
+
+def keyword_arguments(x, y):
+    return shifted(x, s=5.0) + shifted(x, t=y)
+
+
+def test_keyword_arguments_of_a_custom_vjp_function():
+    dx, dy = s2sad.grad(keyword_arguments, wrt=(0, 1))(1.5, 3.0)
+    assert (dx, dy) == pytest.approx((7.0, 1.0))

@@ -19,6 +19,7 @@ from . import rules
 from .analysis import call_arguments, differentiable_names, primitive_of
 from .astutil import (NameGenerator, assign, const, copy_location, index_written_names,
                       loaded_names, name, stored_names)
+from .lists import append_statement
 from .source import FunctionSource
 
 SIDE_EFFECT_FREE = {print}
@@ -101,12 +102,30 @@ class _ANF:
             raise self.src.error("s2sad cannot assign a value that needs a derivative to "
                                  f"{type(target).__name__.lower()} targets", s,
                                  "assign to a plain variable first")
+        if isinstance(s.value, (gast.List, gast.Tuple)):
+            return pre + self.built_list(target.id, s.value.elts, pre)
         value = self.operation(s.value, pre)
         if target.id in loaded_names(value) and self.reads_own_output(value):
             # y = exp(y): the adjoint needs both the old and the new y.
             temp = self.names.fresh("_t")
             return pre + [assign(temp, value), assign(target.id, name(temp))]
         return pre + [assign(target.id, value)]
+
+    def built_list(self, target: str, items: list, pre: list) -> list:
+        """`xs = [a, b * 2]` as `xs = []` and one append per item (a list at run time,
+        see `lists`); the items are evaluated first, as Python does."""
+        atoms = []
+        for item in items:
+            atom = self.atom(item, pre)
+            if isinstance(atom, gast.Name) and atom.id == target:   # xs = [xs]: the old xs
+                temp = self.names.fresh("_t")
+                self.varied.add(temp)
+                pre.append(assign(temp, atom))
+                atom = name(temp)
+            atoms.append(atom)
+        self.varied.add(target)
+        return [assign(target, gast.List(elts=[], ctx=gast.Load()))] + \
+            [append_statement(target, atom) for atom in atoms]
 
     def operation(self, e, pre: list):
         """`e` as one operation applied to atoms; sub-operations go to `pre`."""

@@ -31,6 +31,7 @@ from .custom import custom_vjp, differentiate_recursion
 from .normalise import single_exit
 from .rules import lookup
 from .source import INLINED_FROM, FunctionSource, Unresolved, read_function
+from .comprehensions import lower_comprehensions
 from .syntax import check_supported
 
 _LIBRARY_PATHS = ("site-packages", "dist-packages")
@@ -251,14 +252,18 @@ class _Inliner:
         if not isinstance(fn, _LocalFunction):
             callee = read_function(fn)
             check_supported(callee)
+            callee = dataclasses.replace(callee, tree=clone(callee.tree))
+            lower_comprehensions(callee, self.names)
             return callee
         tree = clone(fn.tree)
         if tree.args.vararg or tree.args.kwarg:
             raise self.src.error(f"s2sad does not inline {fn.__name__} with *args or "
                                  "**kwargs yet", tree, "list its parameters explicitly")
         own = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
-        return dataclasses.replace(self.src, tree=tree, locals=self.src.locals | own
-                                   | stored_names(gast.Module(body=tree.body, type_ignores=[])))
+        callee = dataclasses.replace(self.src, tree=tree, locals=self.src.locals | own)
+        lower_comprehensions(callee, self.names)   # a lambda's, now in its `return`
+        return dataclasses.replace(callee, locals=callee.locals | stored_names(
+            gast.Module(body=tree.body, type_ignores=[])))
 
     def defaults(self, fn, callee: FunctionSource) -> dict:
         """Each parameter with a default: the expression its value comes from."""

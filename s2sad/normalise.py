@@ -2,6 +2,7 @@
 
 After `normalise`:
 - augmented assignments are plain assignments (`a[i] += v` -> `a[i] = a[i] + v`);
+- appends are assignments (`outs.append(h)` -> `outs = appended(outs, h)`, see `lists`);
 - tuple unpacking and chained targets are single-target assignments;
 - every `for` loop runs over `range(...)` (enumerate, zip, rows of an array and
   list items become indexing inside the loop);
@@ -15,6 +16,7 @@ import gast
 
 from .astutil import (NameGenerator, clone, assign, call, const, copy_location, name,
                       stored_names)
+from .lists import append_statement, is_append_call
 from .source import FunctionSource
 
 
@@ -68,6 +70,8 @@ class _Desugar:
             s.body = self.block(s.body)
             s.orelse = self.block(s.orelse)
             return [s]
+        if is_append_call(s):   # outs.append(h): outs = appended(outs, h)
+            return [append_statement(s.value.func.value.id, s.value.args[0])]
         return [s]
 
     def assignment(self, s: gast.Assign) -> list:

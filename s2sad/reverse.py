@@ -28,12 +28,13 @@ from .astutil import (NameGenerator, assign, attr, call, clone, const, expr_stmt
                       index_value, index_written_names, loaded_names, mark_helpers, name,
                       stored_names)
 from .kinds import INT_SCALAR, UNKNOWN, Kind, expr_kind
+from .lists import appended_parts, list_names, pop_statement
 from .optimise import AdjointOptimiser, simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
 from .source import FunctionSource, Unresolved
 from .views import memory_sharing
 
-SHAPE_ONLY_HELPERS = {"unbroadcast": 1, "zeros_like": 0}  # helper -> argument read for shape
+SHAPE_ONLY_HELPERS = {"unbroadcast": 1, "zeros_like": 0, "list_cotangent": 0}  # helper -> argument read for shape
 ORIGIN = "s2sad_origin"   # on adjoint statements: id() of the primal statement they reverse
 RESET = "s2sad_reset"     # on accumulator resets: id() of the assignment they follow
 LINE = "s2sad_line"       # on adjoint statements: the text of the user's line they belong to
@@ -91,6 +92,8 @@ class ReverseMode:
         self._first_seen: dict[str, int] = {}
         self.info_statements: list = []
         self.invariant: set[int] = set()
+        self.lists = list_names(tree.body)   # their adjoints are stacked arrays
+        self.pops: set[int] = set()   # appends undone in the adjoint sweep (`xs.pop()`)
         self.snapshots: dict[int, list[str]] = {}   # loop id -> names saved per iteration
         self.sharing: dict[str, set] = {}   # name -> names that may view the same memory
         # (compound id, where) -> primal names whose shape a materialised zero reads
@@ -156,7 +159,7 @@ class ReverseMode:
         primal = self.primal_of.get(adjoint)
         if primal is None or self.kinds.get(primal, UNKNOWN).ndim == 0:
             return None   # scalars: 0.0 serves
-        s = assign(adjoint, call(attr(helper("np"), "zeros_like"), name(primal)))
+        s = assign(adjoint, self.zeros(primal))
         setattr(s, MATERIALISED, (getattr(compound, COMPOUND), where))
         return s
 
@@ -192,7 +195,12 @@ class ReverseMode:
             if not isinstance(s, gast.Assign):
                 continue
             target = s.targets[0]
-            if isinstance(target, gast.Name) and target.id in self.active:
+            parts = appended_parts(s)
+            if parts is not None:
+                if target.id not in self.active:
+                    continue
+                self.info[id(s)] = self.append_adjoint(*parts)
+            elif isinstance(target, gast.Name) and target.id in self.active:
                 self.info[id(s)] = self.assignment_adjoint(target.id, s.value, s)
             elif isinstance(target, gast.Subscript) and target.value.id in self.active:
                 self.info[id(s)] = self.index_write_adjoint(target, s.value)
@@ -218,6 +226,20 @@ class ReverseMode:
         else:
             core = self.rule_adjoint(value, g, target, where)
         return _Adjoint(core, cotangent, self_reference)
+
+    def append_adjoint(self, items: str, item) -> _Adjoint:
+        """`items.append(item)` reversed: the last row of the stacked cotangent is the
+        item's, and goes (see `lists`)."""
+        self.accumulators.add(items)
+        adjoint = self.adjoint(items)
+        core = []
+        if isinstance(item, gast.Name) and item.id in self.varied:
+            last = gast.Subscript(value=name(adjoint), slice=const(-1), ctx=gast.Load())
+            core.append(self.accumulate(item.id, last))
+        core.append(assign(adjoint, gast.Subscript(
+            value=name(adjoint), slice=gast.Slice(lower=None, upper=const(-1), step=None),
+            ctx=gast.Load())))
+        return _Adjoint(core, adjoint)
 
     def record_reads(self, adjoint: list) -> None:
         """Which primal values each statement's surviving adjoint code reads."""
@@ -436,6 +458,10 @@ class ReverseMode:
             values |= info.value_reads
             shapes |= info.shape_reads
         target = s.targets[0]
+        if appended_parts(s) is not None:   # undone by `xs.pop()` where still read
+            if target.id in values or target.id in shapes:
+                self.pops.add(id(s))
+            return
         if isinstance(target, gast.Subscript):   # also changes views of the same memory
             if self.sharing.get(target.value.id, {target.value.id}) & values:
                 self.saves.add(id(s))
@@ -542,9 +568,13 @@ class ReverseMode:
     def emit_assign(self, s: gast.Assign, assigned: set):
         target = s.targets[0]
         primal, restore = [], []
+        if appended_parts(s) is not None:
+            return self.emit_append(s, assigned)
         if id(s) in self.saves:
             if isinstance(target, gast.Subscript):
                 old = call(attr(_load(target), "copy"))
+                if target.value.id in self.lists:   # a list item is rebound, not changed
+                    old = _load(target)
                 restore_target = clone(target)
             else:
                 old = name(target.id)
@@ -572,6 +602,15 @@ class ReverseMode:
         else:
             adjoint = core + restore + [reset]
         return primal, self.located(adjoint, s), assigned
+
+    def emit_append(self, s: gast.Assign, assigned: set):
+        items = s.targets[0].id
+        restore = [pop_statement(items)] if id(s) in self.pops else []
+        info = self.info.get(id(s))
+        core = clone(info.core) if info is not None else []
+        for statement in core:
+            setattr(statement, ORIGIN, id(s))
+        return [s], self.located(core + restore, s), assigned | {items}
 
     def located(self, adjoint: list, primal) -> list:
         for statement in adjoint:
@@ -629,9 +668,13 @@ class ReverseMode:
 
     def reset(self, primal: str) -> gast.Assign:
         if primal in self.accumulators:
-            return assign(self.adjoint(primal), call(attr(helper("np"), "zeros_like"),
-                                                     name(primal)))
+            return assign(self.adjoint(primal), self.zeros(primal))
         return assign(self.adjoint(primal), const(0.0))
+
+    def zeros(self, primal: str) -> gast.Call:
+        if primal in self.lists:
+            return call(helper("list_cotangent"), name(primal))
+        return call(attr(helper("np"), "zeros_like"), name(primal))
 
     def push(self, value) -> gast.Expr:
         self.pushes += 1

@@ -599,6 +599,35 @@ def split_like(g, items, axis, ndmin=0):
     return tuple(_like(np.reshape(p, s), item) for p, s, item in zip(pieces, shapes, items))
 
 
+def appended(items, item):
+    """`items.append(item)`, as a value: the normal form of an append (see `lists`).
+
+    >>> appended([1.0], 2.0)
+    [1.0, 2.0]
+    """
+    items.append(item)
+    return items
+
+
+def list_cotangent(items):
+    """Zeros for the cotangents of a list's items, stacked into one array.
+
+    >>> list_cotangent([np.ones(2), np.zeros(2)])
+    array([[0., 0.],
+           [0., 0.]])
+    """
+    try:
+        dtype = np.result_type(np.asarray(items[0]).dtype, 0.0) if items else float
+        return np.zeros_like(items, dtype=dtype)
+    except ValueError:
+        shapes = sorted({np.shape(item) for item in items})
+        raise ValueError(
+            "s2sad keeps the derivative of a list as one array, so the items of a list "
+            f"that needs derivatives must all have the same shape; this one holds shapes "
+            f"{shapes}. Stack equal-shaped values, or keep the others in lists of their "
+            "own") from None
+
+
 def array_adjoint(g, obj):
     """Cotangent of `obj` for np.array(obj) / np.asarray(obj).
 

@@ -21,6 +21,7 @@ import gast
 from .astutil import (NameGenerator, assign, clone, const, copy_location, name,
                       parameter_names, stored_names)
 from .kinds import Structure, dtype_of_key, kind_of_key
+from .lists import is_append_call
 from .source import FunctionSource
 
 
@@ -72,8 +73,7 @@ def flatten(src: FunctionSource, kinds: dict, wrt: tuple, names: NameGenerator):
     if not structured:
         if any(_literal(n.value) for n in gast.walk(src.tree) if isinstance(n, gast.Assign)):
             params = parameter_names(src.tree)
-            src.tree.body = _Rewriter(src, Flattened(params, {}, {}, {}), names).block(
-                src.tree.body, {})
+            src.tree.body = _rewritten(src, Flattened(params, {}, {}, {}), names)
         return src, None
     args = src.tree.args
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
@@ -86,7 +86,7 @@ def flatten(src: FunctionSource, kinds: dict, wrt: tuple, names: NameGenerator):
             leaf_keys[leaf] = key
     flattened = Flattened(params, leaves, leaf_keys, structured)
     tree = src.tree
-    tree.body = _Rewriter(src, flattened, names).block(tree.body, {})
+    tree.body = _rewritten(src, flattened, names)
     new_args = []
     for a in args.posonlyargs + args.args:
         new_args += [copy_location(name(leaf, store=False), a) for leaf in
@@ -99,6 +99,29 @@ def flatten(src: FunctionSource, kinds: dict, wrt: tuple, names: NameGenerator):
                         "parameters yet", tree, "make the parameters positional")
     locals_ = src.locals | set(leaf_keys)
     return dataclasses.replace(src, tree=tree, locals=frozenset(locals_)), flattened
+
+
+def _rewritten(src: FunctionSource, flattened: Flattened, names: NameGenerator) -> list:
+    """The function's body rewritten.  A list the code grows or rebinds inside a loop
+    or branch that stays a loop or branch cannot be split: the rewrite starts again
+    with that list kept whole (a list at run time, see `lists`)."""
+    body, arguments = src.tree.body, dict(flattened.structures)
+    whole: set = set()
+    while True:
+        flattened.structures = dict(arguments)
+        flattened.leaves = {p: leaves for p, leaves in flattened.leaves.items()
+                            if p in arguments}
+        try:
+            return _Rewriter(src, flattened, names, whole).block(clone(body), {})
+        except _KeptWhole as exc:
+            whole.add(exc.name)
+
+
+class _KeptWhole(Exception):
+    """A list made in the function that must stay a list at run time."""
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
 
 
 def _leaf_name(param: str, path: tuple) -> str:
@@ -114,12 +137,11 @@ class _Rewriter:
     names to the container item they stand for (`layer = layers[0]`), or to the
     constant they hold (`i = 0`) in an unrolled loop."""
 
-    def __init__(self, src: FunctionSource, flattened: Flattened, names: NameGenerator):
+    def __init__(self, src: FunctionSource, flattened: Flattened, names: NameGenerator,
+                 whole: set):
         self.src, self.flattened, self.names = src, flattened, names
-        # `xs[i]` with a variable i: such an xs stays a list at run time
-        self.indexed_by_variables = {
-            n.value.id for n in gast.walk(src.tree) if isinstance(n, gast.Subscript)
-            and isinstance(n.value, gast.Name) and self.constant(n.slice, {}) is _NOT_CONSTANT}
+        self.whole = whole   # lists made here that stay lists at run time
+        self.compounds = 0   # how many loops and branches (not unrolled) enclose us
 
     def block(self, stmts: list, aliases: dict, compound=None) -> list:
         """`stmts` rewritten; inside a loop or branch (`compound`), a name made to
@@ -130,6 +152,8 @@ class _Rewriter:
         if compound is not None:
             for n, (kind, value) in aliases.items():
                 if kind == "path" and not self.is_leaf(value) and n in stored_names(compound):
+                    if _made_here(value[0]):   # xs = [a, b] in a loop: a list at run time
+                        raise _KeptWhole(_made_here(value[0]))
                     raise self.src.error(
                         f"s2sad cannot tell which part of the container {value[0]!r} the "
                         f"name {n!r} stands for after this loop or branch", compound,
@@ -145,9 +169,9 @@ class _Rewriter:
         if isinstance(s, gast.Assign) and len(s.targets) == 1 \
                 and isinstance(s.targets[0], gast.Name):
             target = s.targets[0].id
-            if _literal(s.value) and target not in self.indexed_by_variables \
-                    and not _all_constants(s.value):   # xs = [a, b * 2]: a container of
-                return self.literal(target, s.value, aliases, s)   # this function's own
+            if _literal(s.value) and target not in self.whole \
+                    and (_empty(s.value) or not _all_constants(s.value)):
+                return self.literal(target, s.value, aliases, s)   # xs = [a, b * 2]
             path = self.path(s.value, aliases)
             if path is not None and not self.is_leaf(path):   # `layer = layers[0]`
                 aliases[target] = ("path", path)
@@ -161,6 +185,9 @@ class _Rewriter:
             if isinstance(s.value, gast.Constant):
                 aliases[target] = ("constant", s.value.value)
             return [s]
+        grown = self.grown(s, aliases)
+        if grown is not None:
+            return grown
         for field in ("test", "iter", "value"):
             if getattr(s, field, None) is not None:
                 setattr(s, field, self.expression(getattr(s, field), aliases))
@@ -175,9 +202,40 @@ class _Rewriter:
             block = getattr(s, field, None)
             if isinstance(block, list) and block:
                 # what a loop or branch binds is unknown after it (and in the next trip)
+                self.compounds += 1
                 setattr(s, field, self.block(block, {k: v for k, v in aliases.items()
                                                      if k not in inner}, s))
+                self.compounds -= 1
         return [s]
+
+    def grown(self, s, aliases: dict) -> list | None:
+        """`xs.append(v)` on a list, or `d[k] = v` with a new constant key on a dict,
+        made in this function and split: one more item, in a variable of its own."""
+        if is_append_call(s):
+            base, key, value = s.value.func.value, None, s.value.args[0]
+        elif isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Subscript):
+            base, key, value = s.targets[0].value, self.constant(s.targets[0].slice, aliases), \
+                s.value
+        else:
+            return None
+        path = self.path(base, aliases)
+        if path is None or self.is_leaf(path) or not _made_here(path[0]):
+            return None
+        structure = self.structure(path)
+        if key is None and structure.container is not list \
+                or key is not None and (structure.container is not dict
+                                        or key is _NOT_CONSTANT or key in structure.keys):
+            return None
+        if self.compounds:   # grows in a loop or branch: a list at run time
+            raise _KeptWhole(_made_here(path[0]))
+        leaf = self.names.fresh(f"_{_made_here(path[0])}")
+        key = len(structure.keys) if key is None else key
+        root = path[0]
+        self.flattened.structures[root] = _with_item(self.flattened.structures[root],
+                                                     path[1:], key)
+        self.flattened.leaves[root].append((path[1:] + (key,), leaf))
+        return [copy_location(assign(leaf, self.expression(value, aliases)), s)]
 
     def literal(self, target: str, value, aliases: dict, where) -> list:
         """`xs = [a, b * 2]`: each item into a variable of its own (it keeps the value
@@ -222,6 +280,8 @@ class _Rewriter:
                 return None
             key = self.constant(e.slice, aliases)
             structure = self.structure(base)
+            if key is _NOT_CONSTANT and _made_here(base[0]):   # xs[i]: a list at run time
+                raise _KeptWhole(_made_here(base[0]))
             if key is _NOT_CONSTANT:
                 raise self.src.error(
                     f"s2sad needs constant keys to read the container {base[0]!r} (it "
@@ -333,6 +393,10 @@ class _Rewriter:
                 if inner is not None and not self.is_leaf(inner):
                     return [("constant", i) for i in range(len(self.structure(inner).keys))]
             return None
+        if isinstance(iterable, (gast.List, gast.Tuple)) and all(   # for k in ["W", "b"]:
+                isinstance(item, gast.Constant) and type(item.value) is str   # keys, most
+                for item in iterable.elts):   # likely, to read a dict with
+            return [("constant", item.value) for item in iterable.elts]
         base = self.path(iterable, aliases)
         if base is None or self.is_leaf(base):
             return None
@@ -373,6 +437,27 @@ class _Rewriter:
 
 
 _NOT_CONSTANT = object()
+
+
+def _made_here(root: str) -> str | None:
+    """The variable a literal made in the function was bound to (roots of literals
+    are `xs#3`; the function's parameters have no `#`)."""
+    return root.split("#")[0] if "#" in root else None
+
+
+def _with_item(structure: Structure, path: tuple, key) -> Structure:
+    """`structure` with one more leaf, under `key`, in the container at `path`."""
+    if path:
+        index = structure.keys.index(path[0])
+        items = list(structure.items)
+        items[index] = _with_item(items[index], path[1:], key)
+        return structure._replace(items=tuple(items), size=structure.size + 1)
+    return structure._replace(keys=structure.keys + (key,), items=structure.items + (None,),
+                              size=structure.size + 1)
+
+
+def _empty(node) -> bool:
+    return not (node.values if isinstance(node, gast.Dict) else node.elts)
 
 
 def _all_constants(node) -> bool:

@@ -27,10 +27,7 @@ _UNSUPPORTED = {
     gast.Delete: ("'del' statements", "assign a new value instead of deleting"),
     gast.NamedExpr: ("assignment expressions (':=')", "assign in a separate statement"),
     gast.Starred: ("starred expressions (*args)", "pass the arguments one by one"),
-    gast.ListComp: ("list comprehensions", "write the loop out with a for statement"),
     gast.SetComp: ("set comprehensions", "write the loop out with a for statement"),
-    gast.DictComp: ("dict comprehensions", "write the loop out with a for statement"),
-    gast.GeneratorExp: ("generator expressions", "write the loop out with a for statement"),
 }
 if hasattr(gast, "Match"):
     _UNSUPPORTED[gast.Match] = ("'match' statements", "use if/elif/else")

@@ -13,16 +13,18 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .analysis import useful_names, varied_names
+from .analysis import useful_names, varied_names, walk_statements
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
                       clone, copy_location, helper, parameter_names, index_written_names, loaded_names, name, name_counts,
                       stored_names)
+from .comprehensions import lower_comprehensions
 from .custom import stop_gradient
 from .deadcode import leave_out_unneeded
 from .emit import compile_functions, to_source
 from .inline import inline_calls
 from .structures import Flattened, flatten, leaf_kinds
+from .lists import appended_parts, as_method_calls
 from .kinds import UNKNOWN, Structure, dtype_of_key, infer_kinds
 from .normalise import normalise
 from .optimise import inline_temporaries, prefer_methods, surely_arrays
@@ -111,6 +113,7 @@ def _prepare(src: FunctionSource, wrt: tuple, kinds: dict, split: bool,
     # new names must not shadow anything the function can see
     names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE)
                           | set(src.func.__globals__) | set(vars(builtins)))
+    lower_comprehensions(src, names)
     src = inline_calls(src, names)
     src, flattened = flatten(src, kinds, parameter_names(src.tree) if split else wrt, names)
     # from here on, the leaves of containers are parameters of their own; containers
@@ -138,6 +141,7 @@ def _optimise_primal(sweeps: Sweeps, mode: ReverseMode, names: NameGenerator,
     sweeps.primal = inline_temporaries(sweeps.primal, _single_use_temporaries(sweeps, names),
                                        mode.tape)
     prefer_methods(sweeps.primal, mode.kind_of, mode.src.resolve)
+    sweeps.primal = as_method_calls(sweeps.primal)
 
 
 def _functions(builder: "_Builder", p: _Prepared, wrt: tuple, split: bool,
@@ -209,7 +213,9 @@ class _Builder:
                 self.src.tree, "write into the array itself, or into a copy (a = x.copy())")
         if views:
             return {p for p in self.params if self.mode.kinds.get(p, UNKNOWN).ndim != 0}
-        return written & set(self.params)
+        grown = {parts[0] for parts in map(appended_parts, walk_statements(self.tree.body))
+                 if parts is not None}
+        return (written | grown) & set(self.params)
 
     def function(self, fname: str, params: list, body: list) -> gast.FunctionDef:
         args = gast.arguments(args=[name(p, store=False) for p in params], posonlyargs=[],

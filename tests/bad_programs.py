@@ -40,7 +40,7 @@ def uses_lambda(x):
 
 
 def uses_comprehension(x):
-    return sum([x * i for i in range(3)])  # MARK: listcomp
+    return sum({x * i for i in range(3)})  # MARK: setcomp
 
 
 def unknown_function(x):

@@ -24,7 +24,7 @@ UNSUPPORTED = [
     (B.uses_nested_class, "class", "class definitions"),
     (B.uses_star_args, "starred", "starred"),
     (B.uses_lambda, "lambda", "lambda"),
-    (B.uses_comprehension, "listcomp", "comprehensions"),
+    (B.uses_comprehension, "setcomp", "set comprehensions"),
 ]
 
 

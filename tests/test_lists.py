@@ -1,0 +1,272 @@
+"""Lists built in the function: grown at run time (a stacked cotangent, appends undone
+by pops), or split into variables where the code is unrolled; comprehensions and
+generator expressions written out as loops.  Every gradient against finite
+differences."""
+import numpy as np
+import pytest
+
+import s2sad
+
+rng = np.random.default_rng(11)
+x3 = rng.normal(size=3)
+W33 = rng.normal(size=(3, 3)) * 0.5
+
+
+# --- lists grown in loops over range(T) ------------------------------------------
+
+def rnn_states(x, W, T):
+    hs = []
+    h = x
+    for t in range(T):
+        h = np.tanh(W @ h + 0.1 * t)
+        hs.append(h)
+    return np.sum(np.stack(hs) ** 2) + np.sum(hs[-1])
+
+
+def chain_on_last(x, W, T):
+    hs = [x]
+    for _ in range(T):
+        hs.append(np.sin(W @ hs[-1]))
+    return np.sum(hs[-1] ** 2) + np.sum(np.stack(hs))
+
+
+def read_back_by_index(x, T):
+    vals = []
+    for t in range(T):
+        vals.append(x * (t + 1.0))
+    total = 0.0
+    for t in range(T):
+        total = total + np.sum(vals[t] * vals[T - 1 - t])
+    return total
+
+
+def scalars_in_a_list(q, n):
+    terms = []
+    s = 1.0
+    for _ in range(n):
+        s = s * q
+        terms.append(s)
+    return sum(terms)
+
+
+def append_in_a_branch(x, T):
+    kept = []
+    for t in range(T):
+        if t % 2 == 0:
+            kept.append(np.exp(x * t * 0.1))
+        else:
+            kept.append(x * x)
+    return np.mean(np.array(kept))
+
+
+def iterate_the_list(x, T):
+    hs = []
+    for t in range(T):
+        hs.append(np.cos(x + t))
+    total = 0.0
+    for h in hs:
+        total = total + np.sum(h * h)
+    for h in reversed(hs):
+        total = total * 0.5 + np.sum(h)
+    return total
+
+
+def slice_of_a_list(x, T):
+    hs = []
+    for t in range(T):
+        hs.append(x ** 2 * t)
+    rest = hs[1:]
+    return np.sum(np.stack(rest)) + len(rest)
+
+
+def list_literal_read_by_variable(x, i):
+    options = [x, 2.0 * x, np.sin(x)]
+    return np.sum(options[i] * options[i])
+
+
+def list_rebuilt_every_iteration(x, T):
+    total = 0.0
+    for t in range(T):
+        pair = [x * t, np.sin(x)]
+        total = total + np.sum(pair[0] * pair[1])
+    return total
+
+
+def list_argument_grown(x, start):
+    start.append(x)
+    start.append(x * 2.0)
+    return np.sum(np.array(start) ** 2)
+
+
+@pytest.mark.parametrize("f,args,wrt", [
+    (rnn_states, (x3, W33, 4), (0, 1)),
+    (rnn_states, (x3, W33, 1), (0, 1)),
+    (chain_on_last, (x3, W33, 3), (0, 1)),
+    (chain_on_last, (x3, W33, 0), (0, 1)),
+    (read_back_by_index, (x3, 4), 0),
+    (scalars_in_a_list, (0.9, 6), 0),
+    (append_in_a_branch, (x3, 5), 0),
+    (iterate_the_list, (x3, 3), 0),
+    (slice_of_a_list, (x3, 4), 0),
+    (list_literal_read_by_variable, (x3, 0), 0),
+    (list_literal_read_by_variable, (x3, 2), 0),
+    (list_rebuilt_every_iteration, (x3, 3), 0),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_lists_grown_at_run_time(f, args, wrt):
+    s2sad.check_grads(f, args, wrt=wrt)
+    value, _ = s2sad.value_and_grad(f, wrt=wrt)(*args)
+    assert value == pytest.approx(f(*args))
+
+
+def test_no_derivative_leaks_through_an_empty_list():
+    assert s2sad.grad(scalars_in_a_list)(0.9, 0) == 0.0
+
+
+def test_a_list_argument_is_not_changed_by_appends():
+    start = [np.ones(3)]
+    s2sad.check_grads(lambda_free_list_argument, (x3, [np.ones(3)]))
+    s2sad.grad(lambda_free_list_argument)(x3, start)
+    assert len(start) == 1
+
+
+def lambda_free_list_argument(x, start):
+    grown = list(start)
+    grown.append(x)
+    return np.sum(np.array(grown) ** 2)
+
+
+def running_sums(x, T):
+    hs = []
+    total = 0.0
+    for t in range(T):
+        hs.append(np.sin(x * t))
+        total = total + np.sum(sum(hs) ** 2)   # reads the whole list so far
+    return total
+
+
+def test_appends_are_undone_where_the_list_is_read_again():
+    s2sad.check_grads(running_sums, (x3, 4))
+    source = s2sad.grad(running_sums).source
+    assert "hs.append(np.sin(" in source and "hs.pop()" in source
+    assert "dhs = list_cotangent(hs)" in source and "dhs[:-1]" in source
+    assert "appended" not in source
+    assert "hs.pop()" not in s2sad.grad(rnn_states).source   # nothing reads hs back
+
+
+def test_items_of_different_shapes_are_refused_with_a_message():
+    def ragged(x, T):
+        parts = []
+        for t in range(T):
+            parts.append(x[:t + 1] * 2.0)
+        return sum(np.sum(p) for p in parts)
+    with pytest.raises(ValueError, match="must all have the same shape"):
+        s2sad.grad(ragged)(x3, 3)
+
+
+# --- lists built where the code is unrolled: split into variables -----------------
+
+def penalties(weights):
+    terms = []
+    for W in weights:
+        terms.append(np.sum(W ** 2))
+    return sum(terms)
+
+
+def layer_outputs(params, x):
+    outs = []
+    h = x
+    for name in ["a", "b"]:
+        h = np.tanh(params[name] @ h)
+        outs.append(h)
+    return np.sum(outs[0]) + np.sum(outs[1] ** 2)
+
+
+def test_lists_grown_in_unrolled_code_hold_any_shapes():
+    weights = [rng.normal(size=(2, 3)), rng.normal(size=4), rng.normal(size=(3, 3))]
+    s2sad.check_grads(penalties, (weights,))
+    params = {"a": rng.normal(size=(4, 3)), "b": rng.normal(size=(2, 4))}
+    s2sad.check_grads(layer_outputs, (params, x3))
+    derivative = s2sad.grad(penalties)
+    derivative(weights)
+    assert "list_cotangent" not in derivative.source and "tape" not in derivative.source
+
+
+# --- comprehensions and generator expressions -------------------------------------
+
+def sum_of_squares(x):
+    return sum(xi ** 2 for xi in x)
+
+
+def weight_decay(weights, lam):
+    return lam * sum([np.sum(W * W) for W in weights])
+
+
+def polynomial(coefficients, t):
+    return sum(c * t ** k for k, c in enumerate(coefficients))
+
+
+def filtered(x):
+    return np.sum(np.array([v * v for v in x if v > 0.0]))
+
+
+def nested(A):
+    rows = [[A[i, j] * (i + 1) for j in range(A.shape[1])] for i in range(A.shape[0])]
+    return np.sum(np.array(rows) ** 2)
+
+
+def scaled_params(params, s):
+    scaled = {k: v * s for k, v in params.items()}
+    return np.sum(scaled["W"] ** 2) + np.sum(scaled["b"])
+
+
+def shadowing(x):
+    ys = [x * k for k in range(3)]   # k is the comprehension's own; so is x below
+    zs = [np.sin(x) for x in ys]
+    k = 2.0
+    return np.sum(np.stack(zs)) * k + np.sum(x)
+
+
+def two_lists_zipped(xs, ys):
+    return sum(np.sum(a * b) for a, b in zip(xs, ys))
+
+
+def largest_term(x):
+    return max(v ** 2 for v in [x, 2.0 * x, -3.0 * x])
+
+
+def helper_builds_a_list(x):
+    return np.sum(np.stack(powers(x, 4)))
+
+
+def powers(x, n):
+    return [x ** k for k in range(1, n + 1)]
+
+
+@pytest.mark.parametrize("f,args", [
+    (sum_of_squares, (x3,)),
+    (weight_decay, ([rng.normal(size=(2, 2)), rng.normal(size=3)], 0.1)),
+    (polynomial, (np.array([1.0, -2.0, 0.5]), 0.7)),
+    (filtered, (np.array([0.5, -1.0, 2.0]),)),
+    (nested, (rng.normal(size=(2, 3)),)),
+    (scaled_params, ({"W": rng.normal(size=(2, 2)), "b": rng.normal(size=2)}, 1.5)),
+    (shadowing, (x3,)),
+    (two_lists_zipped, ([x3, x3 * 2], [np.ones(3), x3])),
+    (largest_term, (0.8,)),
+    (helper_builds_a_list, (x3,)),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_comprehensions(f, args):
+    for wrt in range(len(args)):
+        if isinstance(args[wrt], int):
+            continue
+        s2sad.check_grads(f, args, wrt=wrt)
+    value, _ = s2sad.value_and_grad(f)(*args)
+    assert value == pytest.approx(f(*args))
+
+
+def test_a_comprehension_in_a_while_condition_is_refused():
+    def f(x):
+        while sum(v for v in x) < 10.0:
+            x = x * 2.0
+        return np.sum(x)
+    with pytest.raises(s2sad.TransformError, match="while condition"):
+        s2sad.grad(f)(x3)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import gast
 
 from . import rules
-from .analysis import call_arguments, differentiable_names, primitive_of
+from .analysis import call_arguments, differentiable_names, primitive_of, walk_statements
 from .astutil import (NameGenerator, assign, const, copy_location, index_written_names,
                       loaded_names, name, stored_names)
-from .lists import append_statement
+from .lists import append_statement, appended_parts
 from .source import FunctionSource
 
 SIDE_EFFECT_FREE = {print}
@@ -37,6 +37,9 @@ class _ANF:
         self.varied = varied
         self.src = src
         self.names = names
+        self.dicts = {n.targets[0].id for n in walk_statements(src.tree.body)   # d = {}
+                      if isinstance(n, gast.Assign) and isinstance(n.value, gast.Dict)
+                      and isinstance(n.targets[0], gast.Name)}
 
     def is_varied(self, expr) -> bool:
         return bool(differentiable_names(expr, self.src) & self.varied)
@@ -92,6 +95,12 @@ class _ANF:
             target.slice = self.index(target.slice, pre, hoist=loaded_names(target.value))
             if not self.is_varied(s.value):
                 return pre + [s]
+            if isinstance(target.value, gast.Name) and target.value.id in self.dicts:
+                raise self.src.error(
+                    f"s2sad cannot differentiate through the dict {target.value.id!r} filled "
+                    "at run time (its keys are known only when the code runs)", s,
+                    "use a list, or fill the dict with constant keys (a loop over another "
+                    "dict's keys, or over a list of strings, is unrolled)")
             if not isinstance(target.value, gast.Name):
                 raise self.src.error("s2sad supports index assignment only on a plain name "
                                      "(a[i] = v)", s, "write a[i, j] = v instead of a[i][j] = v")
@@ -104,6 +113,12 @@ class _ANF:
                                  "assign to a plain variable first")
         if isinstance(s.value, (gast.List, gast.Tuple)):
             return pre + self.built_list(target.id, s.value.elts, pre)
+        parts = appended_parts(s)
+        if parts is not None and isinstance(parts[1], (gast.List, gast.Tuple)):
+            item = self.names.fresh("_t")   # states.append((h, c)): a list of lists
+            self.varied.add(item)
+            pre += self.built_list(item, parts[1].elts, pre)
+            s.value.args[1] = name(item)
         value = self.operation(s.value, pre)
         if target.id in loaded_names(value) and self.reads_own_output(value):
             # y = exp(y): the adjoint needs both the old and the new y.

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import rules
 from .analysis import call_arguments, primitive_of, walk_statements
+from .lists import appended_parts
 from .source import FunctionSource, Unresolved
 
 
@@ -168,11 +169,14 @@ def infer_kinds(body, param_kinds: dict, src: FunctionSource) -> dict:
     """Program order first, then again until nothing changes (kinds only ever get
     less specific, so this ends)."""
     kinds = dict(param_kinds)
+    grown = {parts[0] for parts in map(appended_parts, walk_statements(body))
+             if parts is not None} - set(param_kinds)
     while True:
         before = dict(kinds)
         for s in walk_statements(body):
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
                 _update(kinds, s.targets[0].id, expr_kind(s.value, kinds, src))
+                _update_items(kinds, s, grown, src)
             elif isinstance(s, gast.For):
                 _update(kinds, s.target.id, INT_SCALAR)
         if kinds == before:
@@ -183,6 +187,28 @@ def _update(kinds: dict, target: str, found: Kind | None) -> None:
     if found is None:
         return
     kinds[target] = kinds[target].join(found) if target in kinds else found
+
+
+def items_key(list_name: str) -> str:
+    """Where `kinds` keeps the kind every item of a list made in the function has."""
+    return list_name + "[]"
+
+
+def _update_items(kinds: dict, s: gast.Assign, grown: set, src) -> None:
+    """The kind of the items of the lists the function grows (`grown`): joined over
+    their appends; one also bound some other way than `[]` has items of unknown kind.
+    A slice of such a list (`hs[1:]`) holds the same items."""
+    target, value = s.targets[0].id, s.value
+    if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice) \
+            and isinstance(value.value, gast.Name) and items_key(value.value.id) in kinds:
+        _update(kinds, items_key(target), kinds[items_key(value.value.id)])
+    if target not in grown:
+        return
+    parts = appended_parts(s)
+    if parts is not None:
+        _update(kinds, items_key(target), expr_kind(parts[1], kinds, src))
+    elif not (isinstance(value, gast.List) and not value.elts):
+        kinds[items_key(target)] = UNKNOWN
 
 
 def expr_kind(e, kinds: dict, src: FunctionSource) -> Kind | None:
@@ -299,6 +325,9 @@ def matmul_kind(a: Kind | None, b: Kind | None) -> Kind | None:
 
 
 def _subscript_kind(e, kinds, src) -> Kind | None:
+    if isinstance(e.value, gast.Name) and items_key(e.value.id) in kinds:   # hs[t]
+        index = expr_kind(e.slice, kinds, src)
+        return kinds[items_key(e.value.id)] if index == INT_SCALAR else UNKNOWN
     base = expr_kind(e.value, kinds, src)
     if base is None:
         return None
@@ -376,6 +405,8 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
 def _items_kind(items, kinds, src) -> Kind | None:
     if isinstance(items, (gast.List, gast.Tuple)):
         return _elementwise([items], kinds, src)
+    if isinstance(items, gast.Name) and items_key(items.id) in kinds:
+        return kinds[items_key(items.id)]
     found = expr_kind(items, kinds, src)
     if found is None or not found.ndim:
         return found if found is None else UNKNOWN

@@ -36,13 +36,16 @@ def appended_parts(s) -> tuple | None:
     """(list name, item) when `s` is an append in normal form."""
     if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
         return None
-    value = s.value
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-            and value.func.id == APPENDED and getattr(value.func, HELPER_MARK, False) \
-            and len(value.args) == 2 and isinstance(value.args[0], gast.Name) \
-            and value.args[0].id == s.targets[0].id:
-        return value.args[0].id, value.args[1]
+    if is_append(s.value) and s.value.args[0].id == s.targets[0].id:
+        return s.value.args[0].id, s.value.args[1]
     return None
+
+
+def is_append(value) -> bool:
+    """`appended(xs, item)`."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+        and value.func.id == APPENDED and getattr(value.func, HELPER_MARK, False) \
+        and len(value.args) == 2 and isinstance(value.args[0], gast.Name)
 
 
 def is_append_call(s) -> bool:
@@ -54,8 +57,8 @@ def is_append_call(s) -> bool:
 
 
 def list_names(body: list) -> set:
-    """Names that hold lists made in the function: list displays, appends, `list(...)`
-    and slices of those (`hs[1:]`)."""
+    """Names that hold lists made in the function: list displays, appends, `list(...)`,
+    and slices (`hs[1:]`) and copies (`outs = hs`) of those."""
     found: set = set()
     changed = True
     while changed:
@@ -75,6 +78,8 @@ def _makes_list(s: gast.Assign, lists: set) -> bool:
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
             and value.func.id == "list" and not getattr(value.func, HELPER_MARK, False):
         return True
+    if isinstance(value, gast.Name):
+        return value.id in lists
     return isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice) \
         and isinstance(value.value, gast.Name) and value.value.id in lists
 

@@ -2,7 +2,8 @@
 
 After `normalise`:
 - augmented assignments are plain assignments (`a[i] += v` -> `a[i] = a[i] + v`);
-- appends are assignments (`outs.append(h)` -> `outs = appended(outs, h)`, see `lists`);
+- appends are assignments (`outs.append(h)` -> `outs = appended(outs, h)`, see `lists`),
+  and so are `outs.extend(...)` and `outs = outs + [...]`, one append per item;
 - tuple unpacking and chained targets are single-target assignments;
 - every `for` loop runs over `range(...)` (enumerate, zip, rows of an array and
   list items become indexing inside the loop);
@@ -14,8 +15,8 @@ from __future__ import annotations
 
 import gast
 
-from .astutil import (NameGenerator, clone, assign, call, const, copy_location, name,
-                      stored_names)
+from .astutil import (NameGenerator, clone, assign, attr, call, const, copy_location,
+                      expr_stmt, name, stored_names)
 from .lists import append_statement, is_append_call
 from .source import FunctionSource
 
@@ -45,6 +46,9 @@ class _Desugar:
     def __init__(self, src: FunctionSource, names: NameGenerator):
         self.src = src
         self.names = names
+        self.lists = {n.targets[0].id for n in gast.walk(src.tree)   # xs = [...]
+                      if isinstance(n, gast.Assign) and isinstance(n.value, gast.List)
+                      and isinstance(n.targets[0], gast.Name)}
 
     def block(self, stmts: list) -> list:
         out = []
@@ -72,7 +76,19 @@ class _Desugar:
             return [s]
         if is_append_call(s):   # outs.append(h): outs = appended(outs, h)
             return [append_statement(s.value.func.value.id, s.value.args[0])]
+        if _is_extend_call(s):
+            return self.extended(s.value.func.value.id, s.value.args[0], s)
         return [s]
+
+    def extended(self, items: str, more, where) -> list:
+        """`items.extend(more)`: one append per item."""
+        if isinstance(more, (gast.List, gast.Tuple)):
+            return [append_statement(items, item) for item in more.elts]
+        item = self.names.fresh("_item")
+        loop = gast.For(target=name(item, store=True), iter=more, body=[copy_location(
+            expr_stmt(call(attr(name(items), "append"), name(item))), where)], orelse=[],
+            type_comment=None)
+        return self.for_loop(copy_location(loop, where))
 
     def assignment(self, s: gast.Assign) -> list:
         if len(s.targets) > 1:  # a = b = value
@@ -82,6 +98,12 @@ class _Desugar:
                 out += self.assignment(assign(target, _as_load(first)))
             return out
         target = s.targets[0]
+        if isinstance(target, gast.Name) and target.id in self.lists \
+                and isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.Add) \
+                and isinstance(s.value.left, gast.Name) and s.value.left.id == target.id:
+            # outs = outs + [h] (or outs += [h]): a new list, then appends
+            copy = assign(target.id, call(name("list"), name(target.id)))
+            return [copy] + self.extended(target.id, s.value.right, s)
         if not isinstance(target, (gast.Tuple, gast.List)):
             return [s]
         return self.unpack(target.elts, s.value, s)
@@ -149,15 +171,21 @@ class _Desugar:
                 length, inner = self.indexable(iterable.args[0], head)
                 start = iterable.args[1] if len(iterable.args) > 1 else None
                 return length, lambda i: gast.Tuple(elts=[
-                    i if start is None else gast.BinOp(left=i, op=gast.Add(), right=start),
+                    clone(i) if start is None else gast.BinOp(left=clone(i), op=gast.Add(),
+                                                              right=clone(start)),
                     inner(i)], ctx=gast.Load())
             parts = [self.indexable(a, head) for a in iterable.args]
             lengths = [length for length, _ in parts]
             length = lengths[0] if len(lengths) == 1 else call(name("min"), *lengths)
             return length, lambda i: gast.Tuple(elts=[item(i) for _, item in parts],
                                                 ctx=gast.Load())
+        if _is_call_to(iterable, "reversed") and len(iterable.args) == 1:
+            length, inner = self.indexable(iterable.args[0], head)   # enumerate(reversed(hs))
+            return length, lambda i: inner(gast.BinOp(
+                left=gast.BinOp(left=clone(length), op=gast.Sub(), right=const(1)),
+                op=gast.Sub(), right=i))
         seq = self.sequence(iterable, head)
-        return call(name("len"), name(seq)), lambda i: _index(seq, i.id)
+        return call(name("len"), name(seq)), lambda i: _index(seq, i)
 
     def sequence(self, iterable, head: list) -> str:
         """A name for `iterable` that can be indexed and measured with len()."""
@@ -184,6 +212,13 @@ def _returns_indexable(node: gast.Call, src: FunctionSource) -> bool:
     return module.startswith("numpy") or type(func).__name__ == "ufunc"
 
 
+def _is_extend_call(s) -> bool:
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
+        and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "extend" \
+        and isinstance(s.value.func.value, gast.Name) \
+        and len(s.value.args) == 1 and not s.value.keywords
+
+
 def _is_call_to(node, builtin_name: str) -> bool:
     return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
             and node.func.id == builtin_name)
@@ -193,8 +228,8 @@ def _is_pair(node) -> bool:
     return isinstance(node, gast.Tuple) and len(node.elts) == 2
 
 
-def _index(seq: str, index: str) -> gast.Subscript:
-    return gast.Subscript(value=name(seq), slice=name(index), ctx=gast.Load())
+def _index(seq: str, index) -> gast.Subscript:
+    return gast.Subscript(value=name(seq), slice=clone(index), ctx=gast.Load())
 
 
 def _as_load(target):

@@ -185,6 +185,7 @@ class ReverseMode:
     # phase A: the contributions of each assignment -------------------------
 
     def collect(self, stmts) -> None:
+        self.accumulators |= self.lists & self.active   # stacked: `dxs[i] += g`
         params = self.tree.args.posonlyargs + self.tree.args.args + self.tree.args.kwonlyargs
         self.invariant = _loop_invariant_definitions(stmts, self.src, {a.id for a in params})
         self.sharing = memory_sharing(stmts, self.src, self.is_basic_index, self.kinds)

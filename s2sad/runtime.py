@@ -628,6 +628,19 @@ def list_cotangent(items):
             "own") from None
 
 
+def sorted_adjoint(g, items, reverse=False):
+    """Cotangents of builtin sorted(items) (numbers): `g` put back in the items' order.
+
+    >>> sorted_adjoint(np.array([10.0, 20.0, 30.0]), [2.0, 3.0, 1.0])
+    array([20., 30., 10.])
+    """
+    values = np.asarray(items, dtype=float)
+    order = np.argsort(-values if reverse else values, kind="stable")   # as Python ties
+    back = np.empty(len(values), np.result_type(np.asarray(g).dtype, float))
+    back[order] = g
+    return tuple(back) if isinstance(items, tuple) else back
+
+
 def array_adjoint(g, obj):
     """Cotangent of `obj` for np.array(obj) / np.asarray(obj).
 
@@ -640,6 +653,8 @@ def array_adjoint(g, obj):
     """
     if not isinstance(obj, (list, tuple)):
         return _like(np.reshape(g, np.shape(obj)), obj)
+    if not obj:
+        return ()
     g = np.asarray(g)
     g = g.reshape(g.shape[g.ndim - _nested_ndim(obj):])    # undo ndmin's leading 1s
     return tuple(array_adjoint(g[i], item) for i, item in enumerate(obj))

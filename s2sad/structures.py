@@ -188,6 +188,10 @@ class _Rewriter:
         grown = self.grown(s, aliases)
         if grown is not None:
             return grown
+        if isinstance(s, gast.If):   # `if k.startswith("W"):` over constant keys
+            decided = self.decided(s.test, aliases)
+            if decided is not None:
+                return self.block(s.body if decided else s.orelse, aliases)
         for field in ("test", "iter", "value"):
             if getattr(s, field, None) is not None:
                 setattr(s, field, self.expression(getattr(s, field), aliases))
@@ -197,7 +201,9 @@ class _Rewriter:
             s.target = self.target(s.target, aliases)
         inner = stored_names(s)
         for n in inner:
-            aliases.pop(n, None)
+            kind, value = aliases.pop(n, (None, None))
+            if kind == "path" and not self.is_leaf(value) and _made_here(value[0]):
+                raise _KeptWhole(_made_here(value[0]))   # rebound in a loop or branch
         for field in ("body", "orelse"):
             block = getattr(s, field, None)
             if isinstance(block, list) and block:
@@ -207,6 +213,20 @@ class _Rewriter:
                                                      if k not in inner}, s))
                 self.compounds -= 1
         return [s]
+
+    def decided(self, test, aliases: dict) -> bool | None:
+        """The value of a condition that reads only constants (the keys of an unrolled
+        loop), or None.  Evaluated without builtins: str methods and comparisons."""
+        names = {n.id for n in gast.walk(test) if isinstance(n, gast.Name)}
+        if not names or any(aliases.get(n, (None,))[0] != "constant" for n in names):
+            return None
+        values = {n: aliases[n][1] for n in names}
+        expression = gast.gast_to_ast(gast.Expression(body=clone(test)))
+        try:
+            return bool(eval(compile(expression, "<s2sad>", "eval"),
+                             {"__builtins__": {}}, values))
+        except Exception:   # anything else is decided when the code runs
+            return None
 
     def grown(self, s, aliases: dict) -> list | None:
         """`xs.append(v)` on a list, or `d[k] = v` with a new constant key on a dict,

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import rules
 from .analysis import call_arguments, definitions, primitive_of, walk_statements
+from .lists import is_append
 from .source import INLINED_FROM, FunctionSource
 
 # Functions whose result may share memory with their first argument.
@@ -45,6 +46,8 @@ def makes_new_array(value, src: FunctionSource) -> bool:
     """Operators, constructors, and functions with rules that are not views (np.sum,
     np.tanh, ... make new arrays; np.reshape, .T may not)."""
     if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Constant, gast.List)):
+        return True
+    if isinstance(value, gast.Call) and is_append(value):   # the list made by `[]`
         return True
     if isinstance(value, gast.Call):
         if isinstance(value.func, gast.Attribute) and value.func.attr == "copy":

@@ -434,6 +434,16 @@ def builtin_sum_start(a, b, c):
     return np.sum(np.sin(sum([a * b, b], c)))
 
 
+def builtin_list_of_rows(a, b, c):
+    rows = list(a * b)
+    return np.sum(np.sin(rows[0]) * c) + np.sum(np.stack(tuple(rows)))
+
+
+def builtin_sorted(a, b, c):
+    ranked = sorted([a * b, b, c * c])
+    return ranked[0] * 2.0 + ranked[2] * a
+
+
 # --- reductions -------------------------------------------------------------------------
 # For each: the full reduction, a keyword axis, a positional axis with keepdims (its
 # result broadcast back against x), and a tuple of axes.

@@ -270,3 +270,81 @@ def test_a_comprehension_in_a_while_condition_is_refused():
         return np.sum(x)
     with pytest.raises(s2sad.TransformError, match="while condition"):
         s2sad.grad(f)(x3)
+
+
+# --- found by a trial as a new user -------------------------------------------------
+
+def append_pairs(x, n):
+    states = []
+    for t in range(n):
+        states.append((x * t, np.sin(x * t)))
+    total = np.sum(states[-1][0]) + np.sum(states[-1][1])
+    for a, b in states:
+        total = total + np.sum(a * b)
+    return total
+
+
+def two_whole_reads(x, n):
+    outs = [x * (i + 1) for i in range(n)]
+    return np.sum(np.stack(outs)) + np.sum(np.stack(outs) ** 2) + np.mean(np.array(outs))
+
+
+def assign_an_item(x, n):
+    outs = []
+    for i in range(n):
+        outs.append(x * i)
+    outs[0] = np.sin(x)
+    return np.sum(np.stack(outs) ** 2)
+
+
+def enumerate_reversed(x, n):
+    hs = [x * (i + 1.0) for i in range(n)]
+    s = 0.0
+    for t, h in enumerate(reversed(hs)):
+        s = s + t * np.sum(h ** 2)
+    return s
+
+
+def list_copies(A):
+    rows = list(A)
+    again = list(rows)
+    return np.sum(again[0] * rows[1])
+
+
+def grown_by_concatenation(x, n):
+    outs = []
+    for i in range(n):
+        outs = outs + [x * i]
+        outs += [x ** 2]
+    outs.extend([x * 3.0, np.cos(x)])
+    outs.extend(outs[:2])
+    return np.sum(np.stack(outs) ** 2)
+
+
+def sorted_values(x):
+    vals = [x[0] * 2.0, x[1] ** 2, np.sin(x[2])]
+    return sorted(vals)[0] * 3.0 + sorted(vals, reverse=True)[0]
+
+
+def filtered_dict_of_parameters(params):
+    weights = {k: v for k, v in params.items() if k.startswith("W")}
+    return np.sum(weights["W1"] ** 2) + sum(np.sum(v) for v in weights.values())
+
+
+@pytest.mark.parametrize("f,args", [
+    (append_pairs, (x3, 3)), (two_whole_reads, (x3, 1)), (two_whole_reads, (x3, 3)),
+    (assign_an_item, (x3, 3)), (enumerate_reversed, (x3, 3)),
+    (list_copies, (rng.normal(size=(2, 3)),)), (grown_by_concatenation, (x3, 2)),
+    (sorted_values, (x3,)),
+    (filtered_dict_of_parameters, ({"W1": rng.normal(size=(2, 2)), "b": x3, "W2": x3},)),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_more_ways_to_build_and_read_lists(f, args):
+    s2sad.check_grads(f, args)
+
+
+def test_a_dict_filled_at_run_time_is_refused_with_a_message():
+    def f(x, n):
+        d = {i: x * i for i in range(n)}
+        return np.sum(d[1])
+    with pytest.raises(s2sad.TransformError, match="filled at run time"):
+        s2sad.grad(f)(x3, 3)

@@ -110,6 +110,11 @@ def scalar_builtin_cases():
     yield Case(min, (-2.0, 1.5, -2.0))                         # tie
     yield Case(sum, ([1.5, 3.0, -2.0],))
     yield Case(sum, ([1.5, 3.0], 0.5))
+    yield Case(list, (np.array([[1.5, 3.0], [0.5, -1.0]]),))   # the rows of an array
+    yield Case(list, ([1.5, 3.0, -2.0],))
+    yield Case(tuple, ([np.array([1.0, 2.0]), np.array([0.5, -1.0])],))
+    yield Case(sorted, ([1.5, 3.0, -2.0],))
+    yield Case(sorted, ([1.5, 3.0, -2.0],), dict(reverse=True))
 
 
 def matmul_cases():

@@ -177,6 +177,10 @@ def scalar_cases():
     for program in (P.builtin_sum, P.builtin_sum_start):
         yield from shaped(program, [ANY] * 3, [((), (), ()), ((3,), (3,), (3,)),
                                                ((3, 4), (4,), ())])
+    yield from shaped(P.builtin_list_of_rows, [ANY] * 3, [((2, 3), (3,), ()),
+                                                          ((2, 3), (2, 3), (3,))])
+    yield case(P.builtin_sorted, 0.7, -0.4, 1.1)
+    yield case(P.builtin_sorted, -0.7, 0.9, 0.3)
     for program in SCALAR_LOOPS:
         yield case(program, 0.7, 0.4, 3)
         yield case(program, 0.7, 0.4, 0)

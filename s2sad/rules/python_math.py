@@ -45,6 +45,12 @@ defvjp(min, "*args", output="items", dargs="select_extreme(g, args, ans)")
 defvjp(sum, "iterable: seq, start=0", output="items", diterable="unbroadcast_each(g, iterable)",
        dstart="unbroadcast(g, start)")
 
+# list(xs), tuple(xs): the same items; a list's cotangent is one stacked array
+for _copy in (list, tuple):
+    defvjp(_copy, "iterable: seq", output="unknown", diterable="array_adjoint(g, iterable)")
+defvjp(sorted, "iterable: seq, /, *, reverse=False", output="unknown",
+       diterable="sorted_adjoint(g, iterable, reverse)")
+
 defnondiff(len, int, bool, isinstance, math.floor, math.ceil, math.trunc,
            math.isnan, math.isinf, math.isfinite, integer=True, output="scalar")
 defnondiff(round, range, integer=True)

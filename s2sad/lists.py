@@ -57,8 +57,8 @@ def is_append_call(s) -> bool:
 
 
 def list_names(body: list) -> set:
-    """Names that hold lists made in the function: list displays, appends, `list(...)`,
-    and slices (`hs[1:]`) and copies (`outs = hs`) of those."""
+    """Names that hold lists made in the function: list displays, appends, `list(...)`
+    (and `tuple(...)`), and slices (`hs[1:]`) and copies (`outs = hs`) of those."""
     found: set = set()
     changed = True
     while changed:
@@ -76,7 +76,8 @@ def _makes_list(s: gast.Assign, lists: set) -> bool:
     if isinstance(value, gast.List) or appended_parts(s) is not None:
         return True
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-            and value.func.id == "list" and not getattr(value.func, HELPER_MARK, False):
+            and value.func.id in ("list", "tuple") \
+            and not getattr(value.func, HELPER_MARK, False):
         return True
     if isinstance(value, gast.Name):
         return value.id in lists

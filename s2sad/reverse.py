@@ -367,6 +367,8 @@ class ReverseMode:
                 continue
             sequence = isinstance(node, gast.Tuple) and (param.sequence or param.variadic) \
                 or param.name in literals
+            stacked = param.name in rule.stacked and isinstance(node, gast.Name) \
+                and node.id in self.lists   # its cotangent: one array, a row per item
             active = self.active_leaves(_leaves(node) if sequence else [((), node)])
             if not active:
                 continue
@@ -380,7 +382,7 @@ class ReverseMode:
                     f"{param.name!r}", where,
                     f"pass a constant for {param.name!r}, or register a rule with "
                     f"s2sad.defvjp({label}, ..., d{param.name}='...')")
-            template = mark_helpers(rule.template(param.name), set(mapping))
+            template = mark_helpers(rule.template(param.name, stacked), set(mapping))
             contribution = simplify(instantiate(template, mapping), self.kind_of, output_kind)
             if param.name in literals:   # one cotangent per item of the literal
                 contribution = call(helper("array_adjoint"), contribution, clone(node))

@@ -610,15 +610,17 @@ def appended(items, item):
 
 
 def list_cotangent(items):
-    """Zeros for the cotangents of a list's items, stacked into one array.
+    """Zeros for the cotangents of a list's items, stacked into one array (the float
+    0.0 for an empty list).
 
     >>> list_cotangent([np.ones(2), np.zeros(2)])
     array([[0., 0.],
            [0., 0.]])
     """
+    if not items:   # item shapes unknown: a zero that any cotangent can be added to
+        return 0.0
     try:
-        dtype = np.result_type(np.asarray(items[0]).dtype, 0.0) if items else float
-        return np.zeros_like(items, dtype=dtype)
+        return np.zeros_like(items, dtype=np.result_type(np.asarray(items[0]).dtype, 0.0))
     except ValueError:
         shapes = sorted({np.shape(item) for item in items})
         raise ValueError(
@@ -639,6 +641,17 @@ def sorted_adjoint(g, items, reverse=False):
     back = np.empty(len(values), np.result_type(np.asarray(g).dtype, float))
     back[order] = g
     return tuple(back) if isinstance(items, tuple) else back
+
+
+def stacked_cotangent(g, items):
+    """The cotangent of a list kept as one stacked array (see `lists`), from the
+    cotangent of np.array(items): g without the leading 1s `ndmin` added.
+
+    >>> stacked_cotangent(np.ones((1, 2, 3)), [np.zeros(3), np.zeros(3)]).shape
+    (2, 3)
+    """
+    g = np.asarray(g)
+    return g.reshape(g.shape[g.ndim - _nested_ndim(items):]) if items else g
 
 
 def array_adjoint(g, obj):

@@ -140,7 +140,7 @@ def running_sums(x, T):
     total = 0.0
     for t in range(T):
         hs.append(np.sin(x * t))
-        total = total + np.sum(sum(hs) ** 2)   # reads the whole list so far
+        total = total + np.sum(np.concatenate(hs) ** 2)   # reads the list so far
     return total
 
 
@@ -348,3 +348,19 @@ def test_a_dict_filled_at_run_time_is_refused_with_a_message():
         return np.sum(d[1])
     with pytest.raises(s2sad.TransformError, match="filled at run time"):
         s2sad.grad(f)(x3, 3)
+
+
+def whole_list_reads(x, T):
+    hs = []
+    for t in range(T):
+        hs.append(np.sin(x * (t + 1.0)))
+    copied = tuple(list(hs))
+    return (np.sum(np.asarray(hs) ** 2) + np.sum(np.array(hs, ndmin=3) * x)
+            + np.sum(np.stack(copied, axis=1) ** 3) + np.sum(sum(hs) ** 2))
+
+
+def test_every_way_of_reading_a_list_whole_answers_in_rows():
+    s2sad.check_grads(whole_list_reads, (x3, 3))
+    source = s2sad.grad(whole_list_reads).source
+    assert "stacked_cotangent(" in source and "np.moveaxis(" in source
+    assert "tuple(np.moveaxis" not in source and "unbroadcast_each" not in source

@@ -35,7 +35,8 @@ defvjp(np.diagonal, "a, offset=0, axis1=0, axis2=1", output="unknown",
 defvjp(np.concatenate, "arrays: seq, axis=0, out=None, *, dtype=None, casting='same_kind'",
        output="unknown", darrays="split_like(g, arrays, axis)")
 defvjp(np.stack, "arrays: seq, axis=0, out=None, *, dtype=None, casting='same_kind'",
-       output="unknown", darrays="tuple(np.moveaxis(g, axis, 0))")
+       output="unknown", darrays="tuple(np.moveaxis(g, axis, 0))",
+       stacked={"arrays": "np.moveaxis(g, axis, 0)"})
 # hstack joins 1-D inputs along axis 0 and others along axis 1 (scalars count as 1-D).
 defvjp(np.hstack, "tup: seq, *, dtype=None, casting='same_kind'", output="unknown",
        dtup="split_like(g, tup, 0 if np.ndim(g) == 1 else 1, ndmin=1)")
@@ -54,9 +55,9 @@ defvjp(np.copy, "a, order='K', subok=False", output="same", da="g")
 # cotangent shaped like `object` otherwise.
 defvjp(np.array, "object: seq, dtype=None, *, copy=True, order='K', subok=False, ndmin=0, "
                  "ndmax=0, like=None", output="unknown",
-       dobject="array_adjoint(g, object)")
+       dobject="array_adjoint(g, object)", stacked={"object": "stacked_cotangent(g, object)"})
 defvjp(np.asarray, "a: seq, dtype=None, order=None, *, device=None, copy=None, like=None",
-       output="unknown", da="array_adjoint(g, a)")
+       output="unknown", da="array_adjoint(g, a)", stacked={"a": "stacked_cotangent(g, a)"})
 
 # np.float64(x): x as a float64 scalar (or array).
 defvjp(np.float64, "x=0.0", output="same", dx="unbroadcast(g, x)")

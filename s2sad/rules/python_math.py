@@ -42,12 +42,14 @@ _scalar(float, "x", dx="g")
 defvjp(abs, "x", dx="g * np.sign(x)")
 defvjp(max, "*args", output="items", dargs="select_extreme(g, args, ans)")
 defvjp(min, "*args", output="items", dargs="select_extreme(g, args, ans)")
+# A list kept stacked holds items of one shape, the shape of their sum: g broadcasts.
 defvjp(sum, "iterable: seq, start=0", output="items", diterable="unbroadcast_each(g, iterable)",
-       dstart="unbroadcast(g, start)")
+       dstart="unbroadcast(g, start)", stacked={"iterable": "g"})
 
 # list(xs), tuple(xs): the same items; a list's cotangent is one stacked array
 for _copy in (list, tuple):
-    defvjp(_copy, "iterable: seq", output="unknown", diterable="array_adjoint(g, iterable)")
+    defvjp(_copy, "iterable: seq", output="unknown", diterable="array_adjoint(g, iterable)",
+           stacked={"iterable": "g"})
 defvjp(sorted, "iterable: seq, /, *, reverse=False", output="unknown",
        diterable="sorted_adjoint(g, iterable, reverse)")
 

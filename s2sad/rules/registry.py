@@ -10,7 +10,10 @@ so the printed derivative shows the math itself:
 
 The signature string follows Python syntax.  A parameter annotated `: seq` takes a
 list or tuple of arrays (`np.concatenate`); its template, like that of a `*args`
-parameter, returns one cotangent per item.  Templates may call NumPy as `np`, the
+parameter, returns one cotangent per item.  Where such a list is built at run time,
+the derivative keeps its cotangent as one array with a row per item (see `lists`);
+`stacked=` gives, optionally, a template that answers in that form directly
+(`np.stack`: `np.moveaxis(g, axis, 0)` rather than a tuple of its rows).  Templates may call NumPy as `np`, the
 `math` module, and the helpers in `s2sad.runtime` by their bare names.
 """
 from __future__ import annotations
@@ -54,16 +57,18 @@ class Rule:
     nondiff: bool = False
     integer: bool | str = False     # "args": integer when all the arguments are; "bool"
     output: str = "elementwise"
+    stacked: dict = field(default_factory=dict)   # `: seq` parameter -> template
 
     @property
     def name(self) -> str:
         return describe(self.fn)
 
-    def template(self, param: str) -> gast.AST:
-        return parse_expr(self.vjp[param])
+    def template(self, param: str, stacked: bool = False) -> gast.AST:
+        return parse_expr(self.stacked[param] if stacked else self.vjp[param])
 
     def uses_output(self, param: str) -> bool:
-        return _mentions(self.vjp[param], "ans")
+        return _mentions(self.vjp[param], "ans") or \
+            param in self.stacked and _mentions(self.stacked[param], "ans")
 
 
 _REGISTRY: dict[object, Rule] = {}
@@ -77,7 +82,8 @@ def lookup(fn) -> Rule | None:
         return None
 
 
-def defvjp(fn, signature: str, *, output: str = "elementwise", **cotangents: str) -> Rule:
+def defvjp(fn, signature: str, *, output: str = "elementwise", stacked: dict | None = None,
+           **cotangents: str) -> Rule:
     """Register the reverse rule of `fn`.
 
     Each keyword `d<param>="expression"` gives the cotangent contribution for that
@@ -96,16 +102,25 @@ def defvjp(fn, signature: str, *, output: str = "elementwise", **cotangents: str
     for key, template in cotangents.items():
         if not key.startswith("d") or key[1:] not in known:
             raise ValueError(f"{key!r} names no parameter of {signature!r}")
-        unknown = {n.id for n in gast.walk(parse_expr(template)) if isinstance(n, gast.Name)} \
-            - known - {"g", "ans", "fn"} - _template_globals()
-        if unknown:   # fail now, not when some user's function is transformed
-            raise ValueError(f"the rule {key}={template!r} uses unknown names {sorted(unknown)}; "
-                             "templates may use the parameters, g, ans, np, math, builtins "
-                             "and the helpers in s2sad.runtime")
+        _check_names(key, template, known)
         vjp[key[1:]] = template
-    rule = Rule(fn, params, vjp, output=output)
+    for param, template in (stacked or {}).items():
+        if param not in vjp or not any(p.name == param and p.sequence for p in params):
+            raise ValueError(f"stacked: {param!r} is no `: seq` parameter with a rule")
+        _check_names(f"stacked {param}", template, known)
+    rule = Rule(fn, params, vjp, output=output, stacked=dict(stacked or {}))
     _store(fn, rule)
     return rule
+
+
+def _check_names(key: str, template: str, known: set) -> None:
+    """Fail now, not when some user's function is transformed."""
+    unknown = {n.id for n in gast.walk(parse_expr(template)) if isinstance(n, gast.Name)} \
+        - known - {"g", "ans", "fn"} - _template_globals()
+    if unknown:
+        raise ValueError(f"the rule {key}={template!r} uses unknown names {sorted(unknown)}; "
+                         "templates may use the parameters, g, ans, np, math, builtins "
+                         "and the helpers in s2sad.runtime")
 
 
 def defnondiff(*fns, integer: bool | str = False, output: str = "elementwise") -> None:

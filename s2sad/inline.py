@@ -47,6 +47,9 @@ def inline_calls(src: FunctionSource, names: NameGenerator) -> FunctionSource:
             raise src.error(f"s2sad inlines {node.id!r}, a function defined in the function, "
                             "where it is called, and cannot use it any other way", node,
                             "call it directly, or define it at module level")
+        if _passes_on_packed([node]):
+            raise src.error("s2sad writes out *args and **kwargs only in calls to the "
+                            "user's own functions", node, "pass the arguments one by one")
     if not inliner.inlined:
         return src
     src.tree.body = body
@@ -91,6 +94,8 @@ class _Inliner:
         self.new_locals: set = set()
         self.bound: dict = {}
         self.local_functions: dict[str, _LocalFunction] = {}
+        self.packed: dict[str, gast.AST] = {}   # `args` of a helper -> its tuple literal
+        self.deferred = False   # a call passing on this function's own *args is left
 
     # statements ---------------------------------------------------------------
 
@@ -120,6 +125,9 @@ class _Inliner:
                 and isinstance(s.targets[0], gast.Name) and self.callee(s.value):
             # y = f(x): the body's result goes straight into y
             s.value = self.expression_args(s.value, pre)
+            if not self.unpacked(s.value):   # passes on this function's own *args
+                self.deferred = True
+                return [copy_location(p, s) for p in pre] + [s]
             pre += self.inline(s.value, pre_target=s.targets[0].id)
             return [copy_location(p, s) for p in pre]
         elif isinstance(s, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr,
@@ -168,10 +176,13 @@ class _Inliner:
             elif isinstance(value, gast.AST):
                 setattr(e, field, self.expression(value, pre))
         if isinstance(e, gast.Call) and e.keywords:
-            _as_positional(e, self.src.resolve(e.func))
+            _as_positional(e, self.resolve(e.func))
         fn = self.callee(e)
         if fn is None:
             return e
+        if not self.unpacked(e):
+            self.deferred = True   # f(*args) in the helper that takes *args: inlined
+            return e               # where the helper is, and args is known
         result = self.names.fresh("_" + fn.__name__)
         pre += self.inline(e, pre_target=result, whole=whole)
         return name(result)
@@ -181,6 +192,48 @@ class _Inliner:
         for k in call.keywords:
             k.value = self.expression(k.value, pre)
         return call
+
+    def unpacked(self, call: gast.Call) -> bool:
+        """`f(*args, **kwargs)` with the tuple and dict they stand for written out;
+        False where they are this function's own parameters, known only later."""
+        args, keywords = [], []
+        for arg in call.args:
+            if isinstance(arg, gast.Starred):
+                packed = self.packed_value(arg.value, gast.Tuple, call)
+                if packed is None:
+                    return False
+                args += [clone(item) for item in packed.elts]
+            else:
+                args.append(arg)
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                packed = self.packed_value(keyword.value, gast.Dict, call)
+                if packed is None:
+                    return False
+                keywords += [gast.keyword(arg=k.value, value=clone(v))
+                             for k, v in zip(packed.keys, packed.values)]
+            else:
+                keywords.append(keyword)
+        call.args, call.keywords = args, keywords
+        return True
+
+    def packed_value(self, node, kind, call):
+        if isinstance(node, gast.Name) and node.id in self.packed:
+            return self.packed[node.id]
+        if isinstance(node, kind):
+            return node
+        own = self.src.tree.args.vararg if kind is gast.Tuple else self.src.tree.args.kwarg
+        if isinstance(node, gast.Name) and own is not None and node.id == own.id:
+            return None
+        raise self.src.error("s2sad passes on *args and **kwargs only where it sees the "
+                             "tuple or dict they hold (a helper's own *args and **kwargs, "
+                             "or a literal)", call, "pass the arguments one by one")
+
+    def resolve(self, node):
+        """The object a name denotes here, the helpers' names bound so far included."""
+        if isinstance(node, gast.Name) and node.id in self.bound:
+            return self.bound[node.id]
+        return self.src.resolve(node)
 
     def refuse_calls_in(self, e, where: str) -> None:
         for node in gast.walk(e):
@@ -199,7 +252,7 @@ class _Inliner:
             return None
         if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return self.local_functions[node.func.id]
-        fn = self.src.resolve(node.func)
+        fn = self.resolve(node.func)
         if fn is Unresolved or not user_function(fn):
             return None
         if fn in self.active:
@@ -243,6 +296,9 @@ class _Inliner:
         body = _renamed(body, renames)   # the helper's names only, not the caller's target
         final = body.pop()   # the one `return`, last
         body.append(copy_location(assign(pre_target, final.value), final))
+        if inner.deferred or _passes_on_packed(body):   # f(*args), now that args is known
+            self.bound.update(inner.bound)
+            body = self.block(body)
         return bindings + _fold_constant_branches(body)
 
     def read(self, fn) -> FunctionSource:
@@ -251,15 +307,12 @@ class _Inliner:
         when it is called, as Python's closures do)."""
         if not isinstance(fn, _LocalFunction):
             callee = read_function(fn)
-            check_supported(callee)
+            check_supported(callee, helper=True)
             callee = dataclasses.replace(callee, tree=clone(callee.tree))
             lower_comprehensions(callee, self.names)
             return callee
         tree = clone(fn.tree)
-        if tree.args.vararg or tree.args.kwarg:
-            raise self.src.error(f"s2sad does not inline {fn.__name__} with *args or "
-                                 "**kwargs yet", tree, "list its parameters explicitly")
-        own = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+        own = set(parameter_names(tree))
         callee = dataclasses.replace(self.src, tree=tree, locals=self.src.locals | own)
         lower_comprehensions(callee, self.names)   # a lambda's, now in its `return`
         return dataclasses.replace(callee, locals=callee.locals | stored_names(
@@ -280,18 +333,32 @@ class _Inliner:
         return {p: self.constant(v, p) for p, v in values.items()}
 
     def bind_arguments(self, fn, callee: FunctionSource, call: gast.Call):
-        """Statements evaluating the arguments, and the parameters replaced outright."""
-        params = [a.id for a in callee.tree.args.posonlyargs + callee.tree.args.args]
-        keyword_only = [a.id for a in callee.tree.args.kwonlyargs]
+        """Statements evaluating the arguments, and the parameters replaced outright.
+        A `*args` parameter is bound to a tuple of the extra arguments, `**kwargs` to a
+        dict of the extra keywords (literals, split into variables later)."""
+        args = callee.tree.args
+        params = [a.id for a in args.posonlyargs + args.args]
+        keyword_only = [a.id for a in args.kwonlyargs]
         given = dict(zip(params, call.args))
-        if len(call.args) > len(params):
+        extra_args, extra_keywords = call.args[len(params):], {}
+        if extra_args and args.vararg is None:
             raise self.src.error(f"{fn.__name__} takes {len(params)} positional arguments "
                                  f"but {len(call.args)} were given", call)
         for k in call.keywords:
+            if k.arg not in given and k.arg not in params + keyword_only \
+                    and args.kwarg is not None and k.arg not in extra_keywords:
+                extra_keywords[k.arg] = k.value
+                continue
             if k.arg in given or k.arg not in params + keyword_only:
                 raise self.src.error(f"{fn.__name__}() got an unexpected or repeated "
                                      f"argument {k.arg!r}", call)
             given[k.arg] = k.value
+        packed = []
+        if args.vararg is not None:
+            packed.append((args.vararg.id, gast.Tuple(elts=list(extra_args), ctx=gast.Load())))
+        if args.kwarg is not None:
+            packed.append((args.kwarg.id, gast.Dict(keys=[const(k) for k in extra_keywords],
+                                                    values=list(extra_keywords.values()))))
         defaults = self.defaults(fn, callee)
         stored = stored_names(gast.Module(body=callee.tree.body, type_ignores=[]))
         statements, renames = [], {}
@@ -302,12 +369,20 @@ class _Inliner:
                 value = defaults[param]
             else:
                 raise self.src.error(f"{fn.__name__}() is missing the argument {param!r}", call)
-            if isinstance(value, (gast.Name, gast.Constant)) and param not in stored:
+            if param not in stored and (isinstance(value, (gast.Name, gast.Constant)) or (
+                    isinstance(value, gast.Attribute)   # activation=np.sin: the function
+                    and self.resolve(value) is not Unresolved)):
                 renames[param] = value
             else:
                 local = self.local(param)
                 statements.append(assign(local, value))
                 renames[param] = name(local)
+        for param, value in packed:
+            local = self.local(param)
+            statements.append(assign(local, value))
+            renames[param] = name(local)
+            if param not in stored:   # f(*args) in the helper can be written out
+                self.packed[local] = value
         return statements, renames
 
     def constant(self, value, param: str):
@@ -393,6 +468,11 @@ def _as_positional(call: gast.Call, fn) -> None:
             return   # a default that is no literal: left to the binding's message
         added.append(given[p] if p in given else const(default))
     call.args, call.keywords = call.args + added, []
+
+
+def _passes_on_packed(body: list) -> bool:
+    return any(isinstance(n, gast.Starred) or isinstance(n, gast.keyword) and n.arg is None
+               for s in body for n in gast.walk(s))
 
 
 def _writes_into_parameters(tree: gast.FunctionDef) -> bool:

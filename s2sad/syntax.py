@@ -26,22 +26,26 @@ _UNSUPPORTED = {
     gast.ImportFrom: ("import statements", "import at module level"),
     gast.Delete: ("'del' statements", "assign a new value instead of deleting"),
     gast.NamedExpr: ("assignment expressions (':=')", "assign in a separate statement"),
-    gast.Starred: ("starred expressions (*args)", "pass the arguments one by one"),
+    gast.Starred: ("starred assignment targets", "unpack the items one by one"),
     gast.SetComp: ("set comprehensions", "write the loop out with a for statement"),
 }
 if hasattr(gast, "Match"):
     _UNSUPPORTED[gast.Match] = ("'match' statements", "use if/elif/else")
 
 
-def check_supported(src: FunctionSource) -> None:
-    """Raise TransformError at the first construct s2sad cannot differentiate."""
+def check_supported(src: FunctionSource, helper: bool = False) -> None:
+    """Raise TransformError at the first construct s2sad cannot differentiate.  A
+    `helper` (a function the differentiated one calls) may take *args and **kwargs."""
     args = src.tree.args
-    if args.vararg or args.kwarg:
+    if (args.vararg or args.kwarg) and not helper:
         raise src.error("s2sad does not differentiate functions with *args or **kwargs yet",
-                        src.tree, "list the parameters explicitly")
+                        src.tree, "list the parameters explicitly (helpers the function "
+                        "calls may take *args and **kwargs)")
     # helpers defined in the function: `def` and `f = lambda ...` at its top level
     # (or at the top of such a `def`)
-    allowed = set(_top_level_defs(src.tree.body))
+    allowed = set(_top_level_defs(src.tree.body)) | {   # f(*args): expanded when inlined
+        id(a) for n in _walk_body(src.tree) if isinstance(n, gast.Call)
+        for a in n.args if isinstance(a, gast.Starred)}
     for node in _walk_body(src.tree):
         entry = None if id(node) in allowed else _UNSUPPORTED.get(type(node))
         if entry:
@@ -51,9 +55,6 @@ def check_supported(src: FunctionSource) -> None:
             kind = "for" if isinstance(node, gast.For) else "while"
             raise src.error(f"s2sad does not support '{kind} ... else' loops", node,
                             "use a flag variable set before 'break' instead of 'else'")
-        if isinstance(node, gast.keyword) and node.arg is None:
-            raise src.error("s2sad does not support '**' in calls", node,
-                            "pass keyword arguments by name")
 
 
 def _top_level_defs(body: list):

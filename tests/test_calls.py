@@ -298,3 +298,53 @@ def test_a_helper_writing_into_its_argument_inside_an_expression_is_refused():
     with pytest.raises(s2sad.TransformError, match="writes into its arguments"):
         s2sad.grad(reads_around_a_writing_helper)(np.array([1.0, 2.0]))
     s2sad.check_grads(writing_helper_in_its_own_statement, (np.array([1.0, 2.0]),))
+
+
+# --- *args and **kwargs passed through to helpers -------------------------------------
+
+def dense(x, W, b, activation=np.tanh):
+    return activation(x @ W + b)
+
+
+def call_layer(layer, *args, **kwargs):
+    return layer(*args, **kwargs)
+
+
+def dense_wrapper(*args, **kwargs):
+    return dense(*args, **kwargs)
+
+
+def sum_of_squares(*terms, scale=1.0):
+    total = 0.0
+    for t in terms:
+        total = total + np.sum(t ** 2)
+    return total * scale
+
+
+def through_varargs(x, W, b):
+    h = dense_wrapper(x, W, b=b)
+    h2 = call_layer(dense, h, W, b, activation=np.sin)
+    return sum_of_squares(h, h2, scale=0.5) + sum_of_squares(x * 2.0) + sum_of_squares()
+
+
+def test_args_and_kwargs_are_passed_through_to_helpers():
+    rng = np.random.default_rng(3)
+    args = (rng.normal(size=(4, 3)), rng.normal(size=(3, 3)), rng.normal(size=3))
+    for wrt in range(3):
+        s2sad.check_grads(through_varargs, args, wrt=wrt)
+    value, _ = s2sad.value_and_grad(through_varargs)(*args)
+    assert value == pytest.approx(through_varargs(*args))
+
+
+def test_stars_into_other_functions_are_refused_at_their_line():
+    def stacked(x):
+        parts = [x, x]
+        return np.sum(np.stack(*parts))
+    with pytest.raises(s2sad.TransformError, match=r"\*args and \*\*kwargs only") as info:
+        s2sad.grad(stacked)(np.ones(3))
+    assert "np.stack(*parts)" in str(info.value)
+
+    def differentiated(*xs):
+        return np.sum(xs[0])
+    with pytest.raises(s2sad.TransformError, match=r"\*args or \*\*kwargs"):
+        s2sad.grad(differentiated)(np.ones(3))

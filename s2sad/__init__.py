@@ -2,14 +2,14 @@
 
 >>> import s2sad
 >>> sorted(n for n in s2sad.__all__ if not n.startswith("def"))[:3]
-['TransformError', 'check_grads', 'custom_vjp']
+['TransformError', 'check_grads', 'custom_jvp']
 """
 from .api import grad, source, value_and_grad, vjp
 from .check import check_grads
-from .custom import custom_vjp, stop_gradient
+from .custom import custom_jvp, custom_vjp, stop_gradient
 from .errors import TransformError
 from .rules import defnondiff, defvjp
 
-__all__ = ["TransformError", "check_grads", "custom_vjp", "defnondiff", "defvjp", "grad",
-           "source", "stop_gradient", "value_and_grad", "vjp"]
+__all__ = ["TransformError", "check_grads", "custom_jvp", "custom_vjp", "defnondiff", "defvjp",
+           "grad", "source", "stop_gradient", "value_and_grad", "vjp"]
 __version__ = "0.1.0.dev0"

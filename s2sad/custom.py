@@ -1,14 +1,20 @@
-"""Control of differentiation from user code: your own reverse rule for a function
-(`custom_vjp`, JAX's convention), and `stop_gradient`.
+"""Control of differentiation from user code: your own rule for a function
+(`custom_vjp` and `custom_jvp`, JAX's conventions), and `stop_gradient`.
 
-Both go through the registry the built-in rules use, so the transformer treats
-them like any NumPy function.
+All go through the registry the built-in rules use, so the transformer treats
+them like any NumPy function.  Reverse mode uses a `custom_jvp` rule transposed:
+the rule's tangent output is linear in the tangents, and s2sad's own gradient of
+<cotangent, tangent output> with respect to the tangents is that transpose.
 """
 from __future__ import annotations
 
 import functools
 import inspect
+import itertools
+import linecache
 from typing import Callable
+
+import numpy as np
 
 from .rules import defnondiff, defvjp, lookup
 from .runtime import unbroadcast
@@ -27,7 +33,27 @@ def stop_gradient(x):
 defnondiff(stop_gradient, output="same")
 
 
-class custom_vjp:
+class _CustomRule:
+    """A user function that s2sad differentiates by a rule given with it."""
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+
+    def __call__(self, *args, **kwargs):
+        return self.fun(*args, **kwargs)
+
+    def register(self) -> None:
+        defvjp(self, "*args", output="unknown", dargs="custom_cotangents(fn, args, g)")
+
+    def every_argument(self, args: tuple) -> tuple:
+        """The positional arguments with the defaults left out of the call added."""
+        bound = inspect.signature(self.fun).bind(*args)
+        bound.apply_defaults()
+        return tuple(bound.args)
+
+
+class custom_vjp(_CustomRule):
     """A function with a reverse rule of your own, used wherever s2sad meets a call
     to it: `f.defvjp(fwd, bwd)` where `fwd(*args)` returns `(out, residuals)` and
     `bwd(residuals, cotangent)` returns one cotangent per positional argument.
@@ -45,18 +71,14 @@ class custom_vjp:
     """
 
     def __init__(self, fun: Callable):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
+        super().__init__(fun)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
-
-    def __call__(self, *args):
-        return self.fun(*args)
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
         """Set the rule: `fwd(*args) -> (out, residuals)`, `bwd(residuals, g) -> tuple`."""
         self.fwd, self.bwd = fwd, bwd
-        defvjp(self, "*args", output="unknown", dargs="custom_cotangents(fn, args, g)")
+        self.register()
 
     def cotangents(self, args: tuple, g) -> tuple:
         """The cotangents of the arguments given (defaults left out get theirs too,
@@ -64,15 +86,81 @@ class custom_vjp:
         if self.fwd is None:
             raise TypeError(f"{self.__name__} is a custom_vjp function without a rule; "
                             "call its defvjp(fwd, bwd) first")
-        bound = inspect.signature(self.fun).bind(*args)
-        bound.apply_defaults()
-        every = tuple(bound.args)
+        every = self.every_argument(args)
         _, residuals = self.fwd(*every)
         found = self.bwd(residuals, g)
         if not isinstance(found, (tuple, list)) or len(found) != len(every):
             raise TypeError(f"the bwd rule of {self.__name__} must return a tuple of "
                             f"{len(every)} cotangents (one per parameter), got {found!r}")
         return tuple(c if c is None else unbroadcast(c, a) for c, a in zip(found, args))
+
+
+class custom_jvp(_CustomRule):
+    """A function with a forward rule of your own (JAX's convention): the rule
+    `rule(primals, tangents)` returns `(out, tangent_out)`, `tangent_out` linear in
+    `tangents`.  Reverse mode (`grad`, `vjp`) uses the rule transposed, so the rule
+    must be code s2sad can differentiate; the function's output must be one array or
+    number.
+
+    >>> import numpy as np, s2sad
+    >>> @s2sad.custom_jvp
+    ... def log1pexp(x):
+    ...     return np.log1p(np.exp(x))
+    >>> @log1pexp.defjvp
+    ... def log1pexp_jvp(primals, tangents):
+    ...     (x,), (t,) = primals, tangents
+    ...     return log1pexp(x), t / (1.0 + np.exp(-x))
+    >>> round(float(log1pexp(0.0)), 4)
+    0.6931
+    """
+
+    def __init__(self, fun: Callable):
+        super().__init__(fun)
+        self.rule: Callable | None = None
+        self._paired: Callable | None = None
+
+    def defjvp(self, rule: Callable) -> Callable:
+        """Set the rule; returns it, so it can decorate the rule's definition."""
+        self.rule = rule
+        self._paired = None
+        self.register()
+        return rule
+
+    def cotangents(self, args: tuple, g) -> tuple:
+        """The cotangents of the arguments given: the gradient, with respect to the
+        tangents, of <g, tangent_out>."""
+        if self.rule is None:
+            raise TypeError(f"{self.__name__} is a custom_jvp function without a rule; "
+                            "call its defjvp(rule) first")
+        from .api import grad   # the API builds on this module
+        if self._paired is None:
+            self._paired = grad(_paired_with(self.rule, self.__name__), wrt=1)
+        every = self.every_argument(args)
+        tangents = tuple(np.zeros_like(a, dtype=float) if isinstance(a, np.ndarray) else 0.0
+                         for a in every)
+        found = self._paired(every, tangents, g)
+        return tuple(unbroadcast(c, a) for c, a in zip(found, args))
+
+
+_PAIRED = """
+def {name}_transposed(primals, tangents, cotangent):
+    _, tangent_out = rule(primals, tangents)
+    return np.sum(tangent_out * cotangent)
+"""
+
+
+def _paired_with(rule: Callable, name: str) -> Callable:
+    """`(primals, tangents, cotangent) -> <cotangent, tangent_out>`, as a function
+    with source s2sad can read (registered with linecache, as generated code is)."""
+    text = _PAIRED.format(name=name)
+    filename = f"<s2sad custom_jvp {name} #{next(_COUNT)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"rule": rule, "np": np}
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[f"{name}_transposed"]
+
+
+_COUNT = itertools.count(1)
 
 
 def differentiate_recursion(fn: Callable) -> None:

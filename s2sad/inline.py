@@ -27,7 +27,7 @@ import gast
 
 from .astutil import (NameGenerator, all_names, assign, clone, const, copy_location, name,
                       parameter_names, stored_names)
-from .custom import custom_vjp, differentiate_recursion
+from .custom import _CustomRule, differentiate_recursion
 from .normalise import single_exit
 from .rules import lookup
 from .source import INLINED_FROM, FunctionSource, Unresolved, read_function
@@ -450,9 +450,9 @@ def _renamed(body: list, renames: dict) -> list:
 
 
 def _as_positional(call: gast.Call, fn) -> None:
-    """`f(x, s=5.0)` -> `f(x, 5.0)` for a `custom_vjp` function, whose rule takes its
+    """`f(x, s=5.0)` -> `f(x, 5.0)` for a `custom_vjp`/`custom_jvp` function, whose rule takes its
     arguments by position (defaults left out stay out)."""
-    if not isinstance(fn, custom_vjp):
+    if not isinstance(fn, _CustomRule):
         return
     signature = inspect.signature(fn.fun).parameters
     parameters = list(signature)

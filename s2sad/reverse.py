@@ -27,6 +27,7 @@ from .anf import TRIPS_ATTRIBUTE
 from .astutil import (NameGenerator, assign, attr, call, clone, const, expr_stmt, helper,
                       index_value, index_written_names, loaded_names, mark_helpers, name,
                       stored_names)
+from .custom import custom_jvp, custom_vjp
 from .kinds import INT_SCALAR, UNKNOWN, Kind, expr_kind
 from .lists import appended_parts, list_names, pop_statement
 from .optimise import AdjointOptimiser, simplify
@@ -416,6 +417,10 @@ class ReverseMode:
                 "call a module-level function or a NumPy function directly, or register a "
                 "rule for the function with s2sad.defvjp")
         label = rules.describe(fn)
+        setter = {custom_vjp: "defvjp(fwd, bwd)", custom_jvp: "defjvp(rule)"}.get(type(fn))
+        if setter is not None:
+            return self.src.error(f"{label} has no rule yet", where,
+                                  f"give it one with {fn.__name__}.{setter} before calling it")
         return self.src.error(
             f"s2sad has no derivative rule for {label}", where,
             f"register one with s2sad.defvjp({label}, 'x', dx='g * ...'), or mark it "

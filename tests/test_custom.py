@@ -1,4 +1,4 @@
-"""Your own reverse rules (custom_vjp) and stop_gradient, through the one registry."""
+"""Your own rules (custom_vjp, custom_jvp) and stop_gradient, through the one registry."""
 import numpy as np
 import pytest
 
@@ -81,8 +81,9 @@ def test_a_rule_returning_the_wrong_number_of_cotangents_says_so():
 
 def test_a_custom_vjp_without_a_rule_says_so():
     assert no_rule(2.0) == 2.0   # callable as before
-    with pytest.raises(s2sad.TransformError, match="no derivative rule"):
+    with pytest.raises(s2sad.TransformError, match="no rule yet") as info:
         s2sad.grad(uses_no_rule)(1.0)
+    assert "no_rule.defvjp(fwd, bwd)" in str(info.value)
 
 
 def stopped(x):
@@ -132,3 +133,71 @@ def keyword_arguments(x, y):
 def test_keyword_arguments_of_a_custom_vjp_function():
     dx, dy = s2sad.grad(keyword_arguments, wrt=(0, 1))(1.5, 3.0)
     assert (dx, dy) == pytest.approx((7.0, 1.0))
+
+
+# --- custom_jvp: the forward rule, transposed for reverse mode ------------------------
+
+@s2sad.custom_jvp
+def log1pexp(x):
+    return np.log1p(np.exp(x))
+
+
+@log1pexp.defjvp
+def log1pexp_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return log1pexp(x), t / (1.0 + np.exp(-x))
+
+
+@s2sad.custom_jvp
+def scaled_norm(x, s=2.0):
+    return s * np.sqrt(np.sum(x * x))
+
+
+@scaled_norm.defjvp
+def scaled_norm_jvp(primals, tangents):
+    x, s = primals
+    tx, ts = tangents
+    n = np.sqrt(np.sum(x * x))
+    return s * n, s * np.sum(x * tx) / n + ts * n
+
+
+def jvp_rules_in_a_loop(x, s):
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(log1pexp(x * i)) + scaled_norm(x, s=s) + scaled_norm(x) * i
+    return total
+
+
+def test_custom_jvp_rules_in_a_loop_agree_with_finite_differences():
+    x = np.array([0.3, -1.2, 2.0])
+    s2sad.check_grads(jvp_rules_in_a_loop, (x, 1.5), wrt=0)
+    s2sad.check_grads(jvp_rules_in_a_loop, (x, 1.5), wrt=1)
+    out, pullback = s2sad.vjp(jvp_rules_in_a_loop, x, 1.5)
+    assert out == pytest.approx(jvp_rules_in_a_loop(x, 1.5))
+    assert pullback(1.0)[1] == pytest.approx(s2sad.grad(jvp_rules_in_a_loop, wrt=1)(x, 1.5))
+
+
+def summed_log1pexp(x):
+    return np.sum(log1pexp(x))
+
+
+def test_the_custom_jvp_rule_is_the_one_used():
+    # np.log1p(np.exp(x)) differentiated directly gives inf / inf = nan at 1000
+    with np.errstate(over="ignore"):
+        gradient = s2sad.grad(summed_log1pexp)(np.array([1000.0, -1000.0, 0.0]))
+    np.testing.assert_allclose(gradient, [1.0, 0.0, 0.5])
+
+
+@s2sad.custom_jvp
+def jvp_without_rule(x):
+    return x * 2.0
+
+
+def uses_jvp_without_rule(x):
+    return jvp_without_rule(x) * x
+
+
+def test_a_custom_jvp_without_a_rule_says_so():
+    with pytest.raises(s2sad.TransformError, match="no rule yet") as info:
+        s2sad.grad(uses_jvp_without_rule)(1.5)
+    assert "jvp_without_rule.defjvp(rule)" in str(info.value)

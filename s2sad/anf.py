@@ -17,8 +17,9 @@ import gast
 
 from . import rules
 from .analysis import call_arguments, differentiable_names, primitive_of, walk_statements
-from .astutil import (NameGenerator, assign, const, copy_location, index_written_names,
-                      loaded_names, name, stored_names)
+from .astutil import (NameGenerator, assign, call, clone, const, copy_location, helper,
+                      index_written_names, loaded_names, name, stored_names)
+from .custom import is_split_call
 from .lists import append_statement, appended_parts
 from .source import FunctionSource
 
@@ -156,6 +157,8 @@ class _ANF:
             e.args = [self.argument(a, pre) for a in e.args]
             for keyword in e.keywords:
                 keyword.value = self.argument(keyword.value, pre)
+            if is_split_call(primitive_of(e, self.src)) and not e.keywords:
+                return self.split_call(e, pre)
             return e
         if isinstance(e, gast.Subscript):
             e.value = self.atom(e.value, pre)
@@ -175,6 +178,15 @@ class _ANF:
                 "build an array with np.array([...]) or np.stack([...]) instead")
         raise self.src.error(f"s2sad cannot differentiate this {type(e).__name__} expression",
                              e, "split it into simpler statements")
+
+    def split_call(self, e: gast.Call, pre: list) -> gast.Call:
+        """`f(x)` differentiated as a whole: its residuals made once, by
+        `_pair = split_forward(f, x)`, and read back by the rule of the output,
+        `split_output(f, _pair, x)` (see `custom`)."""
+        pair = self.names.fresh("_pair")
+        pre.append(copy_location(assign(pair, call(helper("split_forward"), e.func,
+                                                   *e.args)), e))
+        return call(helper("split_output"), clone(e.func), name(pair), *[clone(a) for a in e.args])
 
     def argument(self, e, pre: list):
         if isinstance(e, (gast.List, gast.Tuple)) and self.is_varied(e):

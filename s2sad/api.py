@@ -236,8 +236,11 @@ def vjp(f: Callable, *primals) -> tuple[Any, Callable]:
     (array([2., 6.]),)
     """
     src = _function_source(f)
+    cache = f.__dict__[_CACHE]
+    if "signature" not in cache:
+        cache["signature"] = _Signature(f)
     names = parameter_names(src.tree)
-    values = _Signature(f).bind(primals, {})   # parameters left out take their defaults
+    values = cache["signature"].bind(primals, {})   # parameters left out take defaults
     kinds = tuple(kind_of_value(v) for v in values)
     by_name = dict(zip(names, (kind_of_key(abstract_structure(k)) for k in kinds)))
     generated = _cached_transform(f, ("vjp", tuple(by_name.values())), lambda: reverse_transform(

@@ -6,7 +6,7 @@ from collections import Counter
 
 import gast
 
-from .source import INLINED_FROM
+from .source import HELPER_MARK, INLINED_FROM
 
 
 def name(identifier: str, store: bool = False) -> gast.Name:
@@ -164,9 +164,6 @@ class NameGenerator:
         if preferred not in self.taken:
             return self.reserve(preferred)
         return self.fresh(preferred + "_")
-
-
-HELPER_MARK = "s2sad_helper"
 
 
 def helper(identifier: str) -> gast.Name:

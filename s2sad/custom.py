@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from .rules import defnondiff, defvjp, lookup
-from .runtime import unbroadcast
+from .runtime import split_forward, split_output, unbroadcast
 
 
 def stop_gradient(x):
@@ -46,6 +46,10 @@ class _CustomRule:
     def register(self) -> None:
         defvjp(self, "*args", output="unknown", dargs="custom_cotangents(fn, args, g)")
 
+    @property
+    def has_rule(self) -> bool:
+        return lookup(self) is not None
+
     def every_argument(self, args: tuple) -> tuple:
         """The positional arguments with the defaults left out of the call added."""
         bound = inspect.signature(self.fun).bind(*args)
@@ -66,8 +70,9 @@ class custom_vjp(_CustomRule):
     >>> clip_gradient(3.0)
     3.0
 
-    The backward sweep calls `fwd` again for the residuals (the forward sweep calls
-    the function itself), so `fwd` should cost about what the function costs.
+    The forward sweep calls `fwd` in place of the function and keeps the residuals
+    for `bwd` (a call with keyword arguments: the function, and `fwd` again in the
+    backward sweep).
     """
 
     def __init__(self, fun: Callable):
@@ -86,8 +91,18 @@ class custom_vjp(_CustomRule):
         if self.fwd is None:
             raise TypeError(f"{self.__name__} is a custom_vjp function without a rule; "
                             "call its defvjp(fwd, bwd) first")
+        _, residuals = self.fwd(*self.every_argument(args))
+        return self.backward(residuals, args, g)
+
+    def forward(self, args: tuple) -> tuple:
+        """`(out, residuals)`: the forward sweep calls `fwd` in place of the function."""
+        if self.fwd is None:
+            raise TypeError(f"{self.__name__} is a custom_vjp function without a rule; "
+                            "call its defvjp(fwd, bwd) first")
+        return self.fwd(*self.every_argument(args))
+
+    def backward(self, residuals, args: tuple, g) -> tuple:
         every = self.every_argument(args)
-        _, residuals = self.fwd(*every)
         found = self.bwd(residuals, g)
         if not isinstance(found, (tuple, list)) or len(found) != len(every):
             raise TypeError(f"the bwd rule of {self.__name__} must return a tuple of "
@@ -141,6 +156,12 @@ class custom_jvp(_CustomRule):
         found = self._paired(every, tangents, g)
         return tuple(unbroadcast(c, a) for c, a in zip(found, args))
 
+    def forward(self, args: tuple) -> tuple:
+        return self.fun(*args), None   # the transposed rule needs the arguments only
+
+    def backward(self, residuals, args: tuple, g) -> tuple:
+        return self.cotangents(args, g)
+
 
 _PAIRED = """
 def {name}_transposed(primals, tangents, cotangent):
@@ -165,7 +186,35 @@ _COUNT = itertools.count(1)
 
 def differentiate_recursion(fn: Callable) -> None:
     """Give the recursive function `fn` the rule that differentiates a call of it
-    through `s2sad.vjp` of `fn` itself: the backward sweep runs `fn`'s forward sweep
-    again for its residuals (so a recursion of depth d costs about d * d / 2 calls)."""
+    through `s2sad.vjp` of `fn` itself: made a split call (below), its forward part
+    runs once, and the backward sweep calls the pullback it kept."""
     if lookup(fn) is None:
         defvjp(fn, "*args", output="unknown", dargs="recursive_cotangents(fn, args, g)")
+    _SPLIT_RECURSIVE.add(fn)
+
+
+# --- split calls --------------------------------------------------------------------
+# A call differentiated as a whole (`custom_vjp`, `custom_jvp`, recursion) becomes two
+# statements in the forward sweep:
+#     _pair = split_forward(f, x)           # (output, what the backward sweep needs)
+#     y = split_output(f, _pair, x)         # the output; its rule reads `_pair`
+# so the residuals are made once, and kept on the tape like any value the backward
+# sweep reads.  (Calls with keyword arguments keep the rules above: one call, and
+# the residuals made again in the backward sweep.)
+
+_SPLIT_RECURSIVE: set = set()
+
+
+def is_split_call(fn) -> bool:
+    """Whether calls of `fn` are split (see above)."""
+    if isinstance(fn, _CustomRule):
+        return fn.has_rule
+    try:
+        return fn in _SPLIT_RECURSIVE
+    except TypeError:   # unhashable
+        return False
+
+
+defnondiff(split_forward, output="unknown")
+defvjp(split_output, "function, pair, *args", output="unknown",
+       dargs="split_backward(function, pair, args, g)")

@@ -18,7 +18,7 @@ import gast
 from .astutil import (NameGenerator, clone, assign, attr, call, const, copy_location,
                       expr_stmt, name, stored_names)
 from .lists import append_statement, is_append_call
-from .source import FunctionSource
+from .source import FunctionSource, Unresolved
 
 
 def normalise(src: FunctionSource, names: NameGenerator) -> gast.FunctionDef:
@@ -74,11 +74,16 @@ class _Desugar:
             s.body = self.block(s.body)
             s.orelse = self.block(s.orelse)
             return [s]
-        if is_append_call(s):   # outs.append(h): outs = appended(outs, h)
+        if is_append_call(s) and self.is_local(s.value.func.value.id):
             return [append_statement(s.value.func.value.id, s.value.args[0])]
-        if _is_extend_call(s):
+        if _is_extend_call(s) and self.is_local(s.value.func.value.id):
             return self.extended(s.value.func.value.id, s.value.args[0], s)
         return [s]
+
+    def is_local(self, identifier: str) -> bool:
+        """A variable of the function (a list it grows), not a global it appends to."""
+        return identifier in self.src.locals or identifier in self.lists \
+            or self.src.resolve(name(identifier)) is Unresolved
 
     def extended(self, items: str, more, where) -> list:
         """`items.extend(more)`: one append per item."""

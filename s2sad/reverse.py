@@ -31,6 +31,7 @@ from .custom import custom_jvp, custom_vjp
 from .kinds import INT_SCALAR, UNKNOWN, Kind, expr_kind
 from .lists import appended_parts, list_names, pop_statement
 from .optimise import AdjointOptimiser, simplify
+from .runtime import split_forward
 from .rules.binding import BindingError, bind_arguments, instantiate
 from .source import FunctionSource, Unresolved
 from .views import memory_sharing
@@ -723,9 +724,11 @@ def _changed_in(loop) -> set:
 
 
 def _pure(value, src) -> bool:
-    """Only operators and functions with rules: same operands, same result."""
-    return all(rules.lookup(primitive_of(n, src)) is not None
-               for n in gast.walk(value) if isinstance(n, gast.Call))
+    """Only operators and functions with rules: same operands, same result (but a
+    user's `fwd`, run by split_forward, may draw random numbers)."""
+    return all(rules.lookup(fn) is not None and fn is not split_forward
+               for fn in (primitive_of(n, src) for n in gast.walk(value)
+                          if isinstance(n, gast.Call)))
 
 
 def _merge_repeated_operand(core: list) -> None:

@@ -48,6 +48,29 @@ def recursive_cotangents(fn, args: tuple, g) -> tuple:
     return pullback(g)
 
 
+def split_forward(function, *args) -> tuple:
+    """`(output, residuals)` of a call s2sad differentiates as a whole (a custom rule,
+    or recursion: see `custom`)."""
+    from .custom import _CustomRule   # custom registers rules with these helpers
+    if isinstance(function, _CustomRule):
+        return function.forward(args)
+    from .api import vjp
+    return vjp(function, *args)   # the pullback is the residual
+
+
+def split_output(function, pair, *args):
+    """The output kept in `pair` (the arguments are there for the rule to read)."""
+    return pair[0]
+
+
+def split_backward(function, pair, args: tuple, g) -> tuple:
+    """One cotangent per argument of a split call."""
+    from .custom import _CustomRule
+    if isinstance(function, _CustomRule):
+        return function.backward(pair[1], args, g)
+    return pair[1](g)
+
+
 def custom_cotangents(fn, args: tuple, g) -> tuple:
     """The cotangents of a `custom_vjp` function's arguments, from its own rule."""
     return fn.cotangents(args, g)

@@ -16,6 +16,7 @@ import gast
 
 from .errors import TransformError
 
+HELPER_MARK = "s2sad_helper"   # on Names s2sad made for its own helpers
 INLINED_FROM = "s2sad_inlined_from"   # on nodes inlined from a helper: its FunctionSource
 
 
@@ -57,7 +58,11 @@ class FunctionSource:
         return origin.lines[lineno - 1].strip()
 
     def resolve(self, node) -> object:
-        """The object a Name/Attribute chain denotes, or `Unresolved`."""
+        """The object a Name/Attribute chain denotes, or `Unresolved`.  A name s2sad
+        made for one of its helpers (astutil.helper) denotes that helper."""
+        if isinstance(node, gast.Name) and getattr(node, HELPER_MARK, False):
+            from .rules import TEMPLATE_NAMESPACE   # the rules read sources too
+            return TEMPLATE_NAMESPACE.get(node.id, Unresolved)
         if isinstance(node, gast.Name):
             name = node.id
             if name in self.bound:

@@ -348,3 +348,18 @@ def test_stars_into_other_functions_are_refused_at_their_line():
         return np.sum(xs[0])
     with pytest.raises(s2sad.TransformError, match=r"\*args or \*\*kwargs"):
         s2sad.grad(differentiated)(np.ones(3))
+
+
+levels = []
+
+
+def counted_power(x, n):
+    levels.append(n)
+    return 1.0 if n == 0 else x * counted_power(x, n - 1)
+
+
+def test_recursion_runs_each_level_once():
+    levels.clear()
+    assert s2sad.grad(counted_power)(1.1, 30) == pytest.approx(30 * 1.1 ** 29)
+    assert sorted(levels) == list(range(31))   # once each, not again backwards
+    assert levels.count(0) == 1

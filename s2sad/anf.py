@@ -174,8 +174,14 @@ class _ANF:
             return name(self.conditional(e, pre))
         if isinstance(e, (gast.List, gast.Tuple)):
             raise self.src.error(
-                "s2sad cannot yet build lists or tuples of values that need derivatives", e,
-                "build an array with np.array([...]) or np.stack([...]) instead")
+                "s2sad cannot yet build lists or tuples of values that need derivatives "
+                "inside an expression", e, "assign the list to a variable first")
+        if isinstance(e, gast.Dict):
+            raise self.src.error(
+                "s2sad cannot differentiate through a dict built in a loop or branch, or "
+                "read with keys known only at run time", e,
+                "build the dict once, after the loop or branch, and read it with constant "
+                "keys")
         raise self.src.error(f"s2sad cannot differentiate this {type(e).__name__} expression",
                              e, "split it into simpler statements")
 

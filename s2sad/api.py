@@ -209,11 +209,18 @@ def value_and_grad(f: Callable | None = None, wrt: int | str | Sequence = 0,
 
 
 def _check_cotangent(cotangent, out, name: str) -> None:
-    """The cotangent has the output's structure (a tuple for `return a, b`) and shapes."""
-    if isinstance(out, tuple):
+    """The cotangent has the output's structure (a tuple for `return a, b`, a dict
+    with the same keys for a dict) and shapes."""
+    if isinstance(out, dict):
+        if not isinstance(cotangent, dict) or list(cotangent) != list(out):
+            raise ValueError(f"{name} returns a dict with the keys {list(out)}: the "
+                             "cotangent must be a dict with the same keys")
+        for key in out:
+            _check_cotangent(cotangent[key], out[key], name)
+    elif isinstance(out, (tuple, list)):
         if not isinstance(cotangent, (tuple, list)) or len(cotangent) != len(out):
             raise ValueError(f"{name} returns {len(out)} values: the cotangent must be a "
-                             f"tuple of {len(out)}, one for each")
+                             f"{type(out).__name__} of {len(out)}, one for each")
         for c, o in zip(cotangent, out):
             _check_cotangent(c, o, name)
     elif np.shape(cotangent) != np.shape(out):

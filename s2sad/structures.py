@@ -55,6 +55,39 @@ class Flattened:
             (path, gradients[leaf]) for path, leaf in self.leaves[param]))
 
 
+def literal_structure(node) -> Structure | None:
+    """The Structure of a literal container (tuples, lists, dicts with constant keys,
+    nested), its leaves None; None for anything else."""
+    if not _literal(node):
+        return None
+    if isinstance(node, gast.Dict):
+        keys, items = tuple(k.value for k in node.keys), node.values
+    else:
+        keys, items = tuple(range(len(node.elts))), node.elts
+    container = dict if isinstance(node, gast.Dict) else \
+        list if isinstance(node, gast.List) else tuple
+    inner = tuple(literal_structure(item) for item in items)
+    return Structure(container, keys, inner, sum(i.size if i else 1 for i in inner))
+
+
+def literal_leaves(node, path: tuple = ()):
+    """(path, item) for every leaf of a literal container."""
+    if not _literal(node):
+        yield path, node
+        return
+    if isinstance(node, gast.Dict):
+        pairs = zip((k.value for k in node.keys), node.values)
+    else:
+        pairs = enumerate(node.elts)
+    for key, item in pairs:
+        yield from literal_leaves(item, path + (key,))
+
+
+def rebuilt(structure: Structure, by_path: dict):
+    """The literal of `structure` with the node `by_path[path]` at each leaf."""
+    return _rebuild(structure, (), by_path)
+
+
 def _rebuild(structure: Structure, path: tuple, by_path: dict):
     items = [_rebuild(item, path + (key,), by_path) if isinstance(item, Structure)
              else by_path[path + (key,)] for key, item in zip(structure.keys, structure.items)]

@@ -23,7 +23,8 @@ from .custom import stop_gradient
 from .deadcode import leave_out_unneeded
 from .emit import compile_functions, to_source
 from .inline import inline_calls
-from .structures import Flattened, flatten, leaf_kinds
+from .structures import (Flattened, flatten, leaf_kinds, literal_leaves, literal_structure,
+                         rebuilt)
 from .lists import appended_parts, as_method_calls
 from .kinds import UNKNOWN, Structure, dtype_of_key, infer_kinds
 from .normalise import normalise
@@ -83,7 +84,8 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     _optimise_primal(sweeps, mode, names, returned_names,
                      _all_float64(p.params, all_kinds, p.float64_arrays, src))
     exact = set() if _changes_dtypes(src) else p.float64_arrays & set(p.wrt)
-    builder = _Builder(src, tree, names, mode, sweeps, p.params, exact, p.several)
+    builder = _Builder(src, tree, names, mode, sweeps, p.params, exact, p.several,
+                       p.returned)
     functions = _functions(builder, p, wrt, split, value_needed, with_value)
     bindings = _bindings(functions, src, names)
     source = to_source(functions, mode.comments)
@@ -105,6 +107,7 @@ class _Prepared:
     augmented: list          # the `x += v` statements, as written
     aux: str | None          # the variable holding `aux` (has_aux)
     several: list            # the outputs' variables, for `return a, b` (vjp)
+    returned: Structure | None   # the structure they are returned in
 
 
 def _prepare(src: FunctionSource, wrt: tuple, kinds: dict, split: bool,
@@ -128,9 +131,9 @@ def _prepare(src: FunctionSource, wrt: tuple, kinds: dict, split: bool,
     inputs = {p for p in (params if split else wrt) if not kinds.get(p, UNKNOWN).integer}
     augmented = augmented_names(src.tree)
     aux = _split_aux(src, names) if has_aux else None
-    several = (_split_outputs(src, names) if split else None) or []
+    several, returned = _split_outputs(src, names) if split else ([], None)
     return _Prepared(src, names, flattened, kinds, float64_arrays, wrt, params, inputs,
-                     augmented, aux, several)
+                     augmented, aux, several, returned)
 
 
 def _optimise_primal(sweeps: Sweeps, mode: ReverseMode, names: NameGenerator,
@@ -158,7 +161,7 @@ def _functions(builder: "_Builder", p: _Prepared, wrt: tuple, split: bool,
 
 class _Builder:
     def __init__(self, src, tree, names, mode: ReverseMode, sweeps: Sweeps, params,
-                 exact: set, several: list | None = None):
+                 exact: set, several: list | None = None, returned=None):
         self.src, self.tree, self.names, self.mode = src, tree, names, mode
         self.sweeps = sweeps
         self.params = params
@@ -167,6 +170,8 @@ class _Builder:
                             if isinstance(self.output, gast.Name) else None)
         self.exact = exact   # parameters whose arrays' gradients need no conversion
         self.several = several   # the outputs' names where the function returns a tuple
+        self.paths = [path for path, _ in returned.leaves()] if returned else []
+        self.returned = returned   # ... or a dict, list or nest: its structure
 
     def gradient(self, param: str, surely_arrays: set = frozenset()):
         """The returned gradient: made the shape and type of `param` once per call,
@@ -179,10 +184,9 @@ class _Builder:
         return call(helper("as_gradient"), value, name(param))
 
     def seed(self, cotangent) -> list:
-        if self.several:   # one cotangent per output: cotangent[i]
-            return [assign(self.mode.adjoint_of[o], gast.Subscript(
-                value=clone(cotangent), slice=const(i), ctx=gast.Load()))
-                for i, o in enumerate(self.several) if o in self.mode.adjoint_of]
+        if self.several:   # one cotangent per output: cotangent[i], cotangent["k"]
+            return [assign(self.mode.adjoint_of[o], _item(cotangent, path))
+                    for o, path in zip(self.several, self.paths) if o in self.mode.adjoint_of]
         if self.out_adjoint is None:
             return []
         if self.output.id in self.mode.accumulators:  # updated in place: own a copy
@@ -258,7 +262,7 @@ class _Builder:
 
     def returned_output(self):
         if self.several:
-            return gast.Tuple(elts=[name(o) for o in self.several], ctx=gast.Load())
+            return rebuilt(self.returned, {p: name(o) for p, o in zip(self.paths, self.several)})
         return self.output
 
     def split_functions(self, inputs, regroup=None) -> list:
@@ -297,17 +301,27 @@ class _Builder:
         return [forward, backward]
 
 
-def _split_outputs(src: FunctionSource, names: NameGenerator) -> list | None:
-    """`return a, b` everywhere -> `_out1 = a; _out2 = b; return _out1`: the names of
-    the outputs, or None where the function returns one value."""
+def _split_outputs(src: FunctionSource, names: NameGenerator) -> tuple:
+    """`return a, b` (or a dict, list or nest of them) at every return ->
+    `_out1 = a; _out2 = b; return _out1`: the names of the outputs and the structure
+    they are returned in, or ([], None) where the function returns one value."""
     returns = [n for n in gast.walk(src.tree) if isinstance(n, gast.Return)]
-    sizes = {len(r.value.elts) if isinstance(r.value, gast.Tuple) else None for r in returns}
-    if len(sizes) != 1 or None in sizes:
-        return None
-    outputs = [names.fresh("_out") for _ in range(sizes.pop())]
-    _rewrite_returns(src.tree, lambda r: [assign(o, v) for o, v in zip(outputs, r.value.elts)]
-                     + [gast.Return(value=name(outputs[0]))])
-    return outputs
+    structures = {literal_structure(r.value) for r in returns if r.value is not None}
+    if len(structures) != 1 or None in structures or len(returns) != len(
+            [r for r in returns if r.value is not None]):
+        return [], None
+    structure = structures.pop()
+    outputs = [names.fresh("_out") for _ in range(structure.size)]
+    _rewrite_returns(src.tree, lambda r: [
+        assign(o, v) for o, (_, v) in zip(outputs, literal_leaves(r.value))]
+        + [gast.Return(value=name(outputs[0]))])
+    return outputs, structure
+
+
+def _item(container, path: tuple):
+    for key in path:
+        container = gast.Subscript(value=clone(container), slice=const(key), ctx=gast.Load())
+    return container
 
 
 def _split_aux(src: FunctionSource, names: NameGenerator) -> str:

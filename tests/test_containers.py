@@ -274,3 +274,53 @@ def test_containers_of_arrays_of_other_lengths_share_one_transform(monkeypatch):
         X, y, w = rng.normal(size=(n, 3)), rng.normal(size=n), rng.normal(size=3)
         np.testing.assert_allclose(derivative({"X": X, "y": y}, w), 2 * X.T @ (X @ w - y))
     assert len(made) == 1
+
+
+# --- returning dicts, lists and nests of them (vjp) -----------------------------------
+
+def layer_report(x, W):
+    h = np.tanh(W @ x)
+    return {"h": h, "stats": (np.sum(h), [h * 2.0, x])}
+
+
+def branch_report(x, W):
+    if np.sum(x) > 0.0:
+        return [W @ x, {"norm": np.sum(x * x)}]
+    return [W.T @ x, {"norm": np.sum(np.abs(x))}]
+
+
+def test_vjp_of_a_function_returning_a_nest_takes_a_cotangent_of_that_shape():
+    x, W = rng.normal(size=3), rng.normal(size=(3, 3))
+    out, pullback = s2sad.vjp(layer_report, x, W)
+    expected = layer_report(x, W)
+    np.testing.assert_allclose(out["stats"][1][0], expected["stats"][1][0])
+    assert isinstance(out, dict) and isinstance(out["stats"], tuple) \
+        and isinstance(out["stats"][1], list)
+    c = {"h": rng.normal(size=3), "stats": (0.7, [rng.normal(size=3), rng.normal(size=3)])}
+
+    def paired(x, W):
+        o = layer_report(x, W)
+        return (np.sum(c["h"] * o["h"]) + c["stats"][0] * o["stats"][0]
+                + np.sum(c["stats"][1][0] * o["stats"][1][0])
+                + np.sum(c["stats"][1][1] * o["stats"][1][1]))
+    for computed, index in zip(pullback(c), range(2)):
+        expected_gradient = s2sad.check.numerical_gradient(paired, (x, W), index, 1e-6)
+        np.testing.assert_allclose(computed, expected_gradient, rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="same keys"):
+        pullback({"h": np.ones(3)})
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_vjp_with_a_returned_list_built_on_both_branches(sign):
+    x, W = sign * np.abs(rng.normal(size=3)), rng.normal(size=(3, 3))
+    out, pullback = s2sad.vjp(branch_report, x, W)
+    assert isinstance(out, list) and list(out[1]) == ["norm"]
+    dx, dW = pullback([np.ones(3), {"norm": 2.0}])
+
+    def paired(x, W):
+        o = branch_report(x, W)
+        return np.sum(o[0]) + 2.0 * o[1]["norm"]
+    np.testing.assert_allclose(dx, s2sad.check.numerical_gradient(paired, (x, W), 0, 1e-6),
+                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(dW, s2sad.check.numerical_gradient(paired, (x, W), 1, 1e-6),
+                               rtol=1e-5, atol=1e-7)

@@ -39,6 +39,7 @@ ARRAY_METHODS = {
     "astype": np.asarray, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
     "any": np.any, "all": np.all, "nonzero": np.nonzero,
     "item": float,   # the one number of a float array, as a Python float
+    "conj": np.conj, "conjugate": np.conjugate,
 }
 _PACKED_METHODS = {"reshape", "transpose"}   # x.reshape(2, 3) is np.reshape(x, (2, 3))
 

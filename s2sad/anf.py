@@ -17,8 +17,8 @@ import gast
 
 from . import rules
 from .analysis import call_arguments, differentiable_names, primitive_of, walk_statements
-from .astutil import (NameGenerator, assign, call, clone, const, copy_location, helper,
-                      index_written_names, loaded_names, name, stored_names)
+from .astutil import (NameGenerator, assign, attr, call, clone, const, copy_location,
+                      helper, index_written_names, loaded_names, name, stored_names)
 from .custom import is_split_call
 from .lists import append_statement, appended_parts
 from .source import FunctionSource
@@ -164,6 +164,8 @@ class _ANF:
             e.value = self.atom(e.value, pre)
             e.slice = self.index(e.slice, pre)
             return e
+        if isinstance(e, gast.Attribute) and e.attr in ("real", "imag"):   # np.real(x)
+            return call(attr(helper("np"), e.attr), self.atom(e.value, pre))
         if isinstance(e, gast.Attribute):
             if e.attr != "T":
                 raise self.src.error(f"s2sad has no derivative for the attribute '.{e.attr}'",

@@ -48,16 +48,19 @@ class _Lowering:
                     "s2sad cannot differentiate a comprehension in a while condition", s,
                     "compute it into a variable before the loop and again at the end of "
                     "its body")
+            if _builds_variable(s):   # ys = [...]: built in ys itself
+                out += self.block(self.lowered(s.value, s.targets[0].id))
+                continue
             before = []
             for node in _outermost(s):
                 before += self.lowered(node)
             out += self.block(before) + [s]
         return out
 
-    def lowered(self, node) -> list:
-        """Statements building `node`'s value into a fresh name; `node` itself is made
-        that name (in place, so the enclosing statement reads it)."""
-        result = self.names.fresh("_items")
+    def lowered(self, node, result: str | None = None) -> list:
+        """Statements building `node`'s value into `result` (a fresh name by default);
+        `node` itself is made that name (in place, so the enclosing statement reads it)."""
+        result = result or self.names.fresh("_items")
         renames = {}
         for generator in node.generators:
             for target in gast.walk(generator.target):
@@ -92,6 +95,14 @@ class _Lowering:
         if self.counts.get(identifier, 0) == inside:
             return identifier
         return self.names.unique(identifier)
+
+
+def _builds_variable(s) -> bool:
+    """`ys = [... for ...]` where the comprehension does not read `ys` itself."""
+    return isinstance(s, gast.Assign) and len(s.targets) == 1 \
+        and isinstance(s.targets[0], gast.Name) and isinstance(s.value, _BUILT) \
+        and not any(isinstance(n, gast.Name) and n.id == s.targets[0].id
+                    for n in gast.walk(s.value))
 
 
 def _outermost(node) -> list:

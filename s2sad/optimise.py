@@ -504,20 +504,28 @@ class AdjointOptimiser:
 
     def copy_propagation(self, stmts: list) -> list:
         stmts = [s for s in stmts if not _is_self_assignment(s)]
-        for index, s in enumerate(stmts):
+        mentioned: dict[int, set] = {}   # statement id -> the names in it (long unrolled
+        for index, s in enumerate(stmts):   # code: most statements never mention a copy)
             for field in ("body", "orelse"):
                 if isinstance(getattr(s, field, None), list):
                     setattr(s, field, self.copy_propagation(getattr(s, field)))
             if self._is_adjoint_store(s) and isinstance(s.value, gast.Name) \
                     and s.value.id in self.adjoints \
                     and not {s.targets[0].id, s.value.id} & self.accumulators:
-                self._propagate(s.targets[0].id, s.value.id, stmts[index + 1:])
+                self._propagate(s.targets[0].id, s.value.id, stmts[index + 1:], mentioned)
         return [s for s in stmts if not _is_self_assignment(s)]
 
     @staticmethod
-    def _propagate(copy_name: str, source: str, following: list) -> None:
+    def _propagate(copy_name: str, source: str, following: list, mentioned: dict) -> None:
         """Read `source` instead of `copy_name` until either is assigned again."""
         for s in following:
+            names = mentioned.get(id(s))
+            if names is None:
+                names = mentioned[id(s)] = {n.id for n in gast.walk(s)
+                                            if isinstance(n, gast.Name)}
+            if copy_name not in names and source not in names:
+                continue
+            names.add(source)
             if _is_self_assignment(s):
                 continue
             if not _assigned_names(s) & {copy_name, source}:

@@ -15,6 +15,7 @@ and trip counts included).  Everything else costs nothing.
 from __future__ import annotations
 
 
+import functools
 from dataclasses import dataclass, field
 
 import gast
@@ -415,8 +416,13 @@ class ReverseMode:
             return self.src.error(
                 f"s2sad cannot tell which function {what} is when it transforms the code "
                 "(a parameter, a local variable, or a method of an unknown object)", where,
-                "call a module-level function or a NumPy function directly, or register a "
-                "rule for the function with s2sad.defvjp")
+                "call a module-level function or a NumPy function directly (a closure "
+                "made by a factory: call the factory outside the differentiated function "
+                "and use the closure inside), or register a rule for the function with "
+                "s2sad.defvjp")
+        if fn in (map, filter, functools.reduce):
+            return self.src.error(f"s2sad does not differentiate through {fn.__name__}()",
+                                  where, "write a comprehension or a loop instead")
         label = rules.describe(fn)
         setter = {custom_vjp: "defvjp(fwd, bwd)", custom_jvp: "defjvp(rule)"}.get(type(fn))
         if setter is not None:

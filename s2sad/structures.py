@@ -18,8 +18,8 @@ import dataclasses
 
 import gast
 
-from .astutil import (NameGenerator, assign, clone, const, copy_location, name,
-                      parameter_names, stored_names)
+from .astutil import (NameGenerator, assign, clone, const, copy_location,
+                      index_written_names, name, parameter_names, stored_names)
 from .kinds import Structure, dtype_of_key, kind_of_key
 from .lists import is_append_call
 from .source import FunctionSource
@@ -174,6 +174,10 @@ class _Rewriter:
                  whole: set):
         self.src, self.flattened, self.names = src, flattened, names
         self.whole = whole   # lists made here that stay lists at run time
+        self.changed_in_place = {   # xs.append(...), xs[i] = ...: not what it was bound to
+            n.func.value.id for n in gast.walk(src.tree) if isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name)
+            and n.func.attr in _MUTATING} | index_written_names(src.tree)
         self.compounds = 0   # how many loops and branches (not unrolled) enclose us
 
     def block(self, stmts: list, aliases: dict, compound=None) -> list:
@@ -217,6 +221,8 @@ class _Rewriter:
             aliases.pop(target, None)
             if isinstance(s.value, gast.Constant):
                 aliases[target] = ("constant", s.value.value)
+            elif _string_keys(s.value) and target not in self.changed_in_place:
+                aliases[target] = ("keys", _string_keys(s.value))   # keys = ["W1", "W2"]
             return [s]
         grown = self.grown(s, aliases)
         if grown is not None:
@@ -327,7 +333,7 @@ class _Rewriter:
                 return (e.id,)
             alias = aliases.get(e.id)
             return alias[1] if alias and alias[0] == "path" else None
-        if isinstance(e, gast.Subscript):
+        if isinstance(e, gast.Subscript) and not isinstance(e.slice, gast.Slice):
             base = self.path(e.value, aliases)
             if base is None or self.is_leaf(base):
                 return None
@@ -377,15 +383,18 @@ class _Rewriter:
         return _NOT_CONSTANT
 
     def expression(self, e, aliases: dict):
+        taken = self.sliced(e, aliases)
+        if taken is not None:   # layers[1:]: a literal of those items
+            container, paths = taken
+            node = gast.Tuple if container is tuple else gast.List
+            return copy_location(node(elts=[self.item(p) for p in paths], ctx=gast.Load()),
+                                 e)
+        got = self.got(e, aliases)
+        if got is not None:
+            return copy_location(got, e)
         path = self.path(e, aliases)
         if path is not None:
-            if self.is_leaf(path):
-                return copy_location(name(self.leaf(path)), e)
-            # used whole (np.sum(xs), np.array(coeffs)): made again from its items
-            depth = len(path) - 1   # keys below the parameter
-            leaves = {sub[depth:]: name(leaf) for sub, leaf in self.flattened.leaves[path[0]]
-                      if sub[:depth] == path[1:]}
-            return copy_location(_rebuild(self.structure(path), (), leaves), e)
+            return copy_location(self.item(path), e)
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == "len" \
                 and len(e.args) == 1:
             inner = self.path(e.args[0], aliases)
@@ -400,6 +409,53 @@ class _Rewriter:
             elif isinstance(value, gast.AST):
                 setattr(e, field, self.expression(value, aliases))
         return e
+
+    def item(self, path: tuple):
+        """A leaf's variable; a container used whole (np.sum(xs), np.array(coeffs))
+        made again from its items."""
+        if self.is_leaf(path):
+            return name(self.leaf(path))
+        depth = len(path) - 1   # keys below the parameter
+        leaves = {sub[depth:]: name(leaf) for sub, leaf in self.flattened.leaves[path[0]]
+                  if sub[:depth] == path[1:]}
+        return _rebuild(self.structure(path), (), leaves)
+
+    def sliced(self, e, aliases: dict):
+        """(container type, paths of the items) a slice of a list or tuple takes
+        (`layers[1:]`, `layers[::-1]`), or None for anything else."""
+        if not (isinstance(e, gast.Subscript) and isinstance(e.slice, gast.Slice)):
+            return None
+        base = self.path(e.value, aliases)
+        if base is None or self.is_leaf(base) or self.structure(base).container is dict:
+            return None
+        bounds = [None if b is None else self.constant(b, aliases)
+                  for b in (e.slice.lower, e.slice.upper, e.slice.step)]
+        if any(b is not None and type(b) is not int for b in bounds):
+            if _made_here(base[0]):   # a list made here, sliced at run time
+                raise _KeptWhole(_made_here(base[0]))
+            raise self.src.error(
+                f"s2sad needs constant bounds to slice the container {base[0]!r} (it splits "
+                "containers given as arguments into their items)", e,
+                "slice with numbers, or loop over the container itself")
+        structure = self.structure(base)
+        return structure.container, [base + (k,) for k in structure.keys[slice(*bounds)]]
+
+    def got(self, e, aliases: dict):
+        """`params.get("b")` or `params.get("b", default)` on a dict: its item, or the
+        default where the dict has no such key."""
+        if not (isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute)
+                and e.func.attr == "get" and 1 <= len(e.args) <= 2 and not e.keywords):
+            return None
+        base = self.path(e.func.value, aliases)
+        if base is None or self.is_leaf(base) or self.structure(base).container is not dict:
+            return None
+        key = self.constant(e.args[0], aliases)
+        if key is _NOT_CONSTANT:
+            raise self.src.error(f"s2sad needs a constant key to read the dict {base[0]!r}",
+                                 e, "read it with a constant key")
+        if key in self.structure(base).keys:
+            return self.item(base + (key,))
+        return self.expression(e.args[1], aliases) if len(e.args) == 2 else const(None)
 
     def target(self, t, aliases: dict):
         """An assignment target: an item of a container is its leaf, rebound (the
@@ -446,10 +502,14 @@ class _Rewriter:
                 if inner is not None and not self.is_leaf(inner):
                     return [("constant", i) for i in range(len(self.structure(inner).keys))]
             return None
-        if isinstance(iterable, (gast.List, gast.Tuple)) and all(   # for k in ["W", "b"]:
-                isinstance(item, gast.Constant) and type(item.value) is str   # keys, most
-                for item in iterable.elts):   # likely, to read a dict with
-            return [("constant", item.value) for item in iterable.elts]
+        keys = _string_keys(iterable) or (aliases.get(iterable.id, (None, None))[1] if
+                                           isinstance(iterable, gast.Name) and aliases.get(
+                                               iterable.id, (None,))[0] == "keys" else None)
+        if keys:   # for k in ["W", "b"] (or a name for that list): keys, most likely
+            return [("constant", k) for k in keys]
+        taken = self.sliced(iterable, aliases)
+        if taken is not None:   # for W, b in layers[:-1]
+            return [("path", p) for p in taken[1]]
         base = self.path(iterable, aliases)
         if base is None or self.is_leaf(base):
             return None
@@ -490,6 +550,17 @@ class _Rewriter:
 
 
 _NOT_CONSTANT = object()
+
+
+_MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"}
+
+
+def _string_keys(node) -> tuple | None:
+    """The strings of a literal list or tuple of strings (dict keys, most likely)."""
+    if isinstance(node, (gast.List, gast.Tuple)) and node.elts and all(
+            isinstance(item, gast.Constant) and type(item.value) is str for item in node.elts):
+        return tuple(item.value for item in node.elts)
+    return None
 
 
 def _made_here(root: str) -> str | None:

@@ -195,8 +195,9 @@ class _Builder:
         return [assign(self.out_adjoint, cotangent)]
 
     def prologue(self, extra_nones=()) -> list:
+        written = self.may_write_into()
         copies = [assign(p, call(helper("private_copy"), name(p)))
-                  for p in self.params if p in self.may_write_into()]
+                  for p in self.params if p in written]
         tape = [assign(self.mode.tape, gast.List(elts=[], ctx=gast.Load()))] \
             if self.sweeps.uses_tape else []
         nones = [assign(n, const(None))

@@ -226,6 +226,15 @@ def np_clip_keywords(a):
     return np.sum(np.sin(np.clip(a, a_min=-1.0, a_max=1.0)))
 
 
+def np_clip_min_max(a, lo, hi):
+    return np.sum(np.sin(np.clip(a, min=lo, max=hi))) + np.sum(a.clip(max=hi) ** 2)
+
+
+def real_and_conjugate(a):
+    return np.sum(np.sin(a.real) * a.conj()) + np.sum(np.real(a) + np.imag(a)) \
+        + np.sum(np.conjugate(a) ** 2)
+
+
 def np_clip_upper(a, a_max):
     return np.sum(np.sin(np.clip(a, None, a_max)))
 

@@ -324,3 +324,40 @@ def test_vjp_with_a_returned_list_built_on_both_branches(sign):
                                rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(dW, s2sad.check.numerical_gradient(paired, (x, W), 1, 1e-6),
                                rtol=1e-5, atol=1e-7)
+
+
+# --- found by a trial as a new user ---------------------------------------------------
+
+def slices_of_layers(layers, X):
+    for W, b in layers[:-1]:
+        X = np.tanh(X @ W + b)
+    for W, b in reversed(layers[1:]):
+        X = X @ W + b
+    Ws = np.array([W for W, _ in layers[::2]])
+    return X.sum() + np.sum(Ws ** 2) + len(layers[1:])
+
+
+def keys_in_a_variable_and_get(params):
+    keys = ["W1", "W2"]
+    total = 0.0
+    for k in keys:
+        total = total + np.sum(params[k] ** 2)
+    return total + np.sum(params.get("b")) + np.sum(params.get("c", 1.0) * params["W1"])
+
+
+def test_constant_slices_names_for_key_lists_and_get():
+    layers = [(rng.normal(size=(3, 3)), rng.normal(size=3)) for _ in range(3)]
+    s2sad.check_grads(slices_of_layers, (layers, rng.normal(size=(2, 3))), wrt=(0, 1))
+    params = {"W1": rng.normal(size=2), "W2": rng.normal(size=2), "b": rng.normal(size=2)}
+    s2sad.check_grads(keys_in_a_variable_and_get, (params,))
+
+
+def slice_by_variable(layers, i):
+    return np.sum(layers[i:][0][0])
+
+
+def test_a_slice_of_an_argument_with_a_variable_bound_is_refused_at_its_line():
+    layers = [(np.ones((2, 2)), np.ones(2))] * 2
+    with pytest.raises(s2sad.TransformError, match="constant bounds") as info:
+        s2sad.grad(slice_by_variable)(layers, 1)
+    assert "layers[i:][0][0]" in str(info.value)

@@ -237,3 +237,18 @@ def test_fwd_runs_once_per_call_and_its_residuals_are_the_ones_used():
     # each term is sum(mask * x * x): its gradient 2 * mask * x, so <gradient, x> / 2
     # is the value exactly when the backward sweep used the forward sweep's masks
     assert value == pytest.approx(np.sum(gradient * x) / 2)
+
+
+def scale_by(a, scale=2.0):
+    return scale * a
+
+
+s2sad.defvjp(scale_by, "a, scale", da="g * scale")
+
+
+def leaves_out_a_default_the_rule_reads(x):
+    return np.sum(scale_by(x)) + np.sum(scale_by(x, 3.0))
+
+
+def test_a_default_the_rule_signature_leaves_out_comes_from_the_function():
+    s2sad.check_grads(leaves_out_a_default_the_rule_reads, (rng.normal(size=3),))

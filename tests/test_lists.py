@@ -364,3 +364,20 @@ def test_every_way_of_reading_a_list_whole_answers_in_rows():
     source = s2sad.grad(whole_list_reads).source
     assert "stacked_cotangent(" in source and "np.moveaxis(" in source
     assert "tuple(np.moveaxis" not in source and "unbroadcast_each" not in source
+
+
+def test_a_dict_comprehension_filled_at_run_time_is_named_in_the_message():
+    def f(x):
+        ys = [np.sin(x * k) for k in range(1, 4)]
+        d = {f"k{i}": y for i, y in enumerate(ys)}
+        return np.sum(d["k0"])
+    with pytest.raises(s2sad.TransformError, match="the dict 'd' filled at run time"):
+        s2sad.grad(f)(x3)
+
+
+def test_map_is_refused_with_a_hint_to_write_a_comprehension():
+    def f(x):
+        return np.sum(np.stack(list(map(np.sin, [x, 2 * x]))))
+    with pytest.raises(s2sad.TransformError, match="through map") as info:
+        s2sad.grad(f)(x3)
+    assert "comprehension" in str(info.value)

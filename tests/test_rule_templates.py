@@ -101,6 +101,11 @@ def other_elementwise_cases():
     yield Case(np.clip, (a, None, np.array([[1.0], [2.0]])))
     yield Case(np.clip, (a, -1.0, None))
     yield Case(np.clip, (0.3, -1.0, 1.0))
+    yield Case(np.clip, (a,), dict(min=np.array([-1.0, 0.0, 0.5]), max=1.0))   # NumPy 2.1
+    yield Case(np.clip, (a,), dict(max=np.array([[1.0], [2.0]])))
+    yield Case(np.real, (a,))
+    yield Case(np.conj, (a,))
+    yield Case(np.conjugate, (a,))
 
 
 def scalar_builtin_cases():

@@ -133,6 +133,8 @@ def where_and_clip_cases():
     yield case(P.np_clip, 0.3, -1.0, 1.0)
     yield case(P.np_clip, 1.7, -1.0, 1.0)                    # clipped: d/da_max is 1
     yield case(P.np_clip_keywords, a)
+    yield case(P.np_clip_min_max, a, U(-1.5, -0.5, 4), U(0.5, 1.5, 3, 1))
+    yield case(P.real_and_conjugate, a)
     yield case(P.np_clip_upper, a, 0.5)
     yield case(P.np_clip_upper, a, U(-0.5, 0.5, 4))
 

@@ -67,10 +67,14 @@ if np.true_divide is not np.divide:
 defvjp(np.where, "condition, x, y",
        dx="unbroadcast(np.where(condition, g, 0.0), x)",
        dy="unbroadcast(np.where(condition, 0.0, g), y)")
-defvjp(np.clip, "a, a_min=None, a_max=None",
-       da="unbroadcast(g * clip_mask(a, a_min, a_max), a)",
+# NumPy 2.1 also names the bounds `min=` and `max=`.
+defvjp(np.clip, "a, a_min=None, a_max=None, out=None, *, min=None, max=None",
+       da="unbroadcast(g * clip_mask(a, a_min if min is None else min, "
+          "a_max if max is None else max), a)",
        da_min="unbroadcast(g * (a < a_min), a_min)",
-       da_max="unbroadcast(g * (a > a_max), a_max)")
+       da_max="unbroadcast(g * (a > a_max), a_max)",
+       dmin="unbroadcast(g * (a < min), min)",
+       dmax="unbroadcast(g * (a > max), max)")
 
 # x mod y = x - y * floor(x / y): slope 1 in x, -floor(x / y) in y, between the jumps
 _binary(np.mod, "g", "-g * np.floor(x1 / x2)")
@@ -83,3 +87,10 @@ defnondiff(np.isnan, np.isinf, np.isfinite, np.signbit,
            np.logical_and, np.logical_or, np.logical_not, np.logical_xor, integer="bool")
 if hasattr(np, "round_") and np.round_ is not np.round:
     defnondiff(np.round_)
+
+# Real inputs only, for now: the real part is the value, the conjugate too, and the
+# imaginary part a constant zero.
+defvjp(np.real, "val", output="same", dval="g")
+for _conj in (np.conj, np.conjugate):
+    defvjp(_conj, "x", output="same", dx="np.conj(g)")
+defnondiff(np.imag, output="same")

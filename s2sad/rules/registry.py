@@ -67,8 +67,8 @@ class Rule:
         return parse_expr(self.stacked[param] if stacked else self.vjp[param])
 
     def uses_output(self, param: str) -> bool:
-        return _mentions(self.vjp[param], "ans") or \
-            param in self.stacked and _mentions(self.stacked[param], "ans")
+        return mentions(self.vjp[param], "ans") or \
+            param in self.stacked and mentions(self.stacked[param], "ans")
 
 
 _REGISTRY: dict[object, Rule] = {}
@@ -171,7 +171,8 @@ def _template_globals() -> frozenset:
     return frozenset({"np", "math"} | set(vars(runtime)) | set(vars(builtins)))
 
 
-def _mentions(template: str, identifier: str) -> bool:
+def mentions(template: str, identifier: str) -> bool:
+    """Whether the template reads the name `identifier`."""
     return any(isinstance(n, gast.Name) and n.id == identifier
                for n in gast.walk(parse_expr(template)))
 

@@ -22,6 +22,7 @@ import dataclasses
 import inspect
 import sys
 import types
+import weakref
 
 import gast
 
@@ -306,9 +307,8 @@ class _Inliner:
         function itself, its `def` seen with that function's names (it reads them
         when it is called, as Python's closures do)."""
         if not isinstance(fn, _LocalFunction):
-            callee = read_function(fn)
-            check_supported(callee, helper=True)
-            callee = dataclasses.replace(callee, tree=clone(callee.tree))
+            read = _read_helper(fn)
+            callee = dataclasses.replace(read, tree=clone(read.tree))
             lower_comprehensions(callee, self.names)
             return callee
         tree = clone(fn.tree)
@@ -429,6 +429,19 @@ class _Inliner:
             self.taken.add(wanted)
             return wanted
         return self.names.unique(wanted)
+
+
+_HELPERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _read_helper(fn) -> FunctionSource:
+    """A helper's source, read and checked once (each inlining works on a copy)."""
+    found = _HELPERS.get(fn)
+    if found is None:
+        found = read_function(fn)
+        check_supported(found, helper=True)
+        _HELPERS[fn] = found
+    return found
 
 
 def _renamed(body: list, renames: dict) -> list:

@@ -212,7 +212,7 @@ def _check_cotangent(cotangent, out, name: str) -> None:
     """The cotangent has the output's structure (a tuple for `return a, b`, a dict
     with the same keys for a dict) and shapes."""
     if isinstance(out, dict):
-        if not isinstance(cotangent, dict) or list(cotangent) != list(out):
+        if not isinstance(cotangent, dict) or set(cotangent) != set(out):
             raise ValueError(f"{name} returns a dict with the keys {list(out)}: the "
                              "cotangent must be a dict with the same keys")
         for key in out:

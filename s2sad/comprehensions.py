@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import gast
 
-from .astutil import NameGenerator, assign, attr, call, copy_location, expr_stmt, name
+from .astutil import (NameGenerator, assign, attr, call, copy_location, expr_stmt, name,
+                      name_counts)
 from .source import FunctionSource
 
 _BUILT = (gast.ListComp, gast.GeneratorExp, gast.DictComp)
@@ -29,7 +30,7 @@ _BUILT = (gast.ListComp, gast.GeneratorExp, gast.DictComp)
 def lower_comprehensions(src: FunctionSource, names: NameGenerator) -> None:
     """Rewrite `src.tree` in place; a no-op for functions without comprehensions."""
     if any(isinstance(n, _BUILT) for n in gast.walk(src.tree)):
-        counts = _name_counts(src.tree)
+        counts = name_counts([src.tree], gast.expr_context)   # the parameters too
         src.tree.body = _Lowering(src, names, counts).block(src.tree.body)
 
 
@@ -135,11 +136,3 @@ def _become_name(node, identifier: str) -> None:
     node.__class__ = gast.Name
     node.__dict__.clear()
     node.__dict__.update(name(identifier).__dict__, **location)
-
-
-def _name_counts(tree) -> dict:
-    counts: dict = {}
-    for n in gast.walk(tree):
-        if isinstance(n, gast.Name):
-            counts[n.id] = counts.get(n.id, 0) + 1
-    return counts

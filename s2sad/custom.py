@@ -12,12 +12,13 @@ import functools
 import inspect
 import itertools
 import linecache
+import weakref
 from typing import Callable
 
 import numpy as np
 
 from .rules import defnondiff, defvjp, lookup
-from .runtime import split_forward, split_output, unbroadcast
+from .runtime import SPLIT_RULES, split_forward, split_output, unbroadcast
 
 
 def stop_gradient(x):
@@ -33,8 +34,9 @@ def stop_gradient(x):
 defnondiff(stop_gradient, output="same")
 
 
-class _CustomRule:
-    """A user function that s2sad differentiates by a rule given with it."""
+class CustomRule:
+    """A user function that s2sad differentiates by a rule given with it; the base of
+    `custom_vjp` and `custom_jvp`.  Its calls are split (`forward`/`backward`)."""
 
     def __init__(self, fun: Callable):
         functools.update_wrapper(self, fun)
@@ -57,7 +59,7 @@ class _CustomRule:
         return tuple(bound.args)
 
 
-class custom_vjp(_CustomRule):
+class custom_vjp(CustomRule):
     """A function with a reverse rule of your own, used wherever s2sad meets a call
     to it: `f.defvjp(fwd, bwd)` where `fwd(*args)` returns `(out, residuals)` and
     `bwd(residuals, cotangent)` returns one cotangent per positional argument.
@@ -88,10 +90,7 @@ class custom_vjp(_CustomRule):
     def cotangents(self, args: tuple, g) -> tuple:
         """The cotangents of the arguments given (defaults left out get theirs too,
         as `bwd` returns one per parameter), each shaped like its argument."""
-        if self.fwd is None:
-            raise TypeError(f"{self.__name__} is a custom_vjp function without a rule; "
-                            "call its defvjp(fwd, bwd) first")
-        _, residuals = self.fwd(*self.every_argument(args))
+        _, residuals = self.forward(args)
         return self.backward(residuals, args, g)
 
     def forward(self, args: tuple) -> tuple:
@@ -110,7 +109,7 @@ class custom_vjp(_CustomRule):
         return tuple(c if c is None else unbroadcast(c, a) for c, a in zip(found, args))
 
 
-class custom_jvp(_CustomRule):
+class custom_jvp(CustomRule):
     """A function with a forward rule of your own (JAX's convention): the rule
     `rule(primals, tangents)` returns `(out, tangent_out)`, `tangent_out` linear in
     `tangents`.  Reverse mode (`grad`, `vjp`) uses the rule transposed, so the rule
@@ -151,16 +150,24 @@ class custom_jvp(_CustomRule):
         if self._paired is None:
             self._paired = grad(_paired_with(self.rule, self.__name__), wrt=1)
         every = self.every_argument(args)
-        tangents = tuple(np.zeros_like(a, dtype=float) if isinstance(a, np.ndarray) else 0.0
-                         for a in every)
-        found = self._paired(every, tangents, g)
-        return tuple(unbroadcast(c, a) for c, a in zip(found, args))
+        found = self._paired(every, tuple(map(_zero_tangent, every)), g)
+        return tuple(unbroadcast(c, a) if not isinstance(a, (tuple, list, dict)) else c
+                     for c, a in zip(found, args))
 
     def forward(self, args: tuple) -> tuple:
         return self.fun(*args), None   # the transposed rule needs the arguments only
 
     def backward(self, residuals, args: tuple, g) -> tuple:
         return self.cotangents(args, g)
+
+
+def _zero_tangent(value):
+    """A zero tangent shaped like `value`: float zeros, containers kept."""
+    if isinstance(value, dict):
+        return {k: _zero_tangent(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(map(_zero_tangent, value))
+    return np.zeros_like(value, dtype=float) if isinstance(value, np.ndarray) else 0.0
 
 
 _PAIRED = """
@@ -190,7 +197,22 @@ def differentiate_recursion(fn: Callable) -> None:
     runs once, and the backward sweep calls the pullback it kept."""
     if lookup(fn) is None:
         defvjp(fn, "*args", output="unknown", dargs="recursive_cotangents(fn, args, g)")
-    _SPLIT_RECURSIVE.add(fn)
+    SPLIT_RULES.setdefault(fn, _Recursion(fn))
+
+
+class _Recursion:
+    """How a call of a recursive function is split: its pullback is the residual."""
+
+    def __init__(self, fn: Callable):
+        self.fn = weakref.ref(fn)   # SPLIT_RULES must not keep the function alive
+
+    def forward(self, args: tuple) -> tuple:
+        from .api import vjp   # the API builds on this module
+        return vjp(self.fn(), *args)
+
+    @staticmethod
+    def backward(pullback, args: tuple, g) -> tuple:
+        return pullback(g)
 
 
 # --- split calls --------------------------------------------------------------------
@@ -202,16 +224,13 @@ def differentiate_recursion(fn: Callable) -> None:
 # sweep reads.  (Calls with keyword arguments keep the rules above: one call, and
 # the residuals made again in the backward sweep.)
 
-_SPLIT_RECURSIVE: set = set()
-
-
 def is_split_call(fn) -> bool:
     """Whether calls of `fn` are split (see above)."""
-    if isinstance(fn, _CustomRule):
+    if isinstance(fn, CustomRule):
         return fn.has_rule
     try:
-        return fn in _SPLIT_RECURSIVE
-    except TypeError:   # unhashable
+        return fn in SPLIT_RULES
+    except TypeError:   # unhashable, or no weak reference to it
         return False
 
 

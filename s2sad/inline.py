@@ -28,7 +28,7 @@ import gast
 
 from .astutil import (NameGenerator, all_names, assign, clone, const, copy_location, name,
                       parameter_names, stored_names)
-from .custom import _CustomRule, differentiate_recursion
+from .custom import CustomRule, differentiate_recursion
 from .normalise import single_exit
 from .rules import lookup
 from .source import INLINED_FROM, FunctionSource, Unresolved, read_function
@@ -211,6 +211,10 @@ class _Inliner:
                 packed = self.packed_value(keyword.value, gast.Dict, call)
                 if packed is None:
                     return False
+                if not all(isinstance(k, gast.Constant) and type(k.value) is str
+                           for k in packed.keys):
+                    raise self.src.error("s2sad passes on **kwargs only with keys written "
+                                         "as strings", call, "name the keyword arguments")
                 keywords += [gast.keyword(arg=k.value, value=clone(v))
                              for k, v in zip(packed.keys, packed.values)]
             else:
@@ -221,7 +225,7 @@ class _Inliner:
     def packed_value(self, node, kind, call):
         if isinstance(node, gast.Name) and node.id in self.packed:
             return self.packed[node.id]
-        if isinstance(node, kind):
+        if isinstance(node, kind) or kind is gast.Tuple and isinstance(node, gast.List):
             return node
         own = self.src.tree.args.vararg if kind is gast.Tuple else self.src.tree.args.kwarg
         if isinstance(node, gast.Name) and own is not None and node.id == own.id:
@@ -353,15 +357,18 @@ class _Inliner:
                 raise self.src.error(f"{fn.__name__}() got an unexpected or repeated "
                                      f"argument {k.arg!r}", call)
             given[k.arg] = k.value
-        packed = []
-        if args.vararg is not None:
-            packed.append((args.vararg.id, gast.Tuple(elts=list(extra_args), ctx=gast.Load())))
+        statements, packed = [], []
+        if args.vararg is not None:   # each item evaluated once, here, as Python does
+            items = [self.evaluated(v, f"{args.vararg.id}_{i}", statements)
+                     for i, v in enumerate(extra_args)]
+            packed.append((args.vararg.id, gast.Tuple(elts=items, ctx=gast.Load())))
         if args.kwarg is not None:
+            values = [self.evaluated(v, k, statements) for k, v in extra_keywords.items()]
             packed.append((args.kwarg.id, gast.Dict(keys=[const(k) for k in extra_keywords],
-                                                    values=list(extra_keywords.values()))))
+                                                    values=values)))
         defaults = self.defaults(fn, callee)
         stored = stored_names(gast.Module(body=callee.tree.body, type_ignores=[]))
-        statements, renames = [], {}
+        renames = {}
         for param in params + keyword_only:
             if param in given:
                 value = given[param]
@@ -369,9 +376,7 @@ class _Inliner:
                 value = defaults[param]
             else:
                 raise self.src.error(f"{fn.__name__}() is missing the argument {param!r}", call)
-            if param not in stored and (isinstance(value, (gast.Name, gast.Constant)) or (
-                    isinstance(value, gast.Attribute)   # activation=np.sin: the function
-                    and self.resolve(value) is not Unresolved)):
+            if param not in stored and self.is_direct(value):
                 renames[param] = value
             else:
                 local = self.local(param)
@@ -384,6 +389,21 @@ class _Inliner:
             if param not in stored:   # f(*args) in the helper can be written out
                 self.packed[local] = value
         return statements, renames
+
+    def is_direct(self, value) -> bool:
+        """A name, a constant, or a module's function (`activation=np.sin`): passed on
+        as it is written."""
+        return isinstance(value, (gast.Name, gast.Constant)) or (
+            isinstance(value, gast.Attribute) and self.resolve(value) is not Unresolved)
+
+    def evaluated(self, value, wanted: str, statements: list):
+        """`value` itself where it is direct, else a variable holding it (its
+        assignment added to `statements`)."""
+        if self.is_direct(value):
+            return value
+        local = self.local(wanted)
+        statements.append(assign(local, value))
+        return name(local)
 
     def constant(self, value, param: str):
         if value is None or isinstance(value, (bool, int, float, str)):
@@ -465,7 +485,7 @@ def _renamed(body: list, renames: dict) -> list:
 def _as_positional(call: gast.Call, fn) -> None:
     """`f(x, s=5.0)` -> `f(x, 5.0)` for a `custom_vjp`/`custom_jvp` function, whose rule takes its
     arguments by position (defaults left out stay out)."""
-    if not isinstance(fn, _CustomRule):
+    if not isinstance(fn, CustomRule):
         return
     signature = inspect.signature(fn.fun).parameters
     parameters = list(signature)

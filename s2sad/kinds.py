@@ -309,6 +309,15 @@ def _elementwise(operands, kinds, src, integer=None) -> Kind | None:
     return kind(len(ones), integer, ones)
 
 
+def _broadcast(a: Kind, b: Kind) -> Kind:
+    """The kind of an elementwise result of values of kinds `a` and `b`."""
+    integer = _combined_integer([a, b])
+    if a.ndim is None or b.ndim is None:
+        return kind(None, integer)
+    ones = broadcast_ones([a.ones, b.ones])
+    return kind(len(ones), integer, ones)
+
+
 def matmul_kind(a: Kind | None, b: Kind | None) -> Kind | None:
     if a is None or b is None:
         return None
@@ -382,6 +391,9 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
     elif output == "items" and e.args:   # builtin sum, max: of a list's items, an array's rows
         found = _items_kind(e.args[0], kinds, src) if len(e.args) == 1 or fn is sum \
             else _elementwise(e.args, kinds, src)
+        if fn is sum and len(e.args) == 2 and found is not None:   # start broadcasts too
+            start = expr_kind(e.args[1], kinds, src)
+            found = None if start is None else _broadcast(found, start)
     elif output == "matmul" and len(e.args) == 2:
         found = matmul_kind(expr_kind(e.args[0], kinds, src), expr_kind(e.args[1], kinds, src))
     elif output == "reduce":

@@ -48,30 +48,43 @@ def is_append(value) -> bool:
         and len(value.args) == 2 and isinstance(value.args[0], gast.Name)
 
 
-def is_append_call(s) -> bool:
-    """`items.append(item)` written as a statement of its own, on a plain name."""
+def is_append_call(s, method: str = "append") -> bool:
+    """`items.append(item)` (or another method of one argument) written as a statement
+    of its own, on a plain name."""
     return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
-        and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "append" \
+        and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == method \
         and isinstance(s.value.func.value, gast.Name) \
         and len(s.value.args) == 1 and not s.value.keywords
 
 
 def list_names(body: list) -> set:
-    """Names that hold lists made in the function: list displays, appends, `list(...)`
-    (and `tuple(...)`), and slices (`hs[1:]`) and copies (`outs = hs`) of those."""
-    found: set = set()
-    changed = True
-    while changed:
-        changed = False
-        for s in walk_statements(body):
-            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                    and s.targets[0].id not in found and _makes_list(s, found):
-                found.add(s.targets[0].id)
-                changed = True
-    return found
+    """Names every binding of which makes a list: list displays, appends, `list(...)`
+    (and `tuple(...)`), and slices (`hs[1:]`) and copies (`outs = hs`) of such names.
+    (`hs = np.stack(hs)` makes `hs` no list: its cotangent is an array like any.)"""
+    bindings: dict = {}
+    for s in walk_statements(body):
+        for target in _bound_names(s):
+            bindings.setdefault(target, []).append(s)
+    found = set(bindings)
+    while True:   # drop names with a binding that makes something else, to a fixpoint
+        kept = {n for n in found if all(_makes_list(s, found) for s in bindings[n])}
+        if kept == found:
+            return found
+        found = kept
 
 
-def _makes_list(s: gast.Assign, lists: set) -> bool:
+def _bound_names(s) -> list:
+    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+        return [s.targets[0].id]
+    if isinstance(s, gast.For):
+        return [n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)]
+    return []
+
+
+def _makes_list(s, lists: set) -> bool:
+    """Whether the binding `s` makes a list (given the names that hold lists)."""
+    if not isinstance(s, gast.Assign):
+        return False
     value = s.value
     if isinstance(value, gast.List) or appended_parts(s) is not None:
         return True
@@ -104,3 +117,62 @@ def as_method_calls(stmts: list) -> list:
 def pop_statement(items: str) -> gast.Expr:
     """`items.pop()`: the list as it was before its last append."""
     return expr_stmt(call(attr(name(items), "pop")))
+
+
+def refuse_shared_lists(body: list, src) -> None:
+    """A list the function grows must be reachable through one name only: after
+    `b = a`, or `rows.append(row)` followed by `row.append(...)`, an append through one
+    name changes what the other holds, which the derivative would not follow."""
+    lists = list_names(body)
+    grown = {parts[0] for parts in map(appended_parts, walk_statements(body))
+             if parts is not None}
+    order = list(_with_loops(body))
+    for index, (s, _) in enumerate(order):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and isinstance(s.value, gast.Name) and s.value.id in lists \
+                and _grown_later({s.targets[0].id, s.value.id}, index, order):
+            raise src.error(
+                f"{s.targets[0].id!r} becomes a second name for the list {s.value.id!r}, "
+                "which the function grows; s2sad follows a list through one name only", s,
+                f"use one name, or copy the list ({s.targets[0].id} = list({s.value.id}))")
+    _refuse_grown_items(body, grown, src)
+
+
+def _with_loops(body: list, loops: tuple = ()):
+    """(statement, ids of the loops around it), in program order."""
+    for s in body:
+        yield s, loops
+        inner = loops + (id(s),) if isinstance(s, (gast.For, gast.While)) else loops
+        for field in ("body", "orelse"):
+            yield from _with_loops(getattr(s, field, None) or [], inner)
+
+
+def _grown_later(names: set, index: int, order: list) -> bool:
+    """Whether an append to one of `names` may run after the statement `order[index]`:
+    later in the program, or earlier in a loop around both."""
+    loops = set(order[index][1])
+    return any((appended_parts(s) or (None,))[0] in names
+               and (j > index or loops & set(around))
+               for j, (s, around) in enumerate(order))
+
+
+def _refuse_grown_items(block: list, grown: set, src) -> None:
+    """`rows.append(row)` is fine where `row` was made in the same block before and is
+    not grown after."""
+    for index, s in enumerate(block):
+        parts = appended_parts(s)
+        item = parts[1].id if parts and isinstance(parts[1], gast.Name) else None
+        if item in grown:
+            made_before = any(isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name)
+                              and t.targets[0].id == item and isinstance(t.value, gast.List)
+                              for t in block[:index])
+            grown_after = any((appended_parts(t) or (None,))[0] == item
+                              for t in walk_statements(block[index + 1:]))
+            if not made_before or grown_after:
+                raise src.error(
+                    f"the list {item!r} goes into the list {parts[0]!r} and is grown "
+                    "elsewhere; s2sad follows a list through one name only", s,
+                    f"append a copy ({parts[0]}.append(list({item}))), or build {item!r} "
+                    "completely first")
+        for field in ("body", "orelse"):
+            _refuse_grown_items(getattr(s, field, None) or [], grown, src)

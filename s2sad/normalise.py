@@ -53,8 +53,24 @@ class _Desugar:
     def block(self, stmts: list) -> list:
         out = []
         for statement in stmts:
+            self.refuse_nested_appends(statement)
             out.extend(copy_location(s, statement) for s in self.statement(statement))
         return out
+
+    def refuse_nested_appends(self, s) -> None:
+        """`xs.append(v)` and `xs.extend(v)` on the function's lists only as statements
+        of their own (`[xs.append(v) for ...]`, `r = xs.append(v)` are refused)."""
+        whole = s.value if isinstance(s, gast.Expr) else None
+        for node in _expression_nodes(s):
+            if node is not whole and isinstance(node, gast.Call) \
+                    and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in ("append", "extend") \
+                    and isinstance(node.func.value, gast.Name) \
+                    and self.is_local(node.func.value.id):
+                raise self.src.error(
+                    f"s2sad follows {node.func.value.id}.{node.func.attr}(...) only as a "
+                    "statement of its own", node,
+                    f"write {node.func.value.id}.{node.func.attr}(...) on a line by itself")
 
     def statement(self, s) -> list:
         if isinstance(s, gast.AugAssign):
@@ -76,7 +92,7 @@ class _Desugar:
             return [s]
         if is_append_call(s) and self.is_local(s.value.func.value.id):
             return [append_statement(s.value.func.value.id, s.value.args[0])]
-        if _is_extend_call(s) and self.is_local(s.value.func.value.id):
+        if is_append_call(s, "extend") and self.is_local(s.value.func.value.id):
             return self.extended(s.value.func.value.id, s.value.args[0], s)
         return [s]
 
@@ -217,11 +233,14 @@ def _returns_indexable(node: gast.Call, src: FunctionSource) -> bool:
     return module.startswith("numpy") or type(func).__name__ == "ufunc"
 
 
-def _is_extend_call(s) -> bool:
-    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
-        and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "extend" \
-        and isinstance(s.value.func.value, gast.Name) \
-        and len(s.value.args) == 1 and not s.value.keywords
+def _expression_nodes(s):
+    """The nodes of a statement's own expressions (not of the blocks it holds)."""
+    for field, value in gast.iter_fields(s):
+        if field in ("body", "orelse", "finalbody", "handlers"):
+            continue
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, gast.AST):
+                yield from gast.walk(child)
 
 
 def _is_call_to(node, builtin_name: str) -> bool:

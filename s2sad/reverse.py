@@ -188,7 +188,6 @@ class ReverseMode:
     # phase A: the contributions of each assignment -------------------------
 
     def collect(self, stmts) -> None:
-        self.accumulators |= self.lists & self.active   # stacked: `dxs[i] += g`
         params = self.tree.args.posonlyargs + self.tree.args.args + self.tree.args.kwonlyargs
         self.invariant = _loop_invariant_definitions(stmts, self.src, {a.id for a in params})
         self.sharing = memory_sharing(stmts, self.src, self.is_basic_index, self.kinds)
@@ -362,6 +361,11 @@ class ReverseMode:
                     and self.active_leaves(_leaves(bound[p.name]))}
         for literal in literals:   # np.sum([x, y]): the rule sees np.asarray([x, y])
             mapping[literal] = call(attr(helper("np"), "asarray"), bound[literal])
+        for p in rule.params:   # np.mean(hs, axis=0) on a list: on the array it makes
+            node = bound.get(p.name)
+            if not (p.sequence or p.variadic) and isinstance(node, gast.Name) \
+                    and node.id in self.lists:
+                mapping[p.name] = call(attr(helper("np"), "asarray"), node)
         output_kind = self.kinds.get(target, UNKNOWN)
         core = []
         for param in rule.params:
@@ -389,6 +393,8 @@ class ReverseMode:
             contribution = simplify(instantiate(template, mapping), self.kind_of, output_kind)
             if param.name in literals:   # one cotangent per item of the literal
                 contribution = call(helper("array_adjoint"), contribution, clone(node))
+            if isinstance(node, gast.Name) and node.id in self.lists and not stacked:
+                contribution = call(attr(helper("np"), "asarray"), contribution)   # rows
             if not sequence:
                 core.append(self.accumulate(node.id, contribution))
                 _merge_repeated_operand(core)
@@ -528,6 +534,7 @@ class ReverseMode:
             for s in loop.body:
                 target = s.targets[0] if isinstance(s, gast.Assign) else None
                 if isinstance(target, gast.Name) and id(s) in self.saves \
+                        and target.id not in self.lists \
                         and len(bound[target.id]) == 1 \
                         and target.id not in read_before | self.primal_params:
                     self.saves.discard(id(s))

@@ -6,6 +6,8 @@ shape functions.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 
@@ -48,14 +50,15 @@ def recursive_cotangents(fn, args: tuple, g) -> tuple:
     return pullback(g)
 
 
+# How calls of a recursive function are split (see `custom`): function -> an object
+# with `forward(args) -> (out, residuals)` and `backward(residuals, args, g)`.  The
+# custom-rule functions are such objects themselves.
+SPLIT_RULES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def split_forward(function, *args) -> tuple:
-    """`(output, residuals)` of a call s2sad differentiates as a whole (a custom rule,
-    or recursion: see `custom`)."""
-    from .custom import _CustomRule   # custom registers rules with these helpers
-    if isinstance(function, _CustomRule):
-        return function.forward(args)
-    from .api import vjp
-    return vjp(function, *args)   # the pullback is the residual
+    """`(output, residuals)` of a call s2sad differentiates as a whole."""
+    return SPLIT_RULES.get(function, function).forward(args)
 
 
 def split_output(function, pair, *args):
@@ -65,10 +68,7 @@ def split_output(function, pair, *args):
 
 def split_backward(function, pair, args: tuple, g) -> tuple:
     """One cotangent per argument of a split call."""
-    from .custom import _CustomRule
-    if isinstance(function, _CustomRule):
-        return function.backward(pair[1], args, g)
-    return pair[1](g)
+    return SPLIT_RULES.get(function, function).backward(pair[1], args, g)
 
 
 def custom_cotangents(fn, args: tuple, g) -> tuple:
@@ -640,8 +640,8 @@ def list_cotangent(items):
     array([[0., 0.],
            [0., 0.]])
     """
-    if not items:   # item shapes unknown: a zero that any cotangent can be added to
-        return 0.0
+    if items is None or len(items) == 0:   # not made yet, or empty: item shapes
+        return 0.0                           # unknown, a zero anything can be added to
     try:
         return np.zeros_like(items, dtype=np.result_type(np.asarray(items[0]).dtype, 0.0))
     except ValueError:

@@ -7,12 +7,15 @@ the namespaces (closure, globals, builtins) used to resolve called functions.
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
+import math
 import textwrap
 import types
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from .errors import TransformError
 
@@ -61,8 +64,7 @@ class FunctionSource:
         """The object a Name/Attribute chain denotes, or `Unresolved`.  A name s2sad
         made for one of its helpers (astutil.helper) denotes that helper."""
         if isinstance(node, gast.Name) and getattr(node, HELPER_MARK, False):
-            from .rules import TEMPLATE_NAMESPACE   # the rules read sources too
-            return TEMPLATE_NAMESPACE.get(node.id, Unresolved)
+            return _helpers().get(node.id, Unresolved)
         if isinstance(node, gast.Name):
             name = node.id
             if name in self.bound:
@@ -80,6 +82,14 @@ class FunctionSource:
                 return Unresolved
             return getattr(base, node.attr, Unresolved)
         return Unresolved
+
+
+@functools.lru_cache(maxsize=1)
+def _helpers() -> dict:
+    """What s2sad's own names denote: NumPy, math, and the runtime helpers."""
+    from . import runtime
+    return {"np": np, "math": math, **{n: v for n, v in vars(runtime).items()
+                                       if callable(v) and not n.startswith("_")}}
 
 
 class _UnresolvedType:

@@ -179,6 +179,7 @@ class _Rewriter:
             and isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name)
             and n.func.attr in _MUTATING} | index_written_names(src.tree)
         self.compounds = 0   # how many loops and branches (not unrolled) enclose us
+        self.fixed = _fixed_structures(src.tree, self.changed_in_place)
 
     def block(self, stmts: list, aliases: dict, compound=None) -> list:
         """`stmts` rewritten; inside a loop or branch (`compound`), a name made to
@@ -188,11 +189,12 @@ class _Rewriter:
             out += self.statement(s, aliases)
         if compound is not None:
             for n, (kind, value) in aliases.items():
-                if kind == "path" and not self.is_leaf(value) and n in stored_names(compound):
+                if kind == "path" and not self.is_leaf(value) and n in stored_names(compound) \
+                        and value != (self.fixed_root(n),):
                     if _made_here(value[0]):   # xs = [a, b] in a loop: a list at run time
                         raise _KeptWhole(_made_here(value[0]))
                     raise self.src.error(
-                        f"s2sad cannot tell which part of the container {value[0]!r} the "
+                        f"s2sad cannot tell which part of the container {_shown(value[0])!r} the "
                         f"name {n!r} stands for after this loop or branch", compound,
                         "bind the name before the loop or branch, or read the items "
                         "with constant keys")
@@ -241,17 +243,29 @@ class _Rewriter:
         inner = stored_names(s)
         for n in inner:
             kind, value = aliases.pop(n, (None, None))
-            if kind == "path" and not self.is_leaf(value) and _made_here(value[0]):
+            if self.fixed_root(n) is not None:   # the same variables on every path
+                aliases[n] = ("path", (self.fixed_root(n),))
+            elif kind == "path" and not self.is_leaf(value) and _made_here(value[0]):
                 raise _KeptWhole(_made_here(value[0]))   # rebound in a loop or branch
         for field in ("body", "orelse"):
             block = getattr(s, field, None)
             if isinstance(block, list) and block:
                 # what a loop or branch binds is unknown after it (and in the next trip)
                 self.compounds += 1
-                setattr(s, field, self.block(block, {k: v for k, v in aliases.items()
-                                                     if k not in inner}, s))
+                setattr(s, field, self.block(block, {
+                    k: v for k, v in aliases.items()
+                    if k not in inner or self.fixed_root(k) is not None}, s))
                 self.compounds -= 1
         return [s]
+
+    def copied(self, target: str, param: str, aliases: dict) -> tuple:
+        """`target` made a container of this function's own, holding the items of the
+        argument `param` (the same variables), before it grows."""
+        root = f"{target}#{len(self.flattened.structures)}"
+        self.flattened.structures[root] = self.flattened.structures[param]
+        self.flattened.leaves[root] = list(self.flattened.leaves[param])
+        aliases[target] = ("path", (root,))
+        return (root,)
 
     def decided(self, test, aliases: dict) -> bool | None:
         """The value of a condition that reads only constants (the keys of an unrolled
@@ -279,6 +293,9 @@ class _Rewriter:
         else:
             return None
         path = self.path(base, aliases)
+        if path is not None and len(path) == 1 and not _made_here(path[0]) \
+                and isinstance(base, gast.Name) and base.id not in self.whole:
+            path = self.copied(base.id, path[0], aliases)   # the caller's stays as it was
         if path is None or self.is_leaf(path) or not _made_here(path[0]):
             return None
         structure = self.structure(path)
@@ -298,41 +315,49 @@ class _Rewriter:
 
     def literal(self, target: str, value, aliases: dict, where) -> list:
         """`xs = [a, b * 2]`: each item into a variable of its own (it keeps the value
-        the literal took), and `xs` made a name for the container they form."""
-        root = f"{target}#{len(self.flattened.structures)}"
-        out, leaves = [], []
-
-        def structure(node, path: tuple) -> Structure:
-            if isinstance(node, gast.Dict):
-                keys, items = tuple(k.value for k in node.keys), node.values
-            else:
-                keys, items = tuple(range(len(node.elts))), node.elts
-            found = []
-            for key, item in zip(keys, items):
-                if _literal(item):
-                    found.append(structure(item, path + (key,)))
-                    continue
-                leaf = self.names.fresh(f"_{target}")
-                out.append(copy_location(assign(leaf, self.expression(item, aliases)), where))
-                leaves.append((path + (key,), leaf))
-                found.append(None)
-            container = dict if isinstance(node, gast.Dict) else \
-                list if isinstance(node, gast.List) else tuple
-            return Structure(container, keys, tuple(found), len(found))
-        self.flattened.structures[root] = structure(value, ())
-        self.flattened.leaves[root] = leaves
+        the literal took), and `xs` made a name for the container they form.  A name
+        only ever bound to literals of one structure (`fixed`) keeps its variables."""
+        root = self.fixed_root(target)
+        if root is None:
+            root = f"{target}#{len(self.flattened.structures)}"
+            self.flattened.structures[root] = literal_structure(value)
+            self.flattened.leaves[root] = [(path, self.names.fresh(f"_{target}"))
+                                           for path, _ in literal_leaves(value)]
+        leaves = dict(self.flattened.leaves[root])
+        values = [(leaves[path], self.expression(item, aliases))
+                  for path, item in literal_leaves(value)]
+        out = []
+        if any(isinstance(n, gast.Name) and n.id in leaves.values()   # pair = (pair[1],
+               for _, v in values for n in gast.walk(v)):               # pair[0]): all
+            held = [(leaf, self.names.fresh("_t")) for leaf, _ in values]   # read first
+            out += [assign(temp, v) for (_, temp), (_, v) in zip(held, values)]
+            values = [(leaf, name(temp)) for leaf, temp in held]
+        out += [assign(leaf, v) for leaf, v in values]
         aliases[target] = ("path", (root,))
-        return out
+        return [copy_location(s, where) for s in out]
+
+    def fixed_root(self, target: str) -> str | None:
+        """The root of a name bound only to literals of one structure, registered
+        once for all its bindings (in loops and branches too)."""
+        if target not in self.fixed or target in self.whole:
+            return None
+        root = f"{target}#"
+        if root not in self.flattened.structures:
+            structure = self.fixed[target]
+            self.flattened.structures[root] = structure
+            self.flattened.leaves[root] = [(path, self.names.fresh(f"_{target}"))
+                                           for path, _ in structure.leaves()]
+        return root
 
     # containers --------------------------------------------------------------
 
     def path(self, e, aliases: dict):
         """(parameter, key, ...) for an expression that names part of a container."""
         if isinstance(e, gast.Name):
-            if e.id in self.flattened.structures:
-                return (e.id,)
             alias = aliases.get(e.id)
-            return alias[1] if alias and alias[0] == "path" else None
+            if alias and alias[0] == "path":   # first: an argument may be rebound
+                return alias[1]
+            return (e.id,) if e.id in self.flattened.structures else None
         if isinstance(e, gast.Subscript) and not isinstance(e.slice, gast.Slice):
             base = self.path(e.value, aliases)
             if base is None or self.is_leaf(base):
@@ -343,13 +368,13 @@ class _Rewriter:
                 raise _KeptWhole(_made_here(base[0]))
             if key is _NOT_CONSTANT:
                 raise self.src.error(
-                    f"s2sad needs constant keys to read the container {base[0]!r} (it "
+                    f"s2sad needs constant keys to read the container {_shown(base[0])!r} (it "
                     "splits containers given as arguments into their items)", e,
                     "index with a constant or a loop variable over the container itself")
             if structure.container is not dict and isinstance(key, int) and key < 0:
                 key += len(structure.keys)
             if key not in structure.keys:
-                raise self.src.error(f"the container {base[0]!r} has no item {key!r} here",
+                raise self.src.error(f"the container {_shown(base[0])!r} has no item {key!r} here",
                                      e)
             return base + (key,)
         return None
@@ -392,6 +417,11 @@ class _Rewriter:
         got = self.got(e, aliases)
         if got is not None:
             return copy_location(got, e)
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) \
+                and e.func.attr in _MUTATING:   # r = xs.append(v): xs stays a list
+            base = self.path(e.func.value, aliases)
+            if base is not None and not self.is_leaf(base) and _made_here(base[0]):
+                raise _KeptWhole(_made_here(base[0]))
         path = self.path(e, aliases)
         if path is not None:
             return copy_location(self.item(path), e)
@@ -434,7 +464,7 @@ class _Rewriter:
             if _made_here(base[0]):   # a list made here, sliced at run time
                 raise _KeptWhole(_made_here(base[0]))
             raise self.src.error(
-                f"s2sad needs constant bounds to slice the container {base[0]!r} (it splits "
+                f"s2sad needs constant bounds to slice the container {_shown(base[0])!r} (it splits "
                 "containers given as arguments into their items)", e,
                 "slice with numbers, or loop over the container itself")
         structure = self.structure(base)
@@ -451,7 +481,7 @@ class _Rewriter:
             return None
         key = self.constant(e.args[0], aliases)
         if key is _NOT_CONSTANT:
-            raise self.src.error(f"s2sad needs a constant key to read the dict {base[0]!r}",
+            raise self.src.error(f"s2sad needs a constant key to read the dict {_shown(base[0])!r}",
                                  e, "read it with a constant key")
         if key in self.structure(base).keys:
             return self.item(base + (key,))
@@ -555,12 +585,49 @@ _NOT_CONSTANT = object()
 _MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"}
 
 
+def _fixed_structures(tree, changed: set) -> dict:
+    """Names every binding of which is a literal container of one structure
+    (`pair = (h, c)` in a loop, `result = (a, b)` on both branches), never changed in
+    place: their items keep one variable each, whichever binding ran."""
+    found: dict = {}
+    placeholders = set()   # `result = None` first, then a literal on every path
+    compared = {n.id for c in gast.walk(tree) if isinstance(c, gast.Compare)
+                for n in gast.walk(c) if isinstance(n, gast.Name)}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name) \
+                and isinstance(node.value, gast.Constant) and node.value.value is None:
+            placeholders.add(node.targets[0].id)
+            continue
+        targets = node.targets if isinstance(node, gast.Assign) else \
+            [node.target] if isinstance(node, (gast.AugAssign, gast.For, gast.AnnAssign)) \
+            else []
+        for target in targets:
+            for n in gast.walk(target):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                    single = isinstance(node, gast.Assign) and target is n \
+                        and len(node.targets) == 1
+                    structure = literal_structure(node.value) if single else None
+                    if structure is None or not structure.size \
+                            or found.get(n.id, structure) != structure:
+                        found[n.id] = None
+                    else:
+                        found[n.id] = structure
+    return {n: structure for n, structure in found.items() if structure is not None
+            and n not in changed and not (n in placeholders and n in compared)}
+
+
 def _string_keys(node) -> tuple | None:
     """The strings of a literal list or tuple of strings (dict keys, most likely)."""
     if isinstance(node, (gast.List, gast.Tuple)) and node.elts and all(
             isinstance(item, gast.Constant) and type(item.value) is str for item in node.elts):
         return tuple(item.value for item in node.elts)
     return None
+
+
+def _shown(root: str) -> str:
+    """The user's name for a container (`xs` for the literal root `xs#3`)."""
+    return _made_here(root) or root
 
 
 def _made_here(root: str) -> str | None:
@@ -592,11 +659,12 @@ def _all_constants(node) -> bool:
 
 
 def _literal(node) -> bool:
-    """A list, tuple or dict (with constant keys) written out in the code."""
+    """A list, tuple or dict (with distinct constant keys) written out in the code."""
     if isinstance(node, (gast.List, gast.Tuple)):
         return True
     return isinstance(node, gast.Dict) and all(
-        isinstance(k, gast.Constant) and type(k.value) in (str, int) for k in node.keys)
+        isinstance(k, gast.Constant) and type(k.value) in (str, int) for k in node.keys) \
+        and len({k.value for k in node.keys}) == len(node.keys)
 
 
 def leaf_kinds(flattened: Flattened) -> dict:

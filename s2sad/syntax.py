@@ -26,7 +26,8 @@ _UNSUPPORTED = {
     gast.ImportFrom: ("import statements", "import at module level"),
     gast.Delete: ("'del' statements", "assign a new value instead of deleting"),
     gast.NamedExpr: ("assignment expressions (':=')", "assign in a separate statement"),
-    gast.Starred: ("starred assignment targets", "unpack the items one by one"),
+    gast.Starred: ("starred expressions outside calls (`a, *rest = xs`, `[*a, x]`)",
+                   "unpack or join the items one by one"),
     gast.SetComp: ("set comprehensions", "write the loop out with a for statement"),
 }
 if hasattr(gast, "Match"):

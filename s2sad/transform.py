@@ -25,7 +25,7 @@ from .emit import compile_functions, to_source
 from .inline import inline_calls
 from .structures import (Flattened, flatten, leaf_kinds, literal_leaves, literal_structure,
                          rebuilt)
-from .lists import appended_parts, as_method_calls
+from .lists import appended_parts, as_method_calls, refuse_shared_lists
 from .kinds import UNKNOWN, Structure, dtype_of_key, infer_kinds
 from .normalise import normalise
 from .optimise import inline_temporaries, prefer_methods, surely_arrays
@@ -58,6 +58,7 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     src, names = p.src, p.names
     tree = normalise(src, names)
     tree = to_anf(tree, varied_names(tree.body, p.inputs, src), src, names)
+    refuse_shared_lists(tree.body, src)
     varied = varied_names(tree.body, p.inputs, src)
     output = tree.body[-1].value
     outputs = set(p.several) if p.several else \

@@ -83,8 +83,10 @@ def memory_sharing(stmts, src: FunctionSource, is_basic_index,
 
 
 def viewed_name(value, src: FunctionSource, is_basic_index) -> str | None:
-    """The name `value` may be a view of, or None."""
-    if isinstance(value, gast.Subscript) and is_basic_index(value.slice):
+    """The name `value` may be a view of, or None (a list holds what it appends)."""
+    if is_append(value):
+        value = value.args[1]
+    elif isinstance(value, gast.Subscript) and is_basic_index(value.slice):
         value = value.value
     elif isinstance(value, gast.Attribute) and value.attr in ("T", "real", "imag"):
         value = value.value

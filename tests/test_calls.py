@@ -363,3 +363,43 @@ def test_recursion_runs_each_level_once():
     assert s2sad.grad(counted_power)(1.1, 30) == pytest.approx(30 * 1.1 ** 29)
     assert sorted(levels) == list(range(31))   # once each, not again backwards
     assert levels.count(0) == 1
+
+
+def apply_n_times(f, n, *args):
+    out = 0.0
+    for _ in range(n):
+        out = out + f(*args)
+    return out
+
+
+def weighted_sin(x, y, scale=1.0):
+    return np.sum(np.sin(x) * y) * scale
+
+
+evaluations = []
+
+
+def counted(x):
+    evaluations.append(1)
+    return x * 2.0
+
+
+def extra_argument_evaluated_once(x, y):
+    return apply_n_times(weighted_sin, 3, counted(np.exp(x)), y)
+
+
+def test_each_extra_argument_is_evaluated_once():
+    x, y = np.array([0.3, -0.2]), np.array([1.5, 0.5])
+    s2sad.check_grads(extra_argument_evaluated_once, (x, y), wrt=(0, 1))
+    source = s2sad.grad(extra_argument_evaluated_once).source
+    assert source.count("= np.exp(x)") == 1 and source.count("evaluations.append") == 1
+
+
+def keyword_by_variable(x, y):
+    key = "y"
+    return weighted_sin(x, **{key: y})
+
+
+def test_keywords_passed_with_a_computed_key_are_refused():
+    with pytest.raises(s2sad.TransformError, match="keys written as strings"):
+        s2sad.grad(keyword_by_variable)(np.ones(2), np.ones(2))

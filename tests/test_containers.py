@@ -308,6 +308,8 @@ def test_vjp_of_a_function_returning_a_nest_takes_a_cotangent_of_that_shape():
         np.testing.assert_allclose(computed, expected_gradient, rtol=1e-5, atol=1e-7)
     with pytest.raises(ValueError, match="same keys"):
         pullback({"h": np.ones(3)})
+    reordered = pullback({"stats": c["stats"], "h": c["h"]})   # keys in another order
+    np.testing.assert_allclose(reordered[0], pullback(c)[0])
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])

@@ -252,3 +252,22 @@ def leaves_out_a_default_the_rule_reads(x):
 
 def test_a_default_the_rule_signature_leaves_out_comes_from_the_function():
     s2sad.check_grads(leaves_out_a_default_the_rule_reads, (rng.normal(size=3),))
+
+
+@s2sad.custom_jvp
+def pair_product(xs):
+    return xs[0] * xs[1]
+
+
+@pair_product.defjvp
+def pair_product_jvp(primals, tangents):
+    (xs,), (ts,) = primals, tangents
+    return xs[0] * xs[1], ts[0] * xs[1] + xs[0] * ts[1]
+
+
+def uses_pair_product(x):
+    return np.sum(pair_product((x, x * 2.0)))
+
+
+def test_a_custom_jvp_function_taking_a_tuple():
+    s2sad.check_grads(uses_pair_product, (rng.normal(size=3),))

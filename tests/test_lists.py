@@ -92,12 +92,6 @@ def list_rebuilt_every_iteration(x, T):
     return total
 
 
-def list_argument_grown(x, start):
-    start.append(x)
-    start.append(x * 2.0)
-    return np.sum(np.array(start) ** 2)
-
-
 @pytest.mark.parametrize("f,args,wrt", [
     (rnn_states, (x3, W33, 4), (0, 1)),
     (rnn_states, (x3, W33, 1), (0, 1)),
@@ -381,3 +375,118 @@ def test_map_is_refused_with_a_hint_to_write_a_comprehension():
     with pytest.raises(s2sad.TransformError, match="through map") as info:
         s2sad.grad(f)(x3)
     assert "comprehension" in str(info.value)
+
+
+# --- found by a review ---------------------------------------------------------------
+
+def window_over_the_last_two(x, n):
+    hs = [x]
+    total = 0.0
+    for i in range(n):
+        w = hs[-2:]
+        h = np.tanh(np.mean(np.stack(w), axis=0) + 0.1 * i)
+        hs.append(h)
+        total = total + np.sum(h)
+    return total
+
+
+def stacked_under_the_same_name(x, n):
+    hs = []
+    for i in range(n):
+        hs.append(np.sin(x * (i + 1.0)))
+    hs = np.stack(hs)
+    return np.sum(hs ** 2)
+
+
+def pair_from_branches(x):
+    if np.sum(x) > 0:
+        return x, np.sum(x)
+    return x * 2.0, np.sum(x) * 2.0
+
+
+def tuple_from_a_helper(x):
+    a, b = pair_from_branches(x)
+    r = pair_from_branches(x * 3.0)
+    if isinstance(r, tuple):
+        b = b + r[1]
+    return np.sum(a ** 2) + b
+
+
+def rebound_pair_in_a_loop(x, n):
+    pair = (x, 0.0)
+    for t in range(n):
+        pair = (np.sin(pair[0]) * t, pair[1] + np.sum(pair[0]))
+    return np.sum(pair[0]) + pair[1]
+
+
+def sum_with_a_larger_start(x, n):
+    hs = []
+    for i in range(n):
+        hs.append(np.sin(x * (i + 1.0)))
+    return np.sum(sum(hs, np.ones((2, 3))) ** 2)
+
+
+def grows_its_list_argument(x, items):
+    items.append(x * 2.0)
+    return np.sum(np.stack(items) ** 2)
+
+
+@pytest.mark.parametrize("f,args", [
+    (window_over_the_last_two, (x3, 3)), (stacked_under_the_same_name, (x3, 3)),
+    (tuple_from_a_helper, (x3,)), (tuple_from_a_helper, (-x3 - 1.0,)),
+    (rebound_pair_in_a_loop, (x3, 3)), (sum_with_a_larger_start, (x3, 3)),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_lists_and_tuples_the_review_found(f, args):
+    s2sad.check_grads(f, args)
+    value, _ = s2sad.value_and_grad(f)(*args)
+    assert value == pytest.approx(f(*args))
+
+
+@pytest.mark.parametrize("length", [2, 70])   # split into variables, or a list at run time
+def test_a_list_argument_grown_by_the_function(length):
+    items = [np.full(3, 0.5)] * length
+    s2sad.check_grads(grows_its_list_argument, (x3, items), wrt=(0, 1) if length == 2 else 0)
+    assert len(items) == length
+
+
+def second_name(x, n):
+    a = []
+    b = a
+    for i in range(n):
+        b.append(x * (i + 1.0))
+    return np.sum(np.stack(a) ** 2)
+
+
+def append_as_a_value(x, n):
+    hs = []
+    [hs.append(x * i) for i in range(n)]
+    return np.sum(np.stack(hs) ** 2)
+
+
+def append_then_change_in_place(x, n):
+    hs = []
+    h = x * 1.0
+    for _ in range(n):
+        hs.append(h)
+        h += x
+    return np.sum(np.stack(hs) ** 2)
+
+
+def inner_list_grown_after(x, n):
+    rows = []
+    row = []
+    for i in range(n):
+        rows.append(row)
+        row.append(x * i)
+    return np.sum(np.array(rows[0]))
+
+
+@pytest.mark.parametrize("f,message", [
+    (second_name, "second name for the list 'a'"),
+    (append_as_a_value, "only as a statement of its own"),
+    (append_then_change_in_place, "may share memory with 'hs'"),
+    (inner_list_grown_after, "goes into the list 'rows'"),
+])
+def test_lists_seen_through_two_names_are_refused(f, message):
+    with pytest.raises(s2sad.TransformError, match=message):
+        s2sad.grad(f)(x3, 3)

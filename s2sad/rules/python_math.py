@@ -42,9 +42,11 @@ _scalar(float, "x", dx="g")
 defvjp(abs, "x", dx="g * np.sign(x)")
 defvjp(max, "*args", output="items", dargs="select_extreme(g, args, ans)")
 defvjp(min, "*args", output="items", dargs="select_extreme(g, args, ans)")
-# A list kept stacked holds items of one shape, the shape of their sum: g broadcasts.
+# A list kept stacked holds items of one shape: each item's cotangent is g summed to
+# that shape, broadcast over the rows.
 defvjp(sum, "iterable: seq, start=0", output="items", diterable="unbroadcast_each(g, iterable)",
-       dstart="unbroadcast(g, start)", stacked={"iterable": "g"})
+       dstart="unbroadcast(g, start)",
+       stacked={"iterable": "unbroadcast(g, iterable[0]) if len(iterable) else g"})
 
 # list(xs), tuple(xs): the same items; a list's cotangent is one stacked array
 for _copy in (list, tuple):

@@ -194,7 +194,8 @@ class _ANF:
         pair = self.names.fresh("_pair")
         pre.append(copy_location(assign(pair, call(helper("split_forward"), e.func,
                                                    *e.args)), e))
-        return call(helper("split_output"), clone(e.func), name(pair), *[clone(a) for a in e.args])
+        return call(helper("split_output"), clone(e.func), name(pair),
+                    *[clone(a) for a in e.args])
 
     def argument(self, e, pre: list):
         if isinstance(e, (gast.List, gast.Tuple)) and self.is_varied(e):

@@ -143,16 +143,23 @@ class custom_jvp(CustomRule):
     def cotangents(self, args: tuple, g) -> tuple:
         """The cotangents of the arguments given: the gradient, with respect to the
         tangents, of <g, tangent_out>."""
+        every = self.every_argument(args)
+        found = self.transposed()(every, tuple(map(_zero_tangent, every)), g)
+        return tuple(unbroadcast(c, a) if not isinstance(a, (tuple, list, dict)) else c
+                     for c, a in zip(found, args))
+
+    def transposed(self):
+        """The gradient, with respect to the tangents, of <g, tangent_out>.  Made when
+        a call is first transformed: a rule s2sad cannot differentiate fails there."""
         if self.rule is None:
             raise TypeError(f"{self.__name__} is a custom_jvp function without a rule; "
                             "call its defjvp(rule) first")
-        from .api import grad   # the API builds on this module
         if self._paired is None:
-            self._paired = grad(_paired_with(self.rule, self.__name__), wrt=1)
-        every = self.every_argument(args)
-        found = self._paired(every, tuple(map(_zero_tangent, every)), g)
-        return tuple(unbroadcast(c, a) if not isinstance(a, (tuple, list, dict)) else c
-                     for c, a in zip(found, args))
+            from .api import grad   # the API builds on this module
+            paired = grad(_paired_with(self.rule, self.__name__), wrt=1)
+            paired.source   # transformed now, for argument kinds not known yet
+            self._paired = paired
+        return self._paired
 
     def forward(self, args: tuple) -> tuple:
         return self.fun(*args), None   # the transposed rule needs the arguments only
@@ -225,7 +232,10 @@ class _Recursion:
 # the residuals made again in the backward sweep.)
 
 def is_split_call(fn) -> bool:
-    """Whether calls of `fn` are split (see above)."""
+    """Whether calls of `fn` are split (see above); a `custom_jvp` rule is made ready
+    (transposed) here, when its caller is transformed."""
+    if isinstance(fn, custom_jvp) and fn.has_rule:
+        fn.transposed()
     if isinstance(fn, CustomRule):
         return fn.has_rule
     try:

@@ -271,3 +271,24 @@ def uses_pair_product(x):
 
 def test_a_custom_jvp_function_taking_a_tuple():
     s2sad.check_grads(uses_pair_product, (rng.normal(size=3),))
+
+
+@s2sad.custom_jvp
+def sine_with_untransformable_rule(x):
+    return np.sin(x)
+
+
+@sine_with_untransformable_rule.defjvp
+def sine_rule(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return np.sin(x), np.fft.fft(t).real * 0.0 + np.cos(x) * t
+
+
+def uses_untransformable_rule(x):
+    return np.sum(sine_with_untransformable_rule(x))
+
+
+def test_a_custom_jvp_rule_s2sad_cannot_transpose_fails_when_the_caller_is_transformed():
+    with pytest.raises(s2sad.TransformError, match="numpy.fft.fft") as info:
+        s2sad.grad(uses_untransformable_rule).source   # no call: at transform time
+    assert "sine_rule" in str(info.value)

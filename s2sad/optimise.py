@@ -38,6 +38,8 @@ def simplify(expr, kind_of, output_kind):
     if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub) \
             and _is_number(expr.operand):
         return const(-expr.operand.value)
+    if isinstance(expr, gast.IfExp) and gast.dump(expr.body) == gast.dump(expr.orelse):
+        return expr.body   # `g if len(xs) else g`, once the kinds made both sides g
     if isinstance(expr, gast.IfExp) and isinstance(expr.test, gast.Compare):
         decided = _constant_compare(expr.test)
         if decided is not None:

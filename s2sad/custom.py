@@ -100,6 +100,11 @@ class custom_vjp(CustomRule):
                             "call its defvjp(fwd, bwd) first")
         return self.fwd(*self.every_argument(args))
 
+    def tangent(self, args: tuple, tangents: tuple):
+        raise TypeError(f"{self.__name__} is a custom_vjp function: it has a reverse rule "
+                        "only, so forward mode (jvp) cannot go through it; give it a "
+                        "forward rule with custom_jvp instead")
+
     def backward(self, residuals, args: tuple, g) -> tuple:
         every = self.every_argument(args)
         found = self.bwd(residuals, g)
@@ -164,6 +169,13 @@ class custom_jvp(CustomRule):
     def forward(self, args: tuple) -> tuple:
         return self.fun(*args), None   # the transposed rule needs the arguments only
 
+    def tangent(self, args: tuple, tangents: tuple):
+        """Forward mode: the rule itself, on the arguments given (defaults left out
+        get zero tangents)."""
+        every = self.every_argument(args)
+        tangents = tuple(tangents) + tuple(map(_zero_tangent, every[len(tangents):]))
+        return self.rule(every, tangents)[1]
+
     def backward(self, residuals, args: tuple, g) -> tuple:
         return self.cotangents(args, g)
 
@@ -220,6 +232,10 @@ class _Recursion:
     @staticmethod
     def backward(pullback, args: tuple, g) -> tuple:
         return pullback(g)
+
+    def tangent(self, args: tuple, tangents: tuple):
+        from .api import jvp
+        return jvp(self.fn(), args, tangents)[1]
 
 
 # --- split calls --------------------------------------------------------------------

@@ -71,6 +71,11 @@ def split_backward(function, pair, args: tuple, g) -> tuple:
     return SPLIT_RULES.get(function, function).backward(pair[1], args, g)
 
 
+def split_tangent(function, args: tuple, tangents: tuple):
+    """The output's tangent of a call differentiated as a whole (forward mode)."""
+    return SPLIT_RULES.get(function, function).tangent(args, tangents)
+
+
 def custom_cotangents(fn, args: tuple, g) -> tuple:
     """The cotangents of a `custom_vjp` function's arguments, from its own rule."""
     return fn.cotangents(args, g)
@@ -675,6 +680,69 @@ def stacked_cotangent(g, items):
     """
     g = np.asarray(g)
     return g.reshape(g.shape[g.ndim - _nested_ndim(items):]) if items else g
+
+
+# --- forward mode ------------------------------------------------------------------
+
+def spread(t, ans):
+    """The tangent `t` of one operand broadcast to the output's shape (an array of its
+    own: writes into a tangent must not reach another).
+
+    >>> spread(1.0, np.zeros(2))
+    array([1., 1.])
+    """
+    if np.shape(t) == np.shape(ans):
+        return t
+    return _spread(t, np.shape(ans))
+
+
+def zero_tangent(value):
+    """The tangent of a value that does not depend on the inputs: 0.0 for a number,
+    zeros for an array, an empty list for an empty list.
+
+    >>> zero_tangent(np.ones(2)), zero_tangent(3.0)
+    (array([0., 0.]), 0.0)
+    """
+    if isinstance(value, np.ndarray):
+        return np.zeros(value.shape, np.result_type(value.dtype, 0.0))
+    if isinstance(value, (list, tuple)):
+        return type(value)(zero_tangent(v) for v in value)
+    return 0.0
+
+
+def extreme_tangent(t, args, ans):
+    """Tangent of builtin max(*args)/min(*args): the tangents of the args equal to
+    `ans`, shared evenly (as the reverse rule shares the cotangent).
+
+    >>> extreme_tangent((1.0, 2.0, 3.0), (3.0, 1.0, 3.0), 3.0)
+    2.0
+    """
+    if len(args) == 1:
+        hits = np.equal(args[0], ans)
+        return np.sum(np.asarray(t[0]) * hits) / np.sum(hits)
+    hits = [arg == ans for arg in args]
+    return sum(ti for ti, hit in zip(t, hits) if hit) / sum(hits)
+
+
+def sorted_tangent(t, items, reverse=False):
+    """Tangent of builtin sorted(items): the items' tangents in the sorted order.
+
+    >>> sorted_tangent([10.0, 20.0, 30.0], [2.0, 3.0, 1.0])
+    [30.0, 10.0, 20.0]
+    """
+    values = np.asarray(items, dtype=float)
+    order = np.argsort(-values if reverse else values, kind="stable")
+    return [t[i] for i in order]
+
+
+def norm_tangent(t, x, ans, ord=None, axis=None, keepdims=False):
+    """Tangent of np.linalg.norm: its gradient, paired with `t` over the reduced axes.
+
+    >>> float(norm_tangent(np.array([1.0, 0.0]), np.array([3.0, 4.0]), 5.0))
+    0.6
+    """
+    gradient = norm_adjoint(np.ones_like(ans), x, ans, ord, axis, keepdims)
+    return np.sum(gradient * t, axis=axis, keepdims=keepdims)
 
 
 def array_adjoint(g, obj):

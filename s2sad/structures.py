@@ -36,15 +36,16 @@ class Flattened:
     def leaf_names(self, param: str) -> list:
         return [leaf for _, leaf in self.leaves.get(param, [(None, param)])]
 
-    def unpacking(self) -> list:
-        """`W = params["W"]` for every leaf, in parameter order."""
+    def unpacking(self, renamed=lambda n: n) -> list:
+        """`W = params["W"]` for every leaf, in parameter order (with `renamed`, the
+        same for another name of each: `tW = tparams["W"]`)."""
         out = []
         for param in self.params:
             for path, leaf in self.leaves.get(param, ()):
-                value = name(param)
+                value = name(renamed(param))
                 for key in path:
                     value = gast.Subscript(value=value, slice=const(key), ctx=gast.Load())
-                out.append(assign(leaf, value))
+                out.append(assign(renamed(leaf), value))
         return out
 
     def regrouped(self, param: str, gradients: dict):

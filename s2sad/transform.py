@@ -22,6 +22,7 @@ from .comprehensions import lower_comprehensions
 from .custom import stop_gradient
 from .deadcode import leave_out_unneeded
 from .emit import compile_functions, to_source
+from .forward import ForwardMode
 from .inline import inline_calls
 from .structures import (Flattened, flatten, leaf_kinds, literal_leaves, literal_structure,
                          rebuilt)
@@ -91,6 +92,48 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     bindings = _bindings(functions, src, names)
     source = to_source(functions, mode.comments)
     compiled = compile_functions(source, [f.name for f in functions], bindings, src.func)
+    return Generated(source, compiled)
+
+
+def forward_transform(src: FunctionSource, kinds: dict) -> Generated:
+    """Generate `<f>_jvp(*params, *tangents) -> (value, tangent)`: forward mode, a
+    tangent for every parameter that is not an integer (the others take None)."""
+    params = parameter_names(src.tree)
+    p = _prepare(src, tuple(params), kinds, True, frozenset(), False)
+    src, names = p.src, p.names
+    tree = normalise(src, names)
+    tree = to_anf(tree, varied_names(tree.body, p.inputs, src), src, names)
+    refuse_shared_lists(tree.body, src)
+    varied = varied_names(tree.body, p.inputs, src)
+    all_kinds = infer_kinds(tree.body, {q: p.kinds.get(q, UNKNOWN) for q in p.params}, src)
+    mode = ForwardMode(src, tree, names, varied, all_kinds)
+    body = mode.block(tree.body[:-1])
+    output = tree.body[-1].value
+    outputs = [name(o) for o in p.several] if p.several else [output]
+    tangents = [mode.tangent_node(o) if isinstance(o, gast.Name) else None for o in outputs]
+    tangents = [t if t is not None else call(helper("zero_tangent"), clone(o))
+                for t, o in zip(tangents, outputs)]
+    if p.several:
+        paths = [path for path, _ in p.returned.leaves()]
+        value = rebuilt(p.returned, dict(zip(paths, outputs)))
+        tangent = rebuilt(p.returned, dict(zip(paths, tangents)))
+    else:
+        value, tangent = outputs[0], tangents[0]
+    written = (index_written_names(tree) | {parts[0] for parts in map(
+        appended_parts, walk_statements(tree.body)) if parts is not None}) & set(p.params)
+    copies = [assign(q, call(helper("private_copy"), name(q))) for q in sorted(written)] + [
+        assign(mode.tangent(q), call(helper("private_copy"), name(mode.tangent(q))))
+        for q in sorted(written & p.inputs)]
+    tangent_params = [mode.tangent(q) if q in p.inputs else names.unique("_no_tangent")
+                      for q in p.params]
+    body = copies + as_method_calls(body) + [
+        gast.Return(value=gast.Tuple(elts=[value, tangent], ctx=gast.Load()))]
+    function = _function_def(names.unique(src.name + "_jvp"), p.params + tangent_params, body)
+    if p.flattened:
+        function = _with_containers(function, p.flattened, mode.tangent)
+    bindings = _bindings([function], src, names)
+    source = to_source([function], [])
+    compiled = compile_functions(source, [function.name], bindings, src.func)
     return Generated(source, compiled)
 
 
@@ -224,13 +267,7 @@ class _Builder:
         return (written | grown) & set(self.params)
 
     def function(self, fname: str, params: list, body: list) -> gast.FunctionDef:
-        args = gast.arguments(args=[name(p, store=False) for p in params], posonlyargs=[],
-                              vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
-                              defaults=[])
-        for a in args.args:
-            a.ctx = gast.Param()
-        return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[],
-                                returns=None, type_comment=None, type_params=[])
+        return _function_def(fname, params, body)
 
     def combined_function(self, wrt, value_needed: bool, with_value: bool,
                           regroup, aux: str | None = None) -> gast.FunctionDef:
@@ -320,6 +357,15 @@ def _split_outputs(src: FunctionSource, names: NameGenerator) -> tuple:
     return outputs, structure
 
 
+def _function_def(fname: str, params: list, body: list) -> gast.FunctionDef:
+    args = gast.arguments(args=[name(p, store=False) for p in params], posonlyargs=[],
+                          vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+    for a in args.args:
+        a.ctx = gast.Param()
+    return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+
+
 def _item(container, path: tuple):
     for key in path:
         container = gast.Subscript(value=clone(container), slice=const(key), ctx=gast.Load())
@@ -371,13 +417,20 @@ def _regroup_all(flattened: Flattened | None):
     return lambda gradients: [flattened.regrouped(p, gradients) for p in flattened.params]
 
 
-def _with_containers(function: gast.FunctionDef, flattened: Flattened) -> gast.FunctionDef:
-    """The derivative takes the containers themselves and unpacks their leaves."""
-    args = [name(p, store=False) for p in flattened.params]
+def _with_containers(function: gast.FunctionDef, flattened: Flattened,
+                     tangent=None) -> gast.FunctionDef:
+    """The derivative takes the containers themselves and unpacks their leaves (and,
+    with `tangent` naming each leaf's tangent, a tangent container after each)."""
+    params = list(flattened.params)
+    unpacking = flattened.unpacking()
+    if tangent is not None:
+        params += [tangent(p) for p in flattened.params]
+        unpacking += flattened.unpacking(tangent)
+    args = [name(p, store=False) for p in params]
     for a in args:
         a.ctx = gast.Param()
     function.args.args = args
-    function.body = flattened.unpacking() + function.body
+    function.body = unpacking + function.body
     return function
 
 

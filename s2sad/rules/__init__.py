@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from .. import runtime
-from .registry import Param, Rule, all_rules, defnondiff, defvjp, describe, lookup
+from .registry import (Param, Rule, all_rules, defjvp, deflinear, defnondiff, defvjp, describe,
+                       lookup)
 from . import operators, python_math, numpy_elementwise  # noqa: F401  (register rules)
 from . import numpy_reductions, numpy_linalg, numpy_shapes, scipy_special  # noqa: F401
 
@@ -14,5 +15,6 @@ TEMPLATE_NAMESPACE.update({name: value for name, value in vars(runtime).items()
                            if callable(value) and not name.startswith("_")
                            and getattr(value, "__module__", None) == runtime.__name__})
 
-__all__ = ["Param", "Rule", "all_rules", "defnondiff", "defvjp", "describe", "lookup",
+__all__ = ["Param", "Rule", "all_rules", "defjvp", "deflinear", "defnondiff", "defvjp",
+           "describe", "lookup",
            "TEMPLATE_NAMESPACE"]

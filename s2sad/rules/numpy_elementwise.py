@@ -1,7 +1,7 @@
 """NumPy's elementwise functions.  Read each line as calculus: d/dx f(x) * g."""
 import numpy as np
 
-from .registry import defnondiff, defvjp
+from .registry import deflinear, defnondiff, defvjp
 
 
 def _unary(fn, cotangent):
@@ -94,3 +94,8 @@ defvjp(np.real, "val", output="same", dval="g")
 for _conj in (np.conj, np.conjugate):
     defvjp(_conj, "x", output="same", dx="np.conj(g)")
 defnondiff(np.imag, output="same")
+
+# --- forward: elementwise rules give theirs (see Rule.forward_template) -----------------
+deflinear(np.real, "val")
+for _conj in (np.conj, np.conjugate):
+    deflinear(_conj, "x")

@@ -3,7 +3,7 @@ the transformer inlines matmul_dx/matmul_dy as `g @ y.T`, ... when ndims are kno
 """
 import numpy as np
 
-from .registry import defvjp
+from .registry import deflinear, defvjp
 
 defvjp(np.matmul, "x1, x2", output="matmul",
        dx1="matmul_dx(g, x1, x2)", dx2="matmul_dy(g, x1, x2)")
@@ -21,3 +21,10 @@ defvjp(np.vdot, "a, b", output="scalar",
 defvjp(np.einsum, "subscripts, *operands, out=None, optimize=False, dtype=None, "
                   "order='K', casting='safe'", output="unknown",
        doperands="einsum_adjoints(g, subscripts, operands)")
+
+# --- forward: products are linear in each factor ---------------------------------------
+for _product in (np.matmul,):
+    deflinear(_product, "x1", "x2")
+for _product in (np.dot, np.inner, np.outer, np.vdot):
+    deflinear(_product, "a", "b")
+deflinear(np.einsum, "operands", jointly=False)   # one operand's tangent at a time

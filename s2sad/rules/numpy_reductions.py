@@ -8,7 +8,7 @@ the transformer rather than differentiated wrongly.
 """
 import numpy as np
 
-from .registry import defvjp
+from .registry import defjvp, deflinear, defvjp
 
 defvjp(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False", output="reduce",
        da="expand_reduced(g, a, axis, keepdims)")
@@ -41,3 +41,17 @@ defvjp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", output="unknown
        dx="norm_adjoint(g, x, ans, ord, axis, keepdims)")
 defvjp(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None", output="unknown",
        da="trace_adjoint(g, a, offset, axis1, axis2)")
+
+# --- forward -------------------------------------------------------------------------
+for _linear in (np.sum, np.mean, np.cumsum, np.trace):
+    deflinear(_linear, "a")
+_REDUCED = "axis=axis, keepdims=keepdims"
+defjvp(np.prod, ta=f"np.sum(t * prod_partials(a, axis), {_REDUCED})")
+for _extreme in (np.max, np.amax, np.min, np.amin):
+    defjvp(_extreme, ta=f"np.sum(t * extreme_weights(a, ans, axis, keepdims), {_REDUCED})")
+defjvp(np.var, ta=f"np.sum(2 * t * (a - np.mean(a, axis, keepdims=True)), {_REDUCED})"
+                  " / (reduced_count(a, axis) - ddof)")
+defjvp(np.std, ta=f"safe_divide(np.sum(t * (a - np.mean(a, axis, keepdims=True)), {_REDUCED})"
+                  " / (reduced_count(a, axis) - ddof), ans)")
+# The norm's gradient (its reverse rule with g = 1), paired with t over the reduced axes.
+defjvp(np.linalg.norm, tx="norm_tangent(t, x, ans, ord, axis, keepdims)")

@@ -3,7 +3,7 @@ array constructors and queries that carry no derivative.
 """
 import numpy as np
 
-from .registry import defnondiff, defvjp
+from .registry import deflinear, defnondiff, defvjp
 
 # --- same entries, new shape: reshape g back ------------------------------------
 _BACK = "np.reshape(g, np.shape({}))"
@@ -83,3 +83,14 @@ defnondiff(np.zeros, np.ones, np.empty, output="shape")   # ndim from the shape 
 defnondiff(np.arange, integer="args", output="vector")
 defnondiff(np.linspace, output="vector")
 defnondiff(np.eye, np.identity, output="unknown")
+
+# --- forward: moving entries around is linear ----------------------------------------
+for _fn, _param in ((np.reshape, "a"), (np.ravel, "a"), (np.expand_dims, "a"),
+                    (np.squeeze, "a"), (np.atleast_1d, "ary"), (np.atleast_2d, "ary"),
+                    (np.atleast_3d, "ary"), (np.transpose, "a"), (np.swapaxes, "a"),
+                    (np.moveaxis, "a"), (np.flip, "m"), (np.roll, "a"), (np.diagonal, "a"),
+                    (np.concatenate, "arrays"), (np.stack, "arrays"), (np.hstack, "tup"),
+                    (np.vstack, "tup"), (np.broadcast_to, "array"), (np.copy, "a"),
+                    (np.array, "object"), (np.asarray, "a"), (np.float64, "x"),
+                    (np.full, "fill_value"), (np.full_like, "fill_value")):
+    deflinear(_fn, _param)

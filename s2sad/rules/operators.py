@@ -1,7 +1,7 @@
 """Python's arithmetic operators (`a + b` is keyed by `operator.add`, ...)."""
 import operator
 
-from .registry import defnondiff, defvjp
+from .registry import deflinear, defnondiff, defvjp
 
 defvjp(operator.add, "x, y", dx="unbroadcast(g, x)", dy="unbroadcast(g, y)")
 defvjp(operator.sub, "x, y", dx="unbroadcast(g, x)", dy="unbroadcast(-g, y)")
@@ -19,3 +19,6 @@ defvjp(operator.pos, "x", dx="g")
 defnondiff(operator.floordiv, operator.not_, operator.lt, operator.le,
            operator.gt, operator.ge, operator.eq, operator.ne, operator.and_, operator.or_,
            operator.xor, operator.invert)
+
+# --- forward: elementwise rules give theirs (see Rule.forward_template); @ is bilinear
+deflinear(operator.matmul, "x", "y")

@@ -1,7 +1,7 @@
 """The `math` module and scalar builtins.  Outputs are Python floats."""
 import math
 
-from .registry import defnondiff, defvjp
+from .registry import defjvp, deflinear, defnondiff, defvjp
 
 
 def _scalar(fn, signature, **cotangents):
@@ -59,3 +59,11 @@ defnondiff(len, int, bool, isinstance, math.floor, math.ceil, math.trunc,
            math.isnan, math.isinf, math.isfinite, integer=True, output="scalar")
 defnondiff(round, range, integer=True)
 defnondiff(math.copysign, type, print)
+
+# --- forward: sums and copies are linear; max, min and sorted pick items ---------------
+defjvp(sum, titerable="sum(t)", tstart="t")   # linear in both together, not each alone
+for _copy in (list, tuple):
+    deflinear(_copy, "iterable")
+for _extreme in (max, min):
+    defjvp(_extreme, targs="extreme_tangent(t, args, ans)")
+defjvp(sorted, titerable="sorted_tangent(t, iterable, reverse)")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from ..astutil import parse_expr
+from ..astutil import parse_expr, substitute
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ class Rule:
     integer: bool | str = False     # "args": integer when all the arguments are; "bool"
     output: str = "elementwise"
     stacked: dict = field(default_factory=dict)   # `: seq` parameter -> template
+    jvp: dict = field(default_factory=dict)   # parameter -> forward template (`t`: its tangent)
+    linear: dict = field(default_factory=dict)   # parameter -> "alone" / "jointly"
 
     @property
     def name(self) -> str:
@@ -65,6 +67,28 @@ class Rule:
 
     def template(self, param: str, stacked: bool = False) -> gast.AST:
         return parse_expr(self.stacked[param] if stacked else self.vjp[param])
+
+    def forward_template(self, param: str) -> gast.AST | None:
+        """The output's tangent from `t`, the tangent of `param` alone, as a template;
+        None where the function is linear in `param` (the transformer calls it on `t`)
+        or has no forward rule for it (`has_forward`)."""
+        if param in self.jvp:
+            return parse_expr(self.jvp[param])
+        if param in self.linear or param not in self.vjp \
+                or self.output not in ("elementwise", "scalar"):
+            return None
+        # an elementwise function's Jacobian is diagonal: J t is its reverse template
+        # with g -> t, the summing-down to the parameter's shape left out
+        template = parse_expr(self.vjp[param])
+        if isinstance(template, gast.Call) and getattr(template.func, "id", None) \
+                == "unbroadcast":
+            template = template.args[0]
+        return substitute(template, {"g": gast.Name(id="t", ctx=gast.Load(),
+                                                    annotation=None, type_comment=None)})
+
+    def has_forward(self, param: str) -> bool:
+        return param in self.jvp or param in self.linear or (
+            param in self.vjp and self.output in ("elementwise", "scalar"))
 
     def uses_output(self, param: str) -> bool:
         return mentions(self.vjp[param], "ans") or \
@@ -110,6 +134,49 @@ def defvjp(fn, signature: str, *, output: str = "elementwise", stacked: dict | N
         _check_names(f"stacked {param}", template, known)
     rule = Rule(fn, params, vjp, output=output, stacked=dict(stacked or {}))
     _store(fn, rule)
+    return rule
+
+
+def defjvp(fn, **tangents: str) -> Rule:
+    """Give the forward rule of `fn`, whose reverse rule is registered: for each
+    parameter, `t<param>="expression"`, the output's tangent from `t`, that
+    parameter's tangent (linear in `t`).
+
+    >>> import numpy as np, s2sad
+    >>> rule = s2sad.defjvp(np.prod, ta="np.sum(t * prod_partials(a, axis), axis=axis, "
+    ...                                  "keepdims=keepdims)")
+    >>> "a" in rule.jvp
+    True
+    """
+    rule = lookup(fn)
+    if rule is None or rule.nondiff:
+        raise ValueError(f"register the reverse rule of {describe(fn)} first (defvjp)")
+    known = {p.name for p in rule.params}
+    for key, template in tangents.items():
+        if not key.startswith("t") or key[1:] not in known:
+            raise ValueError(f"{key!r} names no parameter of the rule for {rule.name}")
+        _check_names(key, template, known | {"t"})
+        rule.jvp[key[1:]] = template
+    return rule
+
+
+def deflinear(fn, *params: str, jointly: bool = True) -> Rule:
+    """Declare `fn` linear in each of `params` (the others held fixed): its forward
+    rule calls `fn` itself on the tangent.  A `: seq` parameter takes its items'
+    tangents together (`jointly`, as np.concatenate) or one item at a time (as the
+    operands of np.einsum).
+
+    >>> import numpy as np, s2sad
+    >>> s2sad.deflinear(np.cumsum, "a").linear
+    {'a': 'jointly'}
+    """
+    rule = lookup(fn)
+    if rule is None or rule.nondiff:
+        raise ValueError(f"register the reverse rule of {describe(fn)} first (defvjp)")
+    for param in params:
+        if param not in {p.name for p in rule.params}:
+            raise ValueError(f"{param!r} names no parameter of the rule for {rule.name}")
+        rule.linear[param] = "jointly" if jointly else "alone"
     return rule
 
 

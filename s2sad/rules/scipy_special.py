@@ -1,5 +1,5 @@
 """scipy.special, when SciPy is installed (it stays optional)."""
-from .registry import defvjp
+from .registry import defjvp, defvjp
 
 try:
     from scipy import special
@@ -20,3 +20,10 @@ if special is not None:
            dx="ans * (g - np.sum(g * ans, axis=axis, keepdims=True))")
     defvjp(special.log_softmax, "x, axis=None", output="same",
            dx="g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)")
+
+if special is not None:   # --- forward
+    defjvp(special.logsumexp, ta="np.sum(t * (1.0 if b is None else b) "
+                                 "* np.exp(a - restore_axes(ans, a, axis, keepdims)), "
+                                 "axis=axis, keepdims=keepdims)")
+    defjvp(special.softmax, tx="ans * (t - np.sum(t * ans, axis=axis, keepdims=True))")
+    defjvp(special.log_softmax, tx="t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True)")

@@ -1,0 +1,216 @@
+"""Stage 5b: forward mode.
+
+The derivative runs the user's statements in their order and, after each one that
+computes a value depending on the inputs, the statement computing its tangent
+(`tx` for `x`): no tape, no second sweep.
+
+    h = np.tanh(W @ x)          _t1 = W @ x
+                                t_t1 = W @ tx + tW @ x
+                                h = np.tanh(_t1)
+                                th = t_t1 * (1 - h * h)
+
+A tangent always has its value's type: a value that depends on the inputs on one
+path only gets a zero tangent on the others, so reads like `tx[i]` always work.
+Rules come from the registry (`Rule.forward_template`, `Rule.linear`).
+"""
+from __future__ import annotations
+
+import gast
+
+from . import rules
+from .analysis import call_arguments, differentiable_names, primitive_of
+from .astutil import (NameGenerator, assign, attr, call, clone, const, copy_location, helper,
+                      index_written_names, loaded_names, mark_helpers, name)
+from .kinds import UNKNOWN, expr_kind
+from .lists import appended_parts, list_names
+from .optimise import simplify
+from .rules.binding import BindingError, bind_arguments, instantiate
+from .runtime import split_output
+from .source import FunctionSource, Unresolved
+from .views import makes_new_array
+
+
+class ForwardMode:
+    def __init__(self, src: FunctionSource, tree: gast.FunctionDef, names: NameGenerator,
+                 varied: set, kinds: dict):
+        self.src, self.tree, self.names = src, tree, names
+        self.varied, self.kinds = varied, kinds
+        self.lists = list_names(tree.body)
+        self.written = index_written_names(tree)
+        self.tangent_of: dict[str, str] = {}
+
+    def tangent(self, primal: str) -> str:
+        if primal not in self.tangent_of:
+            self.tangent_of[primal] = self.names.unique("t" + primal)
+        return self.tangent_of[primal]
+
+    def tangent_node(self, node):
+        """The tangent of an operand (None: it does not depend on the inputs)."""
+        if isinstance(node, gast.Name) and node.id in self.varied:
+            return name(self.tangent(node.id))
+        return None
+
+    def kind_of(self, node):
+        return expr_kind(node, self.kinds, self.src) or UNKNOWN
+
+    # statements ------------------------------------------------------------------
+
+    def block(self, stmts: list) -> list:
+        out = []
+        for s in stmts:
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                s.body = self.block(s.body) or [gast.Pass()]
+                s.orelse = self.block(s.orelse)
+            out += [copy_location(n, s) for n in self.statement(s)]
+        return out
+
+    def statement(self, s) -> list:
+        if not isinstance(s, gast.Assign):
+            return [s]
+        target = s.targets[0]
+        if isinstance(target, gast.Subscript):
+            return self.index_write(s, target)
+        if target.id not in self.varied:
+            return [s]
+        self.spreads = False
+        tangent = simplify(self.value_tangent(s.value, target.id, s), self.kind_of,
+                           self.kinds.get(target.id, UNKNOWN))
+        t = self.tangent(target.id)
+        out = [s]
+        if target.id in differentiable_names(s.value, self.src) \
+                and target.id in loaded_names(tangent):   # y = y * q: it reads the old y
+            held = self.names.fresh("_t" + target.id)
+            out, tangent = [assign(held, tangent), s], name(held)
+        if self.spreads:   # x + b: tb is (d,), the sum (n, d)
+            tangent = call(helper("spread"), tangent, name(target.id))
+        elif target.id in self.written and isinstance(tangent, gast.Name) \
+                and makes_new_array(s.value, self.src):   # y = x * 1.0; y[0] = ...
+            tangent = call(helper("private_copy"), tangent)   # ty must not be tx
+        return out + [assign(t, tangent)]
+
+    def index_write(self, s, target: gast.Subscript) -> list:
+        base = target.value.id
+        if base not in self.varied:
+            return [s]
+        tangent = self.tangent_node(s.value) if isinstance(s.value, gast.Name) else None
+        written = gast.Subscript(value=name(self.tangent(base)), slice=clone(target.slice),
+                                 ctx=gast.Store())
+        return [s, assign(written, tangent if tangent is not None else const(0.0))]
+
+    # values ------------------------------------------------------------------------
+
+    def zero(self, target: str, value):
+        """The tangent of a value that does not depend on the inputs."""
+        if isinstance(value, gast.List) and not value.elts:
+            return gast.List(elts=[], ctx=gast.Load())   # a list the function grows
+        kind = self.kinds.get(target, UNKNOWN)
+        if kind.ndim == 0:
+            return const(0.0)
+        return call(helper("zero_tangent"), name(target))
+
+    def value_tangent(self, value, target: str, where):
+        if isinstance(value, gast.Name):
+            found = self.tangent_node(value)
+            return found if found is not None else self.zero(target, value)
+        if not differentiable_names(value, self.src) & self.varied:
+            return self.zero(target, value)
+        parts = appended_parts(gast.Assign(targets=[name(target, store=True)], value=value))
+        if parts is not None:   # xs.append(v): txs.append(tv)
+            item = self.tangent_node(parts[1])
+            item = item if item is not None else call(helper("zero_tangent"), parts[1])
+            return call(helper("appended"), name(self.tangent(target)), item)
+        if isinstance(value, gast.Subscript):
+            return gast.Subscript(value=self.tangent_node(value.value), slice=clone(value.slice),
+                                  ctx=gast.Load())
+        if isinstance(value, gast.Attribute):   # only .T reaches here
+            return attr(self.tangent_node(value.value), value.attr)
+        return self.rule_tangent(value, target, where)
+
+    def rule_tangent(self, value, target: str, where):
+        fn = primitive_of(value, self.src)
+        if fn is split_output:
+            return self.split_tangent(value)
+        rule = rules.lookup(fn)
+        label = rules.describe(fn) if fn is not Unresolved else "this call"
+        if rule is None or rule.nondiff:
+            raise self.src.error(f"s2sad has no derivative rule for {label}", where,
+                                 f"register one with s2sad.defvjp({label}, ...)")
+        args, keywords = call_arguments(value, self.src)
+        try:
+            bound = bind_arguments(rule, args, keywords)
+        except BindingError as exc:
+            raise self.src.error(f"s2sad cannot apply the rule for {label}: {exc}",
+                                 where) from None
+        terms = []
+        for param in rule.params:
+            node = bound.get(param.name)
+            if node is None or not self.active(node):
+                continue
+            if not rule.has_forward(param.name):
+                raise self.src.error(
+                    f"s2sad has no forward rule for {label} with respect to "
+                    f"{param.name!r} yet", where,
+                    f"register one with s2sad.defjvp({label}, t{param.name}='...')")
+            terms += self.param_tangents(rule, param, node, bound, value, target)
+        tangent = terms[0]
+        for term in terms[1:]:
+            tangent = gast.BinOp(left=tangent, op=gast.Add(), right=term)
+        self.spreads = rule.output == "elementwise" and any(
+            self.kind_of(n) != self.kinds.get(target, UNKNOWN) for n in self.operands(bound))
+        return tangent
+
+    def param_tangents(self, rule, param, node, bound: dict, value, target: str) -> list:
+        """The terms one parameter adds to the output's tangent."""
+        items = node.elts if isinstance(node, (gast.Tuple, gast.List)) else None
+        mode = rule.linear.get(param.name)
+        if mode == "alone" and items is not None:   # einsum: one operand at a time
+            return [_replaced(value, {id(item): self.tangent_node(item)})
+                    for item in items if self.active(item)]
+        if mode is not None:   # the function itself, on the tangent(s)
+            if items is None:
+                return [_replaced(value, {id(node): self.tangent_node(node)})]
+            return [_replaced(value, {id(item): self.item_tangent(item) for item in items})]
+        t = self.tangent_node(node) if items is None else gast.Tuple(
+            elts=[self.item_tangent(item) for item in items], ctx=gast.Load())
+        mapping = dict(bound, t=t, ans=name(target))
+        if items is not None and not (param.sequence or param.variadic):
+            mapping[param.name] = call(attr(helper("np"), "asarray"), node)   # np.exp([a, b])
+            mapping["t"] = call(attr(helper("np"), "asarray"), t)
+        template = mark_helpers(rule.forward_template(param.name), set(mapping))
+        return [instantiate(template, mapping)]
+
+    def item_tangent(self, item):
+        if isinstance(item, (gast.List, gast.Tuple)):   # np.array([[a, b], [c, d]])
+            return type(item)(elts=[self.item_tangent(i) for i in item.elts],
+                              ctx=gast.Load())
+        found = self.tangent_node(item)
+        return found if found is not None else call(helper("zero_tangent"), item)
+
+    def split_tangent(self, value):
+        """A custom rule's call, or a recursive one: its own forward rule."""
+        function, _pair, *args = value.args
+        tangents = gast.Tuple(elts=[self.item_tangent(a) for a in args], ctx=gast.Load())
+        return call(helper("split_tangent"), clone(function),
+                    gast.Tuple(elts=[clone(a) for a in args], ctx=gast.Load()), tangents)
+
+    def active(self, node) -> bool:
+        return bool(differentiable_names(node, self.src) & self.varied)
+
+    def operands(self, bound: dict) -> list:
+        return [n for n in bound.values() if isinstance(n, gast.Name) and n.id in self.varied]
+
+
+def _replaced(node, replacements: dict):
+    """A copy of `node` with the nodes whose id() is a key replaced by the values."""
+    if id(node) in replacements:
+        return clone(replacements[id(node)])
+    if not isinstance(node, gast.AST):
+        return node
+    new = node.__class__.__new__(node.__class__)
+    for key, value in node.__dict__.items():
+        if isinstance(value, list):
+            value = [_replaced(v, replacements) for v in value]
+        elif isinstance(value, gast.AST):
+            value = _replaced(value, replacements)
+        new.__dict__[key] = value
+    return new

@@ -1,0 +1,218 @@
+"""Forward mode (`s2sad.jvp`) agrees with reverse mode: <grad f, u> = J u, on every
+program the rule and construct tests differentiate; and against finite differences
+where the output is an array."""
+import copy
+
+import numpy as np
+import pytest
+
+import s2sad
+from tests import programs as P
+from tests.test_constructs import CASES as CONSTRUCT_CASES
+from tests.test_rules_through_grad import CASES as RULE_CASES
+
+rng = np.random.default_rng(5)
+
+
+def random_like(value):
+    """A random tangent shaped like `value` (the same structure for containers)."""
+    if isinstance(value, dict):
+        return {k: random_like(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(random_like(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return rng.normal(size=value.shape)
+    return float(rng.normal())
+
+
+def zero_like(value):
+    if isinstance(value, dict):
+        return {k: zero_like(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(zero_like(v) for v in value)
+    return np.zeros_like(value, dtype=float) if isinstance(value, np.ndarray) else 0.0
+
+
+def pairing(a, b) -> float:
+    if isinstance(a, dict):
+        return sum(pairing(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return sum(pairing(x, y) for x, y in zip(a, b))
+    return float(np.sum(np.asarray(a) * np.asarray(b)))
+
+
+def agree(program, args, wrt):
+    wrt = (wrt,) if isinstance(wrt, int) else tuple(wrt)
+    tangents = tuple(random_like(a) if i in wrt else
+                     None if isinstance(a, (int, np.integer)) or (
+                         isinstance(a, np.ndarray) and a.dtype.kind in "iub")
+                     else zero_like(a) for i, a in enumerate(args))
+    value, tangent = s2sad.jvp(program, args, tangents)
+    np.testing.assert_allclose(value, program(*copy.deepcopy(args)), rtol=1e-12)   # the
+    gradients = s2sad.grad(program, wrt=wrt)(*args)    # function itself may change them
+    expected = sum(pairing(g, tangents[i]) for g, i in zip(gradients, wrt))
+    np.testing.assert_allclose(tangent, expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("program, args, wrt", RULE_CASES)
+def test_forward_agrees_with_reverse_on_every_rule_program(program, args, wrt):
+    agree(program, args, wrt)
+
+
+@pytest.mark.parametrize("program, args, wrt", CONSTRUCT_CASES,
+                         ids=lambda v: getattr(v, "__name__", None))
+def test_forward_agrees_with_reverse_on_every_construct(program, args, wrt):
+    agree(program, args, wrt)
+
+
+# --- vector outputs, against finite differences -----------------------------------------
+
+def central_difference(f, primals, tangents, eps=1e-6):
+    """(f(p + eps t) - f(p - eps t)) / 2 eps, for float arguments and containers."""
+    def moved(sign):
+        return [_add(p, t, sign * eps) for p, t in zip(primals, tangents)]
+    return _scaled_difference(f(*moved(1)), f(*moved(-1)), 2 * eps)
+
+
+def _add(p, t, scale):
+    if t is None:
+        return p
+    if isinstance(p, dict):
+        return {k: _add(p[k], t[k], scale) for k in p}
+    if isinstance(p, (list, tuple)):
+        return type(p)(_add(a, b, scale) for a, b in zip(p, t))
+    return p + scale * t
+
+
+def _scaled_difference(a, b, h):
+    if isinstance(a, dict):
+        return {k: _scaled_difference(a[k], b[k], h) for k in a}
+    if isinstance(a, (list, tuple)):
+        return type(a)(_scaled_difference(x, y, h) for x, y in zip(a, b))
+    return (np.asarray(a) - np.asarray(b)) / h
+
+
+def assert_close_nested(a, b):
+    if isinstance(b, dict):
+        assert isinstance(a, dict) and set(a) == set(b)
+        for k in b:
+            assert_close_nested(a[k], b[k])
+    elif isinstance(b, (list, tuple)):
+        assert isinstance(a, type(b)) and len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_close_nested(x, y)
+    else:
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def rnn_states(W, xs, h):
+    states = []
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + xs[t])
+        states.append(h)
+    return np.stack(states)
+
+
+def report(params, x):
+    h = np.tanh(params["W"] @ x + params["b"])
+    return {"h": h, "stats": (np.sum(h), [h * 2.0, x])}
+
+
+def newton_sqrt(a):
+    x = a
+    while np.max(np.abs(x * x - a)) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def writes_and_views(x):
+    y = np.zeros((3, x.shape[0]))
+    for i in range(3):
+        y[i] = np.sin(x * (i + 1))
+    y[1:, 0] = y[1:, 0] * x[0]
+    return y @ x
+
+
+def power(x, n):
+    return 1.0 if n == 0 else x * power(x, n - 1)
+
+
+def powers(x):
+    return power(x, 5) + x
+
+
+@s2sad.custom_jvp
+def softplus(x):
+    return np.log1p(np.exp(x))
+
+
+@softplus.defjvp
+def softplus_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return softplus(x), t / (1.0 + np.exp(-x))
+
+
+def uses_softplus(x):
+    return softplus(x * 2.0) * x
+
+
+@pytest.mark.parametrize("f,primals", [
+    (rnn_states, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3)), rng.normal(size=3))),
+    (report, ({"W": rng.normal(size=(2, 3)), "b": rng.normal(size=2)}, rng.normal(size=3))),
+    (newton_sqrt, (np.array([2.0, 3.0, 0.5]),)),
+    (writes_and_views, (rng.normal(size=4),)),
+    (powers, (np.array([0.9, 1.1]),)),
+    (uses_softplus, (rng.normal(size=3),)),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_jvp_of_array_and_structured_outputs_matches_finite_differences(f, primals):
+    tangents = tuple(random_like(p) for p in primals)
+    value, tangent = s2sad.jvp(f, primals, tangents)
+    assert_close_nested(value, f(*primals))
+    assert_close_nested(tangent, central_difference(f, primals, tangents))
+
+
+def test_the_forward_source_carries_a_tangent_beside_each_value():
+    W, xs, h = rng.normal(size=(3, 3)), rng.normal(size=(4, 3)), rng.normal(size=3)
+    s2sad.jvp(rnn_states, (W, xs, h), (np.ones((3, 3)), np.zeros((4, 3)), np.zeros(3)))
+    source = s2sad.jvp_source(rnn_states)
+    assert "def rnn_states_jvp(W, xs, h, tW, txs, th):" in source
+    assert "states.append(h)" in source and "tstates.append(th)" in source
+    assert "tape" not in source
+
+
+def test_integer_arguments_take_no_tangent():
+    value, tangent = s2sad.jvp(power, (1.5, 3), (1.0, None))
+    assert value == pytest.approx(1.5 ** 3) and tangent == pytest.approx(3 * 1.5 ** 2)
+
+
+@s2sad.custom_vjp
+def reverse_only(x):
+    return x * 2.0
+
+
+reverse_only.defvjp(lambda x: (x * 2.0, None), lambda _, g: (g * 2.0,))
+
+
+def uses_reverse_only(x):
+    return reverse_only(x) + x
+
+
+def test_a_custom_vjp_function_says_it_has_no_forward_rule():
+    with pytest.raises(TypeError, match="custom_jvp instead"):
+        s2sad.jvp(uses_reverse_only, (1.0,), (1.0,))
+
+
+def cube_root(x):
+    return np.cbrt(x) * 2.0
+
+
+def test_a_users_forward_rule_is_used():
+    # np.cbrt has reverse and (elementwise) forward rules built in; a user's jvp wins
+    rule = s2sad.rules.lookup(np.cbrt)
+    saved = dict(rule.jvp)
+    try:
+        s2sad.defjvp(np.cbrt, tx="t * 0.0")   # deliberately wrong, to see it used
+        assert s2sad.jvp(cube_root, (8.0,), (1.0,))[1] == 0.0
+    finally:
+        rule.jvp.clear()
+        rule.jvp.update(saved)

@@ -126,9 +126,8 @@ class _Derivative:
             _function_source(self.f), self.wrt, by_name, split=False,
             float64_arrays=doubles, with_value=self.with_value, has_aux=self.has_aux))
 
-    def __call__(self, *args, **kwargs):
-        if kwargs or len(args) != self.arity:
-            args = self.signature.bind(args, kwargs)
+    def generated_function(self, args: tuple) -> Callable:
+        """The generated derivative these arguments call (made on the first call)."""
         keys = tuple(map(kind_of_value, args))
         derivative = self._specialised.get(keys)   # the hot path: one dict lookup
         if derivative is None:
@@ -136,6 +135,12 @@ class _Derivative:
                 self._specialised.clear()
             self._last = self._generated(keys, args)
             derivative = self._specialised[keys] = next(iter(self._last.functions.values()))
+        return derivative
+
+    def __call__(self, *args, **kwargs):
+        if kwargs or len(args) != self.arity:
+            args = self.signature.bind(args, kwargs)
+        derivative = self.generated_function(args)
         if self.with_value:   # ((value, aux), grads) with has_aux
             value, grads = derivative(*args)
             return value, (grads,) if self.single_in_tuple else grads
@@ -267,8 +272,8 @@ def jvp(f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
     """Forward mode: `(f(*primals), J @ tangents)`, the output and its tangent, by
     generated code that carries a tangent beside every value (`jvp_source(f)` prints
     it).  `tangents` has one entry per primal, shaped like it (dicts, lists and tuples
-    too); integer arguments take None.  A function returning several values returns
-    their tangents in the same structure.
+    too); integer arguments take None, and so may arguments held constant.  A function
+    returning several values returns their tangents in the same structure.
 
     >>> import numpy as np, s2sad
     >>> def cube(x):                                  # doctest: +SKIP
@@ -279,20 +284,39 @@ def jvp(f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
     if len(primals) != len(tangents):
         raise ValueError(f"jvp takes one tangent per primal: {len(primals)} primals, "
                          f"{len(tangents)} tangents")
+    return forward(f, primals, tangents, with_value=True)
+
+
+def forward(f: Callable, primals: tuple, tangents: tuple, with_value: bool):
+    """`jvp`, or (without `with_value`) the tangent alone, computing only what it needs."""
+    function, values = forward_function(f, primals, tangents, with_value)
+    padded = tuple(tangents) + (None,) * (len(values) - len(tangents))
+    return function(*values, *padded)
+
+
+def forward_function(f: Callable, primals: tuple, tangents: tuple, with_value: bool):
+    """(the generated forward-mode function for these argument kinds, the primals
+    with defaults filled in)."""
     src = _function_source(f)
     cache = f.__dict__[_CACHE]
     if "signature" not in cache:
         cache["signature"] = _Signature(f)
-    names = parameter_names(src.tree)
     values = cache["signature"].bind(tuple(primals), {})
-    kinds = tuple(kind_of_value(v) for v in values)
-    by_name = dict(zip(names, (kind_of_key(abstract_structure(k)) for k in kinds)))
-    generated = _cached_transform(f, ("jvp", tuple(by_name.values())),
-                                  lambda: forward_transform(src, by_name))
-    cache["jvp_source"] = generated.source
-    padded = tuple(tangents) + (None,) * (len(values) - len(tangents))
-    (function,) = generated.functions.values()
-    return function(*values, *padded)
+    keys = tuple(map(kind_of_value, values))
+    given = tuple(t is not None for t in tangents)
+    specialised = cache.setdefault("jvp" if with_value else "tangent", {})
+    function = specialised.get((keys, given))   # the hot path: one dict lookup
+    if function is None:
+        names = parameter_names(src.tree)
+        by_name = dict(zip(names, (kind_of_key(abstract_structure(k)) for k in keys)))
+        constants = frozenset(n for n, t in zip(names, tangents) if t is None)   # no tangent
+        generated = _cached_transform(
+            f, ("jvp", tuple(by_name.values()), constants, with_value),
+            lambda: forward_transform(src, by_name, constants, with_value))
+        cache["jvp_source"] = generated.source
+        (function,) = generated.functions.values()
+        specialised[(keys, given)] = function
+    return function, values
 
 
 def jvp_source(f: Callable) -> str:

@@ -122,6 +122,10 @@ class ForwardMode:
         if isinstance(value, gast.Subscript):
             return gast.Subscript(value=self.tangent_node(value.value), slice=clone(value.slice),
                                   ctx=gast.Load())
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and value.func.attr == "pop" and not value.args \
+                and isinstance(value.func.value, gast.Name):   # x = tape.pop(): ttape too
+            return call(attr(self.tangent_node(value.func.value), "pop"))
         if isinstance(value, gast.Attribute):   # only .T reaches here
             return attr(self.tangent_node(value.value), value.attr)
         return self.rule_tangent(value, target, where)
@@ -144,19 +148,25 @@ class ForwardMode:
         terms = []
         for param in rule.params:
             node = bound.get(param.name)
-            if node is None or not self.active(node):
-                continue
+            if node is None or not self.active(node) or rule.jvp.get(param.name) == "0":
+                continue   # "0": read for its shape only
             if not rule.has_forward(param.name):
                 raise self.src.error(
                     f"s2sad has no forward rule for {label} with respect to "
                     f"{param.name!r} yet", where,
                     f"register one with s2sad.defjvp({label}, t{param.name}='...')")
             terms += self.param_tangents(rule, param, node, bound, value, target)
+        if not terms:   # it reads the inputs for their shapes only
+            self.spreads = False
+            return call(helper("zero_tangent"), name(target))
         tangent = terms[0]
         for term in terms[1:]:
             tangent = gast.BinOp(left=tangent, op=gast.Add(), right=term)
-        self.spreads = rule.output == "elementwise" and any(
-            self.kind_of(n) != self.kinds.get(target, UNKNOWN) for n in self.operands(bound))
+        # x + b, with only b depending on the inputs: tb is (d,), the sum (n, d).  One
+        # operand of the output's kind that depends on them makes the sum full-sized.
+        self.spreads = rule.output == "elementwise" and all(
+            self.kind_of(n) != self.kinds.get(target, UNKNOWN) or self.kind_of(n).ndim is None
+            for n in self.operands(bound))
         return tangent
 
     def param_tangents(self, rule, param, node, bound: dict, value, target: str) -> list:

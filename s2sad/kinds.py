@@ -430,6 +430,9 @@ def _shape_kind(shape, kinds, src) -> Kind | None:
     if isinstance(shape, (gast.Tuple, gast.List)):
         return kind(len(shape.elts), False,
                     [_length_is_one(n, kinds, src) for n in shape.elts])
+    if isinstance(shape, gast.Attribute) and shape.attr == "shape":   # np.zeros(x.shape)
+        array = expr_kind(shape.value, kinds, src)
+        return None if array is None else kind(array.ndim, False, array.ones)
     shape_kind = expr_kind(shape, kinds, src)
     if shape_kind is None:
         return None

@@ -354,9 +354,11 @@ class AdjointOptimiser:
     """
 
     def __init__(self, adjoints: set[str], accumulators: set[str], materialise=None,
-                 scalar_item=None):
+                 scalar_item=None, same_shape=None):
         self.adjoints = adjoints
         self.accumulators = accumulators
+        # same_shape(a, b) -> whether the names a and b surely hold arrays of one shape
+        self.same_shape = same_shape or (lambda a, b: a == b)
         # materialise(adjoint, compound, where) -> `dx = np.zeros_like(x)`, or None
         # where the plain 0.0 serves (scalars)
         self.materialise = materialise or (lambda adjoint, compound, where: None)
@@ -388,7 +390,8 @@ class AdjointOptimiser:
                     setattr(s, block, self.narrow_broadcasts(getattr(s, block), read_once))
             spread = _spread_of(s)
             if spread is not None and spread[0] in read_once and index + 1 < len(stmts) \
-                    and _read_spread(stmts[index + 1], *spread, self.accumulators):
+                    and _read_spread(stmts[index + 1], *spread, self.accumulators,
+                                     self.same_shape):
                 continue
             out.append(s)
         return out
@@ -640,16 +643,22 @@ def _spread_of(s):
     return None
 
 
-def _read_spread(s, d: str, g, x: str, accumulators: set) -> bool:
+def _read_spread(s, d: str, g, x: str, accumulators: set, same_shape) -> bool:
     """Let the one reader of `d` in `s` take `g` instead, where it broadcasts alike."""
     for node in gast.walk(s):
         if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
             factors = _factors(node)   # d * 2 * x: x gives the product its shape
             names = [getattr(f, "id", None) for f in factors]
-            if names.count(d) == 1 and x in names and x != d:
+            if names.count(d) == 1 and any(n is not None and n != d and same_shape(n, x)
+                                           for n in names):
                 holder, field = _parent_of(node, factors[names.index(d)])
                 setattr(holder, field, g)
                 return True
+        if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Div) \
+                and getattr(node.left, "id", None) == d and _shaped_like(node.right, x,
+                                                                        same_shape):
+            node.left = g   # d / (1 + y): y gives the quotient its shape
+            return True
         if isinstance(node, gast.AugAssign) and getattr(node.value, "id", None) == d \
                 and isinstance(node.target, gast.Subscript) \
                 and getattr(node.target.value, "id", None) in accumulators:
@@ -659,6 +668,18 @@ def _read_spread(s, d: str, g, x: str, accumulators: set) -> bool:
                 and len(node.args) == 3 and getattr(node.args[2], "id", None) == d:
             node.args[2] = g
             return True
+    return False
+
+
+def _shaped_like(node, x: str, same_shape) -> bool:
+    """`node` surely has x's shape: a name of it, or arithmetic with such a name."""
+    if isinstance(node, gast.Name):
+        return node.id != "np" and same_shape(node.id, x)
+    if isinstance(node, gast.BinOp):
+        return any(_shaped_like(side, x, same_shape) for side in (node.left, node.right)
+                   if not isinstance(side, gast.Constant)) and all(
+            isinstance(side, gast.Constant) or _shaped_like(side, x, same_shape)
+            for side in (node.left, node.right))
     return False
 
 

@@ -147,7 +147,16 @@ class ReverseMode:
     def optimiser(self) -> AdjointOptimiser:
         accumulators = {self.adjoint_of[p] for p in self.accumulators if p in self.adjoint_of}
         return AdjointOptimiser(self.adjoint_names, accumulators, self.materialise,
-                                self.is_scalar_item)
+                                self.is_scalar_item, self.same_shape)
+
+    def same_shape(self, a: str, b: str) -> bool:
+        """The names hold arrays of one shape: the same name, or the kinds show it (an
+        array whose axes are all known not to be 1 and of the same ndim)."""
+        if a == b:
+            return True
+        ka, kb = self.kinds.get(a, UNKNOWN), self.kinds.get(b, UNKNOWN)
+        return ka == kb and ka.ndim is not None and ka.ones is not None \
+            and all(one is False for one in ka.ones) and not ka.integer
 
     def is_scalar_item(self, subscript: gast.Subscript) -> bool:
         """`dx[i]` is one number where `x[i]` is: reading it copies nothing."""

@@ -16,11 +16,11 @@ import numpy as np
 from .analysis import useful_names, varied_names, walk_statements
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
-                      clone, copy_location, helper, parameter_names, index_written_names, loaded_names, name, name_counts,
-                      stored_names)
+                      clone, copy_location, helper, parameter_names, index_written_names,
+                      loaded_names, name, name_counts, stored_names, substitute)
 from .comprehensions import lower_comprehensions
 from .custom import stop_gradient
-from .deadcode import leave_out_unneeded
+from .deadcode import drop_dead, leave_out_unneeded, purity_check
 from .emit import compile_functions, to_source
 from .forward import ForwardMode
 from .inline import inline_calls
@@ -29,7 +29,7 @@ from .structures import (Flattened, flatten, leaf_kinds, literal_leaves, literal
 from .lists import appended_parts, as_method_calls, refuse_shared_lists
 from .kinds import UNKNOWN, Structure, dtype_of_key, infer_kinds
 from .normalise import normalise
-from .optimise import inline_temporaries, prefer_methods, surely_arrays
+from .optimise import inline_temporaries, prefer_methods, simplify, surely_arrays
 from .reverse import ReverseMode, Sweeps
 from .shifts import invariant_shifts
 from .rules import TEMPLATE_NAMESPACE
@@ -95,11 +95,16 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
     return Generated(source, compiled)
 
 
-def forward_transform(src: FunctionSource, kinds: dict) -> Generated:
+def forward_transform(src: FunctionSource, kinds: dict, constants: frozenset = frozenset(),
+                      with_value: bool = True) -> Generated:
     """Generate `<f>_jvp(*params, *tangents) -> (value, tangent)`: forward mode, a
-    tangent for every parameter that is not an integer (the others take None)."""
+    tangent for every parameter that is not an integer nor one of `constants` (the
+    others take None).  Without `with_value`, the tangent alone, and only what it
+    needs is computed."""
     params = parameter_names(src.tree)
     p = _prepare(src, tuple(params), kinds, True, frozenset(), False)
+    p.inputs -= {leaf for q in constants for leaf in (
+        p.flattened.leaf_names(q) if p.flattened else [q])}
     src, names = p.src, p.names
     tree = normalise(src, names)
     tree = to_anf(tree, varied_names(tree.body, p.inputs, src), src, names)
@@ -126,8 +131,9 @@ def forward_transform(src: FunctionSource, kinds: dict) -> Generated:
         for q in sorted(written & p.inputs)]
     tangent_params = [mode.tangent(q) if q in p.inputs else names.unique("_no_tangent")
                       for q in p.params]
-    body = copies + as_method_calls(body) + [
-        gast.Return(value=gast.Tuple(elts=[value, tangent], ctx=gast.Load()))]
+    returned = gast.Tuple(elts=[value, tangent], ctx=gast.Load()) if with_value else tangent
+    body = drop_dead(body, loaded_names(returned), purity_check(src, mode.kind_of))
+    body = copies + as_method_calls(body) + [gast.Return(value=returned)]
     function = _function_def(names.unique(src.name + "_jvp"), p.params + tangent_params, body)
     if p.flattened:
         function = _with_containers(function, p.flattened, mode.tangent)
@@ -275,9 +281,17 @@ class _Builder:
         say so), or `with_value` returns it.  `regroup` makes the returned gradients
         from those of the parameters in `wrt`; `aux` names what goes back beside them."""
         seed = call(helper("scalar_seed"), clone(self.output)) if value_needed else const(1.0)
-        adjoint = self.seed(seed) + self.sweeps.adjoint
+        adjoint, seeded = self.sweeps.adjoint, False
+        if isinstance(seed, gast.Constant) and self.out_adjoint is not None \
+                and self.output.id not in self.mode.accumulators:   # `d = 1.0`, a float
+            adjoint, seeded = _propagated(self.out_adjoint, seed, adjoint, self.mode)
+        if not seeded:
+            adjoint = self.seed(seed) + adjoint
         arrays = surely_arrays(adjoint, self.mode.adjoint_names)
         grads = [self.gradient(p, arrays) for p in wrt]
+        if seeded and self.out_adjoint in loaded_names(gast.Module(
+                body=[gast.Expr(value=g) for g in grads], type_ignores=[])):
+            adjoint = self.seed(seed) + adjoint   # the output is a parameter: dy = 1.0
         if self.out_adjoint is None:
             adjoint = [gast.Expr(value=seed)] if value_needed else []
         keep = []
@@ -355,6 +369,21 @@ def _split_outputs(src: FunctionSource, names: NameGenerator) -> tuple:
         assign(o, v) for o, (_, v) in zip(outputs, literal_leaves(r.value))]
         + [gast.Return(value=name(outputs[0]))])
     return outputs, structure
+
+
+def _propagated(adjoint_name: str, seed: gast.Constant, stmts: list, mode) -> tuple:
+    """The seed `adjoint_name = 1.0` written into the statements that read it, up to
+    its first reassignment (`1.0 * x` folds to `x`): (statements, whether that made
+    the assignment needless there - the caller still checks what it returns)."""
+    for s in stmts:
+        stores = adjoint_name in _assigned_in([s])
+        if isinstance(s, gast.Assign):
+            s.value = simplify(substitute(s.value, {adjoint_name: seed}), mode.kind_of, None)
+        elif adjoint_name in loaded_names(s) or stores:   # read or changed in a block
+            return stmts, False
+        if stores:
+            return stmts, True
+    return stmts, True
 
 
 def _function_def(fname: str, params: list, body: list) -> gast.FunctionDef:

@@ -216,3 +216,62 @@ def test_a_users_forward_rule_is_used():
     finally:
         rule.jvp.clear()
         rule.jvp.update(saved)
+
+
+# --- built on the two modes: hvp, hessian, jacobian ------------------------------------
+
+def logistic(x, A):
+    return np.sum(np.log(1 + np.exp(A @ x))) + 0.5 * x @ x
+
+
+def logistic_hessian(x, A):
+    p = 1 / (1 + np.exp(-(A @ x)))
+    return A.T @ (A * (p * (1 - p))[:, None]) + np.eye(x.size)
+
+
+def looped_loss(W, X, y):
+    h = X
+    for _ in range(2):
+        h = np.tanh(h @ W)
+    return np.mean((h[:, 0] - y) ** 2) + 0.1 * np.sum(W ** 2)
+
+
+def test_hvp_is_the_hessian_times_the_vector():
+    A, x, v = rng.normal(size=(20, 5)), rng.normal(size=5), rng.normal(size=5)
+    product, none = s2sad.hvp(logistic, (x, A), (v, None))
+    assert none is None
+    np.testing.assert_allclose(product, logistic_hessian(x, A) @ v, rtol=1e-10)
+
+
+def test_hvp_through_loops_against_finite_differences_of_the_gradient():
+    W, X, y = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(6, 3)), rng.normal(size=6)
+    V = rng.normal(size=(3, 3))
+    (product, _, _) = s2sad.hvp(looped_loss, (W, X, y), (V, None, None))
+    gradient, eps = s2sad.grad(looped_loss), 1e-6
+    expected = (gradient(W + eps * V, X, y) - gradient(W - eps * V, X, y)) / (2 * eps)
+    np.testing.assert_allclose(product, expected, rtol=1e-5, atol=1e-8)
+
+
+def test_hessian_is_symmetric_and_agrees_with_hvp():
+    A, x = rng.normal(size=(20, 5)), rng.normal(size=5)
+    H = s2sad.hessian(logistic)(x, A)
+    np.testing.assert_allclose(H, logistic_hessian(x, A), rtol=1e-10)
+    np.testing.assert_allclose(H, H.T, rtol=1e-12)
+    v = rng.normal(size=5)
+    np.testing.assert_allclose(H @ v, s2sad.hvp(logistic, (x, A), (v, None))[0], rtol=1e-10)
+
+
+def wide(x):
+    return np.tanh(np.outer(np.arange(1.0, 8.0), x)).ravel()
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+def test_jacobian_in_each_mode_against_finite_differences(mode):
+    x = rng.normal(size=3)
+    J = s2sad.jacobian(wide, mode=mode)(x)
+    assert J.shape == (21, 3)
+    for i in range(3):
+        e = np.zeros(3)
+        e[i] = 1e-6
+        np.testing.assert_allclose(J[:, i], (wide(x + e) - wide(x - e)) / 2e-6, rtol=1e-5,
+                                   atol=1e-8)

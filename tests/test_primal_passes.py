@@ -35,8 +35,10 @@ def code(source: str) -> str:
 
 
 def adjoint_part(source: str) -> str:
-    """The generated code from the seed of the output cotangent on."""
-    return source[re.search(r"^\s+d\w+ = (scalar_seed\(|1\.0$)", source, re.MULTILINE).start():]
+    """The generated code from the seed of the output cotangent (or, where the seed
+    1.0 is written into the statements reading it, the first adjoint comment) on."""
+    return source[re.search(r"^\s+(d\w+ = (scalar_seed\(|1\.0$)|# )", source,
+                            re.MULTILINE).start():]
 
 
 def parsed(text: str) -> list:

@@ -8,6 +8,7 @@ from .registry import (Param, Rule, all_rules, defjvp, deflinear, defnondiff, de
                        lookup)
 from . import operators, python_math, numpy_elementwise  # noqa: F401  (register rules)
 from . import numpy_reductions, numpy_linalg, numpy_shapes, scipy_special  # noqa: F401
+from . import generated_code  # noqa: F401
 
 #: Names a rule template may use besides its parameters, `g` and `ans`.
 TEMPLATE_NAMESPACE = {"np": np, "math": math}

@@ -64,7 +64,7 @@ defvjp(np.float64, "x=0.0", output="same", dx="unbroadcast(g, x)")
 
 # np.full(shape, x) spreads x everywhere: its cotangent is the sum of g.
 defvjp(np.full, "shape, fill_value, dtype=None, order='C', *, device=None, like=None",
-       output="unknown", dfill_value="unbroadcast(g, fill_value)")
+       output="shape", dfill_value="unbroadcast(g, fill_value)")
 
 # --- no derivative ----------------------------------------------------------------
 defnondiff(np.ndim, np.size, integer=True, output="scalar")

@@ -87,6 +87,8 @@ class Rule:
                                                     annotation=None, type_comment=None)})
 
     def has_forward(self, param: str) -> bool:
+        """Whether the output's tangent has a term for `param` (one of "0" adds none:
+        the output depends on it through its shape only)."""
         return param in self.jvp or param in self.linear or (
             param in self.vjp and self.output in ("elementwise", "scalar"))
 
@@ -137,7 +139,19 @@ def defvjp(fn, signature: str, *, output: str = "elementwise", stacked: dict | N
     return rule
 
 
-def defjvp(fn, **tangents: str) -> Rule:
+def _forward_rule(fn, signature: str | None) -> Rule:
+    """The rule to give a forward form: the registered one, or (with `signature`) a
+    new rule with no reverse form (a helper of generated code, say)."""
+    rule = lookup(fn)
+    if rule is None and signature is not None:
+        rule = Rule(fn, parse_signature(signature), output="unknown")
+        _store(fn, rule)
+    if rule is None or rule.nondiff:
+        raise ValueError(f"register the reverse rule of {describe(fn)} first (defvjp)")
+    return rule
+
+
+def defjvp(fn, signature: str | None = None, **tangents: str) -> Rule:
     """Give the forward rule of `fn`, whose reverse rule is registered: for each
     parameter, `t<param>="expression"`, the output's tangent from `t`, that
     parameter's tangent (linear in `t`).
@@ -148,9 +162,7 @@ def defjvp(fn, **tangents: str) -> Rule:
     >>> "a" in rule.jvp
     True
     """
-    rule = lookup(fn)
-    if rule is None or rule.nondiff:
-        raise ValueError(f"register the reverse rule of {describe(fn)} first (defvjp)")
+    rule = _forward_rule(fn, signature)
     known = {p.name for p in rule.params}
     for key, template in tangents.items():
         if not key.startswith("t") or key[1:] not in known:
@@ -160,7 +172,7 @@ def defjvp(fn, **tangents: str) -> Rule:
     return rule
 
 
-def deflinear(fn, *params: str, jointly: bool = True) -> Rule:
+def deflinear(fn, *params: str, jointly: bool = True, signature: str | None = None) -> Rule:
     """Declare `fn` linear in each of `params` (the others held fixed): its forward
     rule calls `fn` itself on the tangent.  A `: seq` parameter takes its items'
     tangents together (`jointly`, as np.concatenate) or one item at a time (as the
@@ -170,9 +182,7 @@ def deflinear(fn, *params: str, jointly: bool = True) -> Rule:
     >>> s2sad.deflinear(np.cumsum, "a").linear
     {'a': 'jointly'}
     """
-    rule = lookup(fn)
-    if rule is None or rule.nondiff:
-        raise ValueError(f"register the reverse rule of {describe(fn)} first (defvjp)")
+    rule = _forward_rule(fn, signature)
     for param in params:
         if param not in {p.name for p in rule.params}:
             raise ValueError(f"{param!r} names no parameter of the rule for {rule.name}")

@@ -3,8 +3,6 @@ mode can run over a generated gradient: a Hessian-vector product is the tangent 
 the gradient (`s2sad.hvp`).  A parameter whose template is "0" is read for its shape
 only.  Helpers not listed here (prod_partials, norm_adjoint, add_at, ...) make a
 gradient that forward mode refuses."""
-import numpy as np
-
 from .. import runtime as R
 from .registry import defjvp, deflinear, defnondiff
 
@@ -39,4 +37,3 @@ for _dx, _dy in ((R.matmul_dx, R.matmul_dy), (R.dot_da, R.dot_db), (R.inner_da, 
     defjvp(_dy, ty=_SHAPE_ONLY)
 
 defjvp(R.safe_divide, "a, b", ta="safe_divide(t, b)", tb="-safe_divide(t * a, b * b)")
-np  # (templates name NumPy as np)

@@ -302,6 +302,8 @@ def forward_function(f: Callable, primals: tuple, tangents: tuple, with_value: b
     if "signature" not in cache:
         cache["signature"] = _Signature(f)
     values = cache["signature"].bind(tuple(primals), {})
+    tangents = tuple(tangents) + (None,) * (len(values) - len(tangents))   # defaults
+    _check_tangents(f, values, tangents)
     keys = tuple(map(kind_of_value, values))
     given = tuple(t is not None for t in tangents)
     specialised = cache.setdefault("jvp" if with_value else "tangent", {})
@@ -317,6 +319,20 @@ def forward_function(f: Callable, primals: tuple, tangents: tuple, with_value: b
         (function,) = generated.functions.values()
         specialised[(keys, given)] = function
     return function, values
+
+
+def _check_tangents(f: Callable, values: tuple, tangents: tuple) -> None:
+    """Each tangent is shaped like its primal; integers take None."""
+    for value, tangent in zip(values, tangents):
+        if tangent is None or isinstance(value, (dict, list, tuple)):
+            continue
+        if isinstance(value, (bool, int, np.integer)) or (
+                isinstance(value, np.ndarray) and value.dtype.kind in "iub"):
+            raise TypeError(f"{f.__name__} takes an integer argument ({value!r}): its "
+                            "tangent must be None")
+        if np.shape(tangent) != np.shape(value):
+            raise ValueError(f"a tangent has shape {np.shape(tangent)}, but its primal "
+                             f"{np.shape(value)}")
 
 
 def jvp_source(f: Callable) -> str:

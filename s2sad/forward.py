@@ -199,7 +199,8 @@ class ForwardMode:
     def split_tangent(self, value):
         """A custom rule's call, or a recursive one: its own forward rule."""
         function, _pair, *args = value.args
-        tangents = gast.Tuple(elts=[self.item_tangent(a) for a in args], ctx=gast.Load())
+        tangents = gast.Tuple(elts=[const(None) if self.kind_of(a).integer
+                                    else self.item_tangent(a) for a in args], ctx=gast.Load())
         return call(helper("split_tangent"), clone(function),
                     gast.Tuple(elts=[clone(a) for a in args], ctx=gast.Load()), tangents)
 

@@ -6,6 +6,7 @@ never formed.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 import numpy as np
@@ -25,6 +26,8 @@ def hvp(f: Callable, primals: tuple, tangents: tuple) -> tuple:
     >>> s2sad.hvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))  # doctest: +SKIP
     (array([6., 0.]),)
     """
+    given = len(primals)
+    primals, tangents = _with_defaults(f, primals, tangents)
     key = (tuple(map(kind_of_value, primals)), tuple(t is None for t in tangents))
     specialised = f.__dict__.get(_HVP) or f.__dict__.setdefault(_HVP, {})
     found = specialised.get(key)   # the hot path: one dict lookup
@@ -33,12 +36,23 @@ def hvp(f: Callable, primals: tuple, tangents: tuple) -> tuple:
     function, floats = found
     product = function(*primals, *tangents)
     if len(floats) == 1:
-        return tuple(product if i == floats[0] else None for i in range(len(primals)))
+        return tuple(product if i == floats[0] else None for i in range(given))
     by_position = dict(zip(floats, product))
-    return tuple(by_position.get(i) for i in range(len(primals)))
+    return tuple(by_position.get(i) for i in range(given))
 
 
 _HVP = "_s2sad_hvp"
+
+
+def _with_defaults(f: Callable, primals: tuple, tangents: tuple) -> tuple:
+    """The arguments left out take their defaults, with no tangent."""
+    parameters = inspect.signature(f).parameters
+    if len(primals) >= len(parameters):
+        return tuple(primals), tuple(tangents)
+    bound = inspect.signature(f).bind(*primals)
+    bound.apply_defaults()
+    values = tuple(bound.arguments.values())
+    return values, tuple(tangents) + (None,) * (len(values) - len(tangents))
 
 
 def _hvp_function(f: Callable, primals: tuple, tangents: tuple) -> tuple:

@@ -33,7 +33,7 @@ class Kind(NamedTuple):
         if self == other:
             return self
         integer = _joined_integer(self.integer, other.integer)
-        if self.ndim != other.ndim:
+        if self.ndim != other.ndim or self.ndim is None:
             return kind(None, integer)
         ones = tuple(a if a == b else None for a, b in zip(self.ones, other.ones))
         return kind(self.ndim, integer, ones)

@@ -113,6 +113,8 @@ def forward_transform(src: FunctionSource, kinds: dict, constants: frozenset = f
     all_kinds = infer_kinds(tree.body, {q: p.kinds.get(q, UNKNOWN) for q in p.params}, src)
     mode = ForwardMode(src, tree, names, varied, all_kinds)
     body = mode.block(tree.body[:-1])
+    body = [assign(mode.tangent(q), call(helper("zero_tangent"), name(q)))   # b = a * b,
+            for q in p.params if q in varied and q not in p.inputs] + body    # b constant
     output = tree.body[-1].value
     outputs = [name(o) for o in p.several] if p.several else [output]
     tangents = [mode.tangent_node(o) if isinstance(o, gast.Name) else None for o in outputs]

@@ -2,6 +2,7 @@
 program the rule and construct tests differentiate; and against finite differences
 where the output is an array."""
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -275,3 +276,73 @@ def test_jacobian_in_each_mode_against_finite_differences(mode):
         e[i] = 1e-6
         np.testing.assert_allclose(J[:, i], (wide(x + e) - wide(x - e)) / 2e-6, rtol=1e-5,
                                    atol=1e-8)
+
+
+# --- found by a trial as a new user ----------------------------------------------------
+
+def rebinds_a_constant(a, b):
+    b = a * b
+    return b
+
+
+def rnn_loss(W, h):
+    for _ in range(3):
+        h = np.tanh(W @ h)
+    return np.sum(h ** 2)
+
+
+def with_a_default(x, scale=2.0):
+    return np.sum(scale * x ** 2)
+
+
+def scalar_loop_with_branch(a):
+    for _ in range(3):
+        if a > 2.0:
+            a = a * math.sin(a)
+        else:
+            a = a * a
+    return a
+
+
+def mean_over_rows(X):
+    return np.sum(np.mean(X, axis=1, keepdims=True) ** 2) + np.sum(X.sum(axis=0) ** 3)
+
+
+def writes_into_its_argument(x):
+    x[0] = 2.0 * x[1]
+    return np.sum(x ** 2)
+
+
+def hvp_by_differences(f, primals, tangents, eps=1e-6):
+    gradient = s2sad.grad(f)
+    return (gradient(*[p + eps * t if t is not None else p for p, t in zip(primals, tangents)])
+            - gradient(*[p - eps * t if t is not None else p
+                         for p, t in zip(primals, tangents)])) / (2 * eps)
+
+
+def test_a_parameter_without_a_tangent_rebound_to_one_that_has_one():
+    assert s2sad.jvp(rebinds_a_constant, (0.5, 0.3), (1.0, None)) == pytest.approx((0.15, 0.3))
+    W, h = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3)
+    H = s2sad.hessian(rnn_loss, wrt=0)(W, h)
+    np.testing.assert_allclose(H, H.transpose(2, 3, 0, 1), atol=1e-12)
+
+
+@pytest.mark.parametrize("f,primals", [
+    (with_a_default, (np.array([1.0, 2.0]),)),
+    (scalar_loop_with_branch, (1.3,)), (scalar_loop_with_branch, (2.5,)),
+    (mean_over_rows, (rng.normal(size=(2, 3)),)),
+    (writes_into_its_argument, (np.array([1.0, 2.0, 3.0]),)),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_hvp_on_defaults_scalar_loops_axis_reductions_and_writes(f, primals):
+    tangents = tuple(random_like(p) for p in primals)
+    product = s2sad.hvp(f, copy.deepcopy(primals), tangents)
+    assert len(product) == len(primals)
+    np.testing.assert_allclose(product[0], hvp_by_differences(f, primals, tangents),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_tangents_are_checked_against_their_primals():
+    with pytest.raises(TypeError, match="tangent must be None"):
+        s2sad.jvp(power, (1.5, 3), (1.0, 1))
+    with pytest.raises(ValueError, match="a tangent has shape"):
+        s2sad.jvp(with_a_default, (np.ones(3),), (np.ones((3, 1)),))

@@ -36,4 +36,5 @@ for _dx, _dy in ((R.matmul_dx, R.matmul_dy), (R.dot_da, R.dot_db), (R.inner_da, 
     deflinear(_dy, "value", "x", signature="value, x, y")
     defjvp(_dy, ty=_SHAPE_ONLY)
 
+deflinear(R.private_copy, "value", signature="value")
 defjvp(R.safe_divide, "a, b", ta="safe_divide(t, b)", tb="-safe_divide(t * a, b * b)")

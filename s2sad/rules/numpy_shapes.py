@@ -3,7 +3,7 @@ array constructors and queries that carry no derivative.
 """
 import numpy as np
 
-from .registry import deflinear, defnondiff, defvjp
+from .registry import defjvp, deflinear, defnondiff, defvjp
 
 # --- same entries, new shape: reshape g back ------------------------------------
 _BACK = "np.reshape(g, np.shape({}))"
@@ -94,3 +94,4 @@ for _fn, _param in ((np.reshape, "a"), (np.ravel, "a"), (np.expand_dims, "a"),
                     (np.array, "object"), (np.asarray, "a"), (np.float64, "x"),
                     (np.full, "fill_value"), (np.full_like, "fill_value")):
     deflinear(_fn, _param)
+defjvp(np.full_like, ta="0")   # `a` gives the shape only

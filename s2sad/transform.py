@@ -349,10 +349,18 @@ class _Builder:
         restored = {n.value.id for s in adjoint for n in gast.walk(s)
                     if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
                     and isinstance(n.value, gast.Name) and n.value.id in residual_names}
-        unpack += [assign(n, call(attr(name(n), "copy"))) for n in sorted(restored)]
+        # arrays the sweep restores in place: their final contents are put back after,
+        # so that views of them among the residuals stay views, and a second call of
+        # the pullback starts from the same state
+        final = {n: self.names.unique(f"_{n}_final") for n in sorted(restored)}
+        unpack += [assign(held, call(attr(name(n), "copy"))) for n, held in final.items()]
+        put_back = [assign(gast.Subscript(value=name(n), slice=const(Ellipsis),
+                                          ctx=gast.Store()), name(held))
+                    for n, held in final.items()]
         backward = self.function(
             self.names.unique(self.src.name + "_backward"), [holder, cotangent],
-            unpack + adjoint + [gast.Return(value=gast.Tuple(elts=returned, ctx=gast.Load()))])
+            unpack + adjoint + put_back
+            + [gast.Return(value=gast.Tuple(elts=returned, ctx=gast.Load()))])
         return [forward, backward]
 
 

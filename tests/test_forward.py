@@ -346,3 +346,21 @@ def test_tangents_are_checked_against_their_primals():
         s2sad.jvp(power, (1.5, 3), (1.0, 1))
     with pytest.raises(ValueError, match="a tangent has shape"):
         s2sad.jvp(with_a_default, (np.ones(3),), (np.ones((3, 1)),))
+
+
+def scales_a_slice_in_place(x):
+    y = x * 2.0
+    y[1:3] *= x[:2]
+    return y
+
+
+def test_vjp_through_an_in_place_slice_update_called_twice():
+    # the residual y[1:3] is a view of y, which the backward sweep restores in place
+    x = np.array([0.3, -0.4, 0.9])
+    out, pullback = s2sad.vjp(scales_a_slice_in_place, x)
+    for _ in range(2):
+        np.testing.assert_allclose(pullback(np.array([0.0, 1.0, 0.0]))[0],
+                                   [2 * x[1], 2 * x[0], 0.0])
+    np.testing.assert_allclose(out, scales_a_slice_in_place(x))
+    np.testing.assert_allclose(s2sad.jacobian(scales_a_slice_in_place, mode="reverse")(x),
+                               s2sad.jacobian(scales_a_slice_in_place, mode="forward")(x))

@@ -2,6 +2,8 @@
 import importlib.util
 from pathlib import Path
 
+import numpy as np
+
 import s2sad
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -29,3 +31,23 @@ def test_the_mlp_example_plots_or_says_why_not(tmp_path, capsys):
     mlp.plot([1.0, 0.5, 0.25], tmp_path / "loss.png")
     printed = capsys.readouterr().out
     assert (tmp_path / "loss.png").exists() or "matplotlib is not installed" in printed
+
+
+def test_hutchinson_estimates_the_trace_of_the_hessian(capsys):
+    hutchinson = load("hutchinson")
+    w, X, y = hutchinson.make_data(n=50, d=6)
+    p = 1 / (1 + np.exp(-(X @ w)))
+    analytic = X.T @ (X * (p * (1 - p))[:, None]) / len(y) + 0.1 * np.eye(6)
+    np.testing.assert_allclose(s2sad.hessian(hutchinson.loss)(w, X, y), analytic, rtol=1e-10)
+    estimate = hutchinson.hutchinson(w, X, y, probes=300)
+    assert abs(estimate - np.trace(analytic)) < 0.05 * np.trace(analytic)
+
+
+def test_newton_converges_quadratically(capsys):
+    newton = load("newton")
+    w, norms = newton.newton(*newton.make_data(n=60, d=4))
+    assert norms[-1] < 1e-10
+    close = [n for n in norms if n < 1.0]
+    steps = [(a, b) for a, b in zip(close, close[1:]) if a > 1e-8]   # above rounding
+    assert len(steps) >= 2 and all(b < 10 * a * a for a, b in steps)   # quadratic
+    assert "|grad|" in capsys.readouterr().out

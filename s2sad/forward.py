@@ -22,7 +22,7 @@ from .analysis import call_arguments, differentiable_names, primitive_of
 from .astutil import (NameGenerator, assign, attr, call, clone, const, copy_location, helper,
                       index_written_names, loaded_names, mark_helpers, name)
 from .kinds import UNKNOWN, expr_kind
-from .lists import appended_parts, list_names
+from .lists import is_append
 from .optimise import simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
 from .runtime import split_output
@@ -35,7 +35,6 @@ class ForwardMode:
                  varied: set, kinds: dict):
         self.src, self.tree, self.names = src, tree, names
         self.varied, self.kinds = varied, kinds
-        self.lists = list_names(tree.body)
         self.written = index_written_names(tree)
         self.tangent_of: dict[str, str] = {}
 
@@ -114,11 +113,9 @@ class ForwardMode:
             return found if found is not None else self.zero(target, value)
         if not differentiable_names(value, self.src) & self.varied:
             return self.zero(target, value)
-        parts = appended_parts(gast.Assign(targets=[name(target, store=True)], value=value))
-        if parts is not None:   # xs.append(v): txs.append(tv)
-            item = self.tangent_node(parts[1])
-            item = item if item is not None else call(helper("zero_tangent"), parts[1])
-            return call(helper("appended"), name(self.tangent(target)), item)
+        if is_append(value):   # xs.append(v): txs.append(tv)
+            return call(helper("appended"), name(self.tangent(target)),
+                        self.item_tangent(value.args[1]))
         if isinstance(value, gast.Subscript):
             return gast.Subscript(value=self.tangent_node(value.value), slice=clone(value.slice),
                                   ctx=gast.Load())

@@ -27,14 +27,13 @@ def hvp(f: Callable, primals: tuple, tangents: tuple) -> tuple:
     (array([6., 0.]),)
     """
     given = len(primals)
-    primals, tangents = _with_defaults(f, primals, tangents)
     key = (tuple(map(kind_of_value, primals)), tuple(t is None for t in tangents))
     specialised = f.__dict__.get(_HVP) or f.__dict__.setdefault(_HVP, {})
     found = specialised.get(key)   # the hot path: one dict lookup
     if found is None:
-        found = specialised[key] = _hvp_function(f, tuple(primals), tangents)
-    function, floats = found
-    product = function(*primals, *tangents)
+        found = specialised[key] = _hvp_function(f, tuple(primals), tuple(tangents))
+    function, floats, defaults = found
+    product = function(*primals, *defaults, *tangents, *(None,) * len(defaults))
     if len(floats) == 1:
         return tuple(product if i == floats[0] else None for i in range(given))
     by_position = dict(zip(floats, product))
@@ -44,19 +43,14 @@ def hvp(f: Callable, primals: tuple, tangents: tuple) -> tuple:
 _HVP = "_s2sad_hvp"
 
 
-def _with_defaults(f: Callable, primals: tuple, tangents: tuple) -> tuple:
-    """The arguments left out take their defaults, with no tangent."""
-    parameters = inspect.signature(f).parameters
-    if len(primals) >= len(parameters):
-        return tuple(primals), tuple(tangents)
-    bound = inspect.signature(f).bind(*primals)
+def _hvp_function(f: Callable, given: tuple, tangents: tuple) -> tuple:
+    """(the tangent function of f's generated gradient, the positions differentiated,
+    the defaults of the arguments left out, which take no tangent)."""
+    bound = inspect.signature(f).bind(*given)
     bound.apply_defaults()
-    values = tuple(bound.arguments.values())
-    return values, tuple(tangents) + (None,) * (len(values) - len(tangents))
-
-
-def _hvp_function(f: Callable, primals: tuple, tangents: tuple) -> tuple:
-    """(the tangent function of f's generated gradient, the positions differentiated)."""
+    primals = tuple(bound.arguments.values())
+    defaults = primals[len(given):]
+    tangents = tangents + (None,) * len(defaults)
     floats = tuple(i for i, (p, t) in enumerate(zip(primals, tangents))
                    if t is not None and not _is_integer(p))
     if len(tangents) != len(primals) or any(
@@ -64,10 +58,8 @@ def _hvp_function(f: Callable, primals: tuple, tangents: tuple) -> tuple:
         raise TypeError("hvp takes one tangent per argument: None for integers and "
                         "for arguments held constant")
     gradient = grad(f, wrt=floats).generated_function(primals)
-    function, values = forward_function(gradient, primals, tangents, with_value=False)
-    if len(values) != len(primals):
-        raise TypeError(f"hvp passes every argument of {f.__name__} (defaults too)")
-    return function, floats
+    function, _ = forward_function(gradient, primals, tangents, with_value=False)
+    return function, floats, defaults
 
 
 def jacobian(f: Callable, wrt: int = 0, mode: str = "auto") -> Callable:

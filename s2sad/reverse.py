@@ -96,6 +96,7 @@ class ReverseMode:
         self.info_statements: list = []
         self.invariant: set[int] = set()
         self.lists = list_names(tree.body)   # their adjoints are stacked arrays
+        self.definitions = definitions(tree.body)
         self.pops: set[int] = set()   # appends undone in the adjoint sweep (`xs.pop()`)
         self.snapshots: dict[int, list[str]] = {}   # loop id -> names saved per iteration
         self.sharing: dict[str, set] = {}   # name -> names that may view the same memory
@@ -150,13 +151,28 @@ class ReverseMode:
                                 self.is_scalar_item, self.same_shape)
 
     def same_shape(self, a: str, b: str) -> bool:
-        """The names hold arrays of one shape: the same name, or the kinds show it (an
-        array whose axes are all known not to be 1 and of the same ndim)."""
-        if a == b:
+        """The names hold arrays of one shape: the same name, one made from the other
+        by an elementwise operation with numbers (`b = a ** 2`), or the kinds show it
+        (arrays whose axes are all known not to be 1, of the same ndim)."""
+        if a == b or self.shaped_from(a, b) or self.shaped_from(b, a):
             return True
         ka, kb = self.kinds.get(a, UNKNOWN), self.kinds.get(b, UNKNOWN)
         return ka == kb and ka.ndim is not None and ka.ones is not None \
             and all(one is False for one in ka.ones) and not ka.integer
+
+    def shaped_from(self, derived: str, source: str) -> bool:
+        """`derived`'s one definition is `source` with numbers, elementwise."""
+        bound = self.definitions.get(derived, [])
+        if len(bound) != 1 or not isinstance(bound[0], gast.Assign):
+            return False
+        value = bound[0].value
+        operands = [value.left, value.right] if isinstance(value, gast.BinOp) \
+            and not isinstance(value.op, gast.MatMult) else \
+            [value.operand] if isinstance(value, gast.UnaryOp) else None
+        if operands is None:
+            return False
+        names = [o for o in operands if not isinstance(o, gast.Constant)]
+        return len(names) == 1 and isinstance(names[0], gast.Name) and names[0].id == source
 
     def is_scalar_item(self, subscript: gast.Subscript) -> bool:
         """`dx[i]` is one number where `x[i]` is: reading it copies nothing."""

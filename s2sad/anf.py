@@ -21,6 +21,7 @@ from .astutil import (NameGenerator, assign, attr, call, clone, const, copy_loca
                       helper, index_written_names, loaded_names, name, stored_names)
 from .custom import is_split_call
 from .lists import append_statement, appended_parts
+from .runtime import add_at
 from .source import FunctionSource
 
 SIDE_EFFECT_FREE = {print}
@@ -81,6 +82,11 @@ class _ANF:
                 s.value = self.atom(s.value, pre)
             return pre + [s]
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and self.is_varied(s.value):
+            if self.src.resolve(s.value.func) is add_at:   # in a generated gradient (hvp)
+                raise self.src.error(
+                    "s2sad cannot yet take second derivatives through reads with an "
+                    "index array (x[idx])", s, "use jvp or grad alone, or index with "
+                    "slices or integers")
             if self.src.resolve(s.value.func) not in SIDE_EFFECT_FREE:
                 raise self.src.error(
                     "s2sad cannot differentiate a call made for its side effects on a value "

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gast
 
-from . import rules
+from . import rules, runtime
 from .analysis import call_arguments, differentiable_names, primitive_of
 from .astutil import (NameGenerator, assign, attr, call, clone, const, copy_location, helper,
                       index_written_names, loaded_names, mark_helpers, name)
@@ -133,6 +133,11 @@ class ForwardMode:
             return self.split_tangent(value)
         rule = rules.lookup(fn)
         label = rules.describe(fn) if fn is not Unresolved else "this call"
+        if (rule is None or rule.nondiff) and getattr(fn, "__module__", None) == runtime.__name__:
+            raise self.src.error(   # in a generated gradient (hvp): name the user's construct
+                "s2sad cannot yet take second derivatives through "
+                f"{_SECOND_ORDER_GAPS.get(fn.__name__, f'the helper {fn.__name__}')}", where,
+                "use jvp or grad alone, or write that part with functions that have rules")
         if rule is None or rule.nondiff:
             raise self.src.error(f"s2sad has no derivative rule for {label}", where,
                                  f"register one with s2sad.defvjp({label}, ...)")
@@ -206,6 +211,16 @@ class ForwardMode:
 
     def operands(self, bound: dict) -> list:
         return [n for n in bound.values() if isinstance(n, gast.Name) and n.id in self.varied]
+
+
+# What a generated gradient's helper without a forward rule comes from.
+_SECOND_ORDER_GAPS = {
+    "prod_partials": "np.prod", "norm_adjoint": "np.linalg.norm",
+    "einsum_adjoints": "np.einsum", "digamma": "scipy.special.gammaln",
+    "split_backward": "custom_vjp/custom_jvp functions or recursion",
+    "custom_cotangents": "custom_vjp/custom_jvp functions",
+    "recursive_cotangents": "recursion", "sinc_derivative": "np.sinc",
+}
 
 
 def _replaced(node, replacements: dict):

@@ -172,9 +172,43 @@ def _float64_arrays(names: list, keys: tuple) -> frozenset:
 def _decorator(with_value: bool):
     def make(f=None, wrt=0, has_aux=False):
         if f is None:
-            return lambda g: _Derivative(g, wrt, with_value, has_aux)
+            return lambda g: make(g, wrt, has_aux)
+        if isinstance(f, (_Derivative, _HigherDerivative)) and not with_value \
+                and not has_aux and isinstance(wrt, int):
+            return _HigherDerivative(f, wrt)   # grad(grad(f))
         return _Derivative(f, wrt, with_value, has_aux)
     return make
+
+
+class _HigherDerivative:
+    """`grad(grad(f))` (and deeper) of a function of a scalar argument: the derivative
+    of the generated derivative's own code, by forward mode (a derivative of a
+    scalar function of one scalar is its tangent along 1)."""
+
+    def __init__(self, inner, wrt: int):
+        functools.update_wrapper(self, inner, updated=())
+        self.inner, self.wrt = inner, wrt
+
+    def code(self, args: tuple) -> tuple:
+        """(a generated function, the arguments) whose call gives this derivative."""
+        if isinstance(self.inner, _Derivative):
+            function, given = self.inner.generated_function(args), args
+        else:
+            function, given = self.inner.code(args)
+        if self.wrt >= len(args) or not isinstance(args[self.wrt], (float, np.floating)):
+            raise TypeError("grad of grad differentiates a function of a scalar argument "
+                            "(its gradient is a scalar then); for arrays use s2sad.hvp or "
+                            "s2sad.hessian")
+        tangents = tuple(1.0 if i == self.wrt else None for i in range(len(given)))
+        tangent_function, _ = forward_function(function, given, tangents, with_value=False)
+        return tangent_function, given + tangents
+
+    def __call__(self, *args):
+        function, given = self.code(tuple(args))
+        return function(*given)
+
+    def __repr__(self):
+        return f"<s2sad.grad of {self.inner!r} wrt {self.wrt}>"
 
 
 def grad(f: Callable | None = None, wrt: int | str | Sequence = 0,

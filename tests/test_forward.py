@@ -370,3 +370,35 @@ def test_hvp_names_the_construct_it_cannot_go_through_yet():
         s2sad.hvp(with_a_product, (x,), (np.ones(3),))
     with pytest.raises(s2sad.TransformError, match="an index array"):
         s2sad.hvp(with_an_index_array, (x, np.array([0, 0, 2])), (np.ones(3), None))
+
+
+# --- grad of grad: the generated derivative's own code, transformed again --------------
+
+def scalar_program(x, a):
+    s = 0.0
+    for k in range(1, 4):
+        s = s + math.sin(k * x) * a ** k
+    return s * x + np.exp(x) * a
+
+
+def derivative_by_differences(g, x, a, eps=1e-5):
+    return (g(x + eps, a) - g(x - eps, a)) / (2 * eps)
+
+
+def test_second_and_third_derivatives_against_differences_of_lower_ones():
+    x, a = 0.7, 1.3
+    first = s2sad.grad(scalar_program)
+    second = s2sad.grad(first)
+    third = s2sad.grad(second)
+    assert first(x, a) == pytest.approx(derivative_by_differences(scalar_program, x, a),
+                                        rel=1e-7)
+    assert second(x, a) == pytest.approx(derivative_by_differences(first, x, a), rel=1e-7)
+    assert third(x, a) == pytest.approx(derivative_by_differences(second, x, a), rel=1e-7)
+    mixed = s2sad.grad(s2sad.grad(scalar_program, wrt=1), wrt=0)
+    assert mixed(x, a) == pytest.approx(
+        derivative_by_differences(s2sad.grad(scalar_program, wrt=1), x, a), rel=1e-7)
+
+
+def test_grad_of_grad_of_a_function_of_an_array_points_to_hessian():
+    with pytest.raises(TypeError, match="hessian"):
+        s2sad.grad(s2sad.grad(logistic))(np.ones(5), np.ones((4, 5)))

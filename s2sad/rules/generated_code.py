@@ -37,4 +37,8 @@ for _dx, _dy in ((R.matmul_dx, R.matmul_dy), (R.dot_da, R.dot_db), (R.inner_da, 
     defjvp(_dy, ty=_SHAPE_ONLY)
 
 deflinear(R.private_copy, "value", signature="value")
+# ... and those generated forward code calls (a third derivative goes through them)
+deflinear(R.spread, "value", signature="value, ans")
+defjvp(R.spread, tans=_SHAPE_ONLY)
+defnondiff(R.zero_tangent, output="unknown")
 defjvp(R.safe_divide, "a, b", ta="safe_divide(t, b)", tb="-safe_divide(t * a, b * b)")

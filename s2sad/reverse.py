@@ -37,7 +37,8 @@ from .rules.binding import BindingError, bind_arguments, instantiate
 from .source import FunctionSource, Unresolved
 from .views import memory_sharing
 
-SHAPE_ONLY_HELPERS = {"unbroadcast": 1, "zeros_like": 0, "list_cotangent": 0}  # helper -> argument read for shape
+# helper -> the argument it reads for its shape only
+SHAPE_ONLY_HELPERS = {"unbroadcast": 1, "zeros_like": 0, "list_cotangent": 0}
 ORIGIN = "s2sad_origin"   # on adjoint statements: id() of the primal statement they reverse
 RESET = "s2sad_reset"     # on accumulator resets: id() of the assignment they follow
 LINE = "s2sad_line"       # on adjoint statements: the text of the user's line they belong to

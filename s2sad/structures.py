@@ -465,8 +465,8 @@ class _Rewriter:
             if _made_here(base[0]):   # a list made here, sliced at run time
                 raise _KeptWhole(_made_here(base[0]))
             raise self.src.error(
-                f"s2sad needs constant bounds to slice the container {_shown(base[0])!r} (it splits "
-                "containers given as arguments into their items)", e,
+                f"s2sad needs constant bounds to slice the container {_shown(base[0])!r} "
+                "(it splits containers given as arguments into their items)", e,
                 "slice with numbers, or loop over the container itself")
         structure = self.structure(base)
         return structure.container, [base + (k,) for k in structure.keys[slice(*bounds)]]

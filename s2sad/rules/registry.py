@@ -2,8 +2,9 @@
 
 A reverse rule is a small Python expression per differentiable parameter, written
 in terms of the parameters, `ans` (the primitive's output), `g` (the cotangent
-of the output) and `fn` (the function called, as the code names it).  The transformer inlines these expressions into the generated code,
-so the printed derivative shows the math itself:
+of the output) and `fn` (the function called, as the code names it).  The
+transformer inlines these expressions into the generated code, so the printed
+derivative shows the math itself:
 
     defvjp(np.sin, "x", dx="g * np.cos(x)")
     defvjp(np.arctan2, "y, x", dy="g * x / (x * x + y * y)", dx="-g * y / (x * x + y * y)")
@@ -13,8 +14,13 @@ list or tuple of arrays (`np.concatenate`); its template, like that of a `*args`
 parameter, returns one cotangent per item.  Where such a list is built at run time,
 the derivative keeps its cotangent as one array with a row per item (see `lists`);
 `stacked=` gives, optionally, a template that answers in that form directly
-(`np.stack`: `np.moveaxis(g, axis, 0)` rather than a tuple of its rows).  Templates may call NumPy as `np`, the
-`math` module, and the helpers in `s2sad.runtime` by their bare names.
+(`np.stack`: `np.moveaxis(g, axis, 0)` rather than a tuple of its rows).  Templates
+may call NumPy as `np`, the `math` module, and the helpers in `s2sad.runtime` by
+their bare names.
+
+A forward rule (forward mode, `defjvp`/`deflinear`) gives the output's tangent from
+`t`, the tangent of one parameter; elementwise rules derive theirs from the reverse
+template (see `Rule.forward_template`).
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .kinds import (MAX_LEAVES, UNKNOWN, Structure, abstract_structure, dtype_of_key,
-                    kind_of_key, kind_of_value)
+                    is_integer_value, kind_of_key, kind_of_value)
 from .source import read_function
 from .syntax import check_supported
 from .transform import Generated, forward_transform, parameter_names, reverse_transform
@@ -360,8 +360,7 @@ def _check_tangents(f: Callable, values: tuple, tangents: tuple) -> None:
     for value, tangent in zip(values, tangents):
         if tangent is None or isinstance(value, (dict, list, tuple)):
             continue
-        if isinstance(value, (bool, int, np.integer)) or (
-                isinstance(value, np.ndarray) and value.dtype.kind in "iub"):
+        if is_integer_value(value):
             raise TypeError(f"{f.__name__} takes an integer argument ({value!r}): its "
                             "tangent must be None")
         if np.shape(tangent) != np.shape(value):

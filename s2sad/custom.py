@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from .rules import defnondiff, defvjp, lookup
-from .runtime import SPLIT_RULES, split_forward, split_output, unbroadcast
+from .runtime import SPLIT_RULES, split_forward, split_output, unbroadcast, zero_tangent
 
 
 def stop_gradient(x):
@@ -149,7 +149,7 @@ class custom_jvp(CustomRule):
         """The cotangents of the arguments given: the gradient, with respect to the
         tangents, of <g, tangent_out>."""
         every = self.every_argument(args)
-        found = self.transposed()(every, tuple(map(_zero_tangent, every)), g)
+        found = self.transposed()(every, tuple(map(zero_tangent, every)), g)
         return tuple(unbroadcast(c, a) if not isinstance(a, (tuple, list, dict)) else c
                      for c, a in zip(found, args))
 
@@ -173,20 +173,11 @@ class custom_jvp(CustomRule):
         """Forward mode: the rule itself, on the arguments given (defaults left out
         get zero tangents)."""
         every = self.every_argument(args)
-        tangents = tuple(tangents) + tuple(map(_zero_tangent, every[len(tangents):]))
+        tangents = tuple(tangents) + tuple(map(zero_tangent, every[len(tangents):]))
         return self.rule(every, tangents)[1]
 
     def backward(self, residuals, args: tuple, g) -> tuple:
         return self.cotangents(args, g)
-
-
-def _zero_tangent(value):
-    """A zero tangent shaped like `value`: float zeros, containers kept."""
-    if isinstance(value, dict):
-        return {k: _zero_tangent(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(map(_zero_tangent, value))
-    return np.zeros_like(value, dtype=float) if isinstance(value, np.ndarray) else 0.0
 
 
 _PAIRED = """

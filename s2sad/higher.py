@@ -12,7 +12,8 @@ from typing import Callable
 import numpy as np
 
 from .api import forward_function, grad, jvp, vjp
-from .kinds import kind_of_value
+from .kinds import is_integer_value, kind_of_value
+from .runtime import zero_tangent
 
 
 def hvp(f: Callable, primals: tuple, tangents: tuple) -> tuple:
@@ -52,7 +53,7 @@ def _hvp_function(f: Callable, given: tuple, tangents: tuple) -> tuple:
     defaults = primals[len(given):]
     tangents = tangents + (None,) * len(defaults)
     floats = tuple(i for i, (p, t) in enumerate(zip(primals, tangents))
-                   if t is not None and not _is_integer(p))
+                   if t is not None and not is_integer_value(p))
     if len(tangents) != len(primals) or any(
             t is not None and i not in floats for i, t in enumerate(tangents)):
         raise TypeError("hvp takes one tangent per argument: None for integers and "
@@ -126,18 +127,5 @@ def _basis(x: np.ndarray):
         yield e.reshape(x.shape)
 
 
-def _is_integer(value) -> bool:
-    return isinstance(value, (bool, int, np.integer)) or (
-        isinstance(value, np.ndarray) and value.dtype.kind in "iub")
-
-
 def _zero_tangents(args: tuple) -> tuple:
-    return tuple(None if _is_integer(a) else _zeros(a) for a in args)
-
-
-def _zeros(value):
-    if isinstance(value, dict):
-        return {k: _zeros(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_zeros(v) for v in value)
-    return np.zeros(np.shape(value)) if isinstance(value, np.ndarray) else 0.0
+    return tuple(None if is_integer_value(a) else zero_tangent(a) for a in args)

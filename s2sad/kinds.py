@@ -111,6 +111,16 @@ def _structure_key(value) -> "Structure | Kind":
     return Structure(type(value), keys, items, size) if size <= MAX_LEAVES else UNKNOWN
 
 
+def is_integer_value(value) -> bool:
+    """An int, bool, NumPy integer, or an array of those: no derivative, no tangent.
+
+    >>> is_integer_value(3), is_integer_value(np.arange(2)), is_integer_value(1.5)
+    (True, True, False)
+    """
+    return isinstance(value, (bool, int, np.integer)) or (
+        isinstance(value, np.ndarray) and value.dtype.kind in "iub")
+
+
 def kind_of_value(value):
     """A cheap, hashable key for a runtime argument: a Kind, (shape, dtype) for an
     array, or a Structure for a dict, list or tuple.  The hot path of every derivative

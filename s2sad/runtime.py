@@ -698,13 +698,15 @@ def spread(t, ans):
 
 def zero_tangent(value):
     """The tangent of a value that does not depend on the inputs: 0.0 for a number,
-    zeros for an array, an empty list for an empty list.
+    zeros for an array, the same structure of zeros for a dict, list or tuple.
 
     >>> zero_tangent(np.ones(2)), zero_tangent(3.0)
     (array([0., 0.]), 0.0)
     """
     if isinstance(value, np.ndarray):
         return np.zeros(value.shape, np.result_type(value.dtype, 0.0))
+    if isinstance(value, dict):
+        return {k: zero_tangent(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(zero_tangent(v) for v in value)
     return 0.0

@@ -71,16 +71,18 @@ class ForwardMode:
             return self.index_write(s, target)
         if target.id not in self.varied:
             return [s]
-        self.spreads = False
         tangent = simplify(self.value_tangent(s.value, target.id, s), self.kind_of,
                            self.kinds.get(target.id, UNKNOWN))
+        spreads = _is_spread(tangent)   # spread(t, y) reads the new y: after the primal
+        if spreads:
+            tangent = tangent.args[0]
         t = self.tangent(target.id)
         out = [s]
         if target.id in differentiable_names(s.value, self.src) \
                 and target.id in loaded_names(tangent):   # y = y * q: it reads the old y
             held = self.names.fresh("_t" + target.id)
             out, tangent = [assign(held, tangent), s], name(held)
-        if self.spreads:   # x + b: tb is (d,), the sum (n, d)
+        if spreads:
             tangent = call(helper("spread"), tangent, name(target.id))
         elif target.id in self.written and isinstance(tangent, gast.Name) \
                 and makes_new_array(s.value, self.src):   # y = x * 1.0; y[0] = ...
@@ -159,16 +161,16 @@ class ForwardMode:
                     f"register one with s2sad.defjvp({label}, t{param.name}='...')")
             terms += self.param_tangents(rule, param, node, bound, value, target)
         if not terms:   # it reads the inputs for their shapes only
-            self.spreads = False
             return call(helper("zero_tangent"), name(target))
         tangent = terms[0]
         for term in terms[1:]:
             tangent = gast.BinOp(left=tangent, op=gast.Add(), right=term)
         # x + b, with only b depending on the inputs: tb is (d,), the sum (n, d).  One
         # operand of the output's kind that depends on them makes the sum full-sized.
-        self.spreads = rule.output == "elementwise" and all(
-            self.kind_of(n) != self.kinds.get(target, UNKNOWN) or self.kind_of(n).ndim is None
-            for n in self.operands(bound))
+        if rule.output == "elementwise" and all(
+                self.kind_of(n) != self.kinds.get(target, UNKNOWN) or self.kind_of(n).ndim is None
+                for n in self.operands(bound)):
+            return call(helper("spread"), tangent, name(target))
         return tangent
 
     def param_tangents(self, rule, param, node, bound: dict, value, target: str) -> list:
@@ -221,6 +223,11 @@ _SECOND_ORDER_GAPS = {
     "custom_cotangents": "custom_vjp/custom_jvp functions",
     "recursive_cotangents": "recursion", "sinc_derivative": "np.sinc",
 }
+
+
+def _is_spread(node) -> bool:
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+        and node.func.id == "spread" and len(node.args) == 2
 
 
 def _replaced(node, replacements: dict):

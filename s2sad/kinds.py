@@ -20,7 +20,7 @@ import numpy as np
 
 from . import rules
 from .analysis import call_arguments, primitive_of, walk_statements
-from .lists import appended_parts
+from .lists import appended_parts, grown_names
 from .source import FunctionSource, Unresolved
 
 
@@ -179,8 +179,7 @@ def infer_kinds(body, param_kinds: dict, src: FunctionSource) -> dict:
     """Program order first, then again until nothing changes (kinds only ever get
     less specific, so this ends)."""
     kinds = dict(param_kinds)
-    grown = {parts[0] for parts in map(appended_parts, walk_statements(body))
-             if parts is not None} - set(param_kinds)
+    grown = grown_names(body) - set(param_kinds)
     while True:
         before = dict(kinds)
         for s in walk_statements(body):

@@ -57,6 +57,12 @@ def is_append_call(s, method: str = "append") -> bool:
         and len(s.value.args) == 1 and not s.value.keywords
 
 
+def grown_names(body: list) -> set:
+    """The names the function appends to."""
+    return {parts[0] for parts in map(appended_parts, walk_statements(body))
+            if parts is not None}
+
+
 def list_names(body: list) -> set:
     """Names every binding of which makes a list: list displays, appends, `list(...)`
     (and `tuple(...)`), and slices (`hs[1:]`) and copies (`outs = hs`) of such names.
@@ -124,8 +130,7 @@ def refuse_shared_lists(body: list, src) -> None:
     `b = a`, or `rows.append(row)` followed by `row.append(...)`, an append through one
     name changes what the other holds, which the derivative would not follow."""
     lists = list_names(body)
-    grown = {parts[0] for parts in map(appended_parts, walk_statements(body))
-             if parts is not None}
+    grown = grown_names(body)
     order = list(_with_loops(body))
     for index, (s, _) in enumerate(order):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .analysis import useful_names, varied_names, walk_statements
+from .analysis import useful_names, varied_names
 from .anf import to_anf
 from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call, const,
                       clone, copy_location, helper, parameter_names, index_written_names,
@@ -26,7 +26,7 @@ from .forward import ForwardMode
 from .inline import inline_calls
 from .structures import (Flattened, flatten, leaf_kinds, literal_leaves, literal_structure,
                          rebuilt)
-from .lists import appended_parts, as_method_calls, refuse_shared_lists
+from .lists import as_method_calls, grown_names, refuse_shared_lists
 from .kinds import UNKNOWN, Structure, dtype_of_key, infer_kinds
 from .normalise import normalise
 from .optimise import inline_temporaries, prefer_methods, simplify, surely_arrays
@@ -126,8 +126,7 @@ def forward_transform(src: FunctionSource, kinds: dict, constants: frozenset = f
         tangent = rebuilt(p.returned, dict(zip(paths, tangents)))
     else:
         value, tangent = outputs[0], tangents[0]
-    written = (index_written_names(tree) | {parts[0] for parts in map(
-        appended_parts, walk_statements(tree.body)) if parts is not None}) & set(p.params)
+    written = (index_written_names(tree) | grown_names(tree.body)) & set(p.params)
     copies = [assign(q, call(helper("private_copy"), name(q))) for q in sorted(written)] + [
         assign(mode.tangent(q), call(helper("private_copy"), name(mode.tangent(q))))
         for q in sorted(written & p.inputs)]
@@ -270,9 +269,7 @@ class _Builder:
                 self.src.tree, "write into the array itself, or into a copy (a = x.copy())")
         if views:
             return {p for p in self.params if self.mode.kinds.get(p, UNKNOWN).ndim != 0}
-        grown = {parts[0] for parts in map(appended_parts, walk_statements(self.tree.body))
-                 if parts is not None}
-        return (written | grown) & set(self.params)
+        return (written | grown_names(self.tree.body)) & set(self.params)
 
     def function(self, fname: str, params: list, body: list) -> gast.FunctionDef:
         return _function_def(fname, params, body)

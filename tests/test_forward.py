@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import s2sad
-from tests import programs as P
 from tests.test_constructs import CASES as CONSTRUCT_CASES
 from tests.test_custom import log1pexp
 from tests.test_rules_through_grad import CASES as RULE_CASES

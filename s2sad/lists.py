@@ -48,8 +48,8 @@ def is_append(value) -> bool:
         and len(value.args) == 2 and isinstance(value.args[0], gast.Name)
 
 
-def is_append_call(s, method: str = "append") -> bool:
-    """`items.append(item)` (or another method of one argument) written as a statement
+def is_method_statement(s, method: str = "append") -> bool:
+    """`items.append(item)` (or `items.<method>(one argument)`) written as a statement
     of its own, on a plain name."""
     return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
         and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == method \

@@ -17,7 +17,7 @@ import gast
 
 from .astutil import (NameGenerator, clone, assign, attr, call, const, copy_location,
                       expr_stmt, name, stored_names)
-from .lists import append_statement, is_append_call
+from .lists import append_statement, is_method_statement
 from .source import FunctionSource, Unresolved
 
 
@@ -90,9 +90,9 @@ class _Desugar:
             s.body = self.block(s.body)
             s.orelse = self.block(s.orelse)
             return [s]
-        if is_append_call(s) and self.is_local(s.value.func.value.id):
+        if is_method_statement(s) and self.is_local(s.value.func.value.id):
             return [append_statement(s.value.func.value.id, s.value.args[0])]
-        if is_append_call(s, "extend") and self.is_local(s.value.func.value.id):
+        if is_method_statement(s, "extend") and self.is_local(s.value.func.value.id):
             return self.extended(s.value.func.value.id, s.value.args[0], s)
         return [s]
 

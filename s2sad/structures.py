@@ -21,7 +21,7 @@ import gast
 from .astutil import (NameGenerator, assign, clone, const, copy_location,
                       index_written_names, name, parameter_names, stored_names)
 from .kinds import Structure, dtype_of_key, kind_of_key
-from .lists import is_append_call
+from .lists import is_method_statement
 from .source import FunctionSource
 
 
@@ -285,7 +285,7 @@ class _Rewriter:
     def grown(self, s, aliases: dict) -> list | None:
         """`xs.append(v)` on a list, or `d[k] = v` with a new constant key on a dict,
         made in this function and split: one more item, in a variable of its own."""
-        if is_append_call(s):
+        if is_method_statement(s):
             base, key, value = s.value.func.value, None, s.value.args[0]
         elif isinstance(s, gast.Assign) and len(s.targets) == 1 \
                 and isinstance(s.targets[0], gast.Subscript):

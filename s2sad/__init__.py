@@ -9,9 +9,9 @@ from .check import check_grads
 from .custom import custom_jvp, custom_vjp, stop_gradient
 from .errors import TransformError
 from .higher import hessian, hvp, jacobian
-from .rules import defjvp, deflinear, defnondiff, defvjp
+from .rules import defbatch, defjvp, deflinear, defnondiff, defvjp
 
-__all__ = ["TransformError", "check_grads", "custom_jvp", "custom_vjp", "defjvp", "deflinear",
-           "defnondiff", "defvjp", "grad", "hessian", "hvp", "jacobian", "jvp", "jvp_source",
+__all__ = ["TransformError", "check_grads", "custom_jvp", "custom_vjp", "defbatch", "defjvp",
+           "deflinear", "defnondiff", "defvjp", "grad", "hessian", "hvp", "jacobian", "jvp", "jvp_source",
            "source", "stop_gradient", "value_and_grad", "vjp"]
 __version__ = "0.1.0.dev0"

@@ -82,11 +82,8 @@ class _ANF:
                 s.value = self.atom(s.value, pre)
             return pre + [s]
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and self.is_varied(s.value):
-            if self.src.resolve(s.value.func) is add_at:   # in a generated gradient (hvp)
-                raise self.src.error(
-                    "s2sad cannot yet take second derivatives through reads with an "
-                    "index array (x[idx])", s, "use jvp or grad alone, or index with "
-                    "slices or integers")
+            if self.src.resolve(s.value.func) is add_at:   # in a generated gradient (hvp):
+                return [copy_location(assign(s.value.args[0].id, s.value), s)]   # a value
             if self.src.resolve(s.value.func) not in SIDE_EFFECT_FREE:
                 raise self.src.error(
                     "s2sad cannot differentiate a call made for its side effects on a value "

@@ -8,6 +8,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .custom import WholeCall
+from .emit import readable_function
 from .kinds import (MAX_LEAVES, UNKNOWN, Structure, abstract_structure, dtype_of_key,
                     is_integer_value, kind_of_key, kind_of_value)
 from .source import read_function
@@ -23,10 +25,29 @@ def _function_source(f):
     with _lock:
         cache = f.__dict__.get(_CACHE)
         if cache is None:
-            src = read_function(f)
+            src = read_function(_readable(f))
             check_supported(src)
             cache = f.__dict__[_CACHE] = {"source": src}
         return cache["source"]
+
+
+def _readable(f):
+    """`f`; for a derivative s2sad made (`jvp(grad(f), ...)`), a function calling it
+    with source s2sad can read: the call is differentiated as a whole (see
+    `_Derivative.forward`)."""
+    if not isinstance(f, _Derivative):
+        return f
+    params = list(f.signature.signature.parameters.values())
+    if not f.signature.simple:
+        raise TypeError(f"s2sad differentiates {f!r} only if {f.f.__name__} takes its "
+                        "arguments by position (no *args, **kwargs or keyword-only ones)")
+    defaults = {f"_default_{p.name}": p.default for p in params if p.default is not p.empty}
+    signature = ", ".join(p.name if p.default is p.empty else f"{p.name}=_default_{p.name}"
+                          for p in params)
+    names = ", ".join(p.name for p in params)
+    text = f"def {f.__name__}({signature}):\n    return _s2sad_derivative({names})\n"
+    return readable_function(text, f.__name__, {"_s2sad_derivative": f, **defaults},
+                             f"call of {f!r}")
 
 
 def _cached_transform(f, key: tuple, make: Callable[[], Generated]) -> Generated:
@@ -79,8 +100,9 @@ def _resolve_wrt(f, wrt) -> tuple[tuple[str, ...], bool]:
     return tuple(chosen), many
 
 
-class _Derivative:
-    """A derivative function: callable like f, with `.source` to read the code."""
+class _Derivative(WholeCall):
+    """A derivative function: callable like f, with `.source` to read the code.  A
+    function s2sad differentiates may call it (see the split-call methods below)."""
 
     def __init__(self, f, wrt, with_value: bool, has_aux: bool = False):
         self.f = f
@@ -95,7 +117,7 @@ class _Derivative:
         self._last: Generated | None = None
         self.single_in_tuple = self.many and len(self.wrt) == 1
         self.arity = len(self.signature.names) if self.signature.simple else -1
-        functools.update_wrapper(self, f)
+        functools.update_wrapper(self, f, updated=())   # not f's caches in __dict__
         self.__signature__ = self.signature.signature
 
     def _generated(self, keys: tuple, values: tuple) -> Generated:
@@ -140,14 +162,20 @@ class _Derivative:
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self.arity:
             args = self.signature.bind(args, kwargs)
-        derivative = self.generated_function(args)
+        return self.as_returned(self.generated_function(args)(*args))
+
+    def as_returned(self, out):
+        """The generated function's output as this derivative returns it: `wrt=(0,)`
+        gives a tuple of one gradient."""
+        if not self.single_in_tuple:
+            return out
         if self.with_value:   # ((value, aux), grads) with has_aux
-            value, grads = derivative(*args)
-            return value, (grads,) if self.single_in_tuple else grads
+            value, grads = out
+            return value, (grads,)
         if self.has_aux:      # (grads, aux)
-            grads, aux = derivative(*args)
-            return (grads,) if self.single_in_tuple else grads, aux
-        return (derivative(*args),) if self.single_in_tuple else derivative(*args)
+            grads, aux = out
+            return (grads,), aux
+        return (out,)
 
     @property
     def source(self) -> str:
@@ -162,6 +190,31 @@ class _Derivative:
     def __repr__(self):
         kind = "value_and_grad" if self.with_value else "grad"
         return f"<s2sad.{kind} of {self.f.__qualname__} wrt {self.wrt}>"
+
+    # A call of this derivative in a function s2sad differentiates is split: its
+    # derivative is the Hessian of f, by forward mode over the generated gradient.
+
+    @property
+    def has_rule(self) -> bool:
+        return not self.has_aux and super().has_rule
+
+    def forward(self, args: tuple) -> tuple:
+        return self(*args), None   # the backward sweep needs the arguments only
+
+    def backward(self, residuals, args: tuple, g) -> tuple:
+        from .higher import gradient_cotangents   # built on this module
+        return gradient_cotangents(self, args, g)
+
+    def backward_tangent(self, residuals, args: tuple, g, tangents: tuple) -> tuple:
+        from .higher import gradient_cotangents_tangent   # built on this module
+        return gradient_cotangents_tangent(self, args, g, tangents)
+
+    def tangent(self, args: tuple, tangents: tuple):
+        values = self.signature.bind(tuple(args), {})
+        tangents = tuple(tangents) + (None,) * (len(values) - len(tangents))
+        function, _ = forward_function(self.generated_function(values), values, tangents,
+                                       with_value=False)
+        return self.as_returned(function(*values, *tangents))
 
 
 def _float64_arrays(names: list, keys: tuple) -> frozenset:
@@ -247,6 +300,24 @@ def value_and_grad(f: Callable | None = None, wrt: int | str | Sequence = 0,
     return _decorator(True)(f, wrt, has_aux)
 
 
+def _made_once(with_value: bool):
+    """`grad` (or `value_and_grad`) made once per function and arguments: how s2sad
+    reads `s2sad.grad(f)(x)` in a function it differentiates."""
+    def make(f, wrt=0, has_aux=False):
+        wrt = tuple(wrt) if isinstance(wrt, list) else wrt
+        made = f.__dict__.setdefault("_s2sad_derivatives", {})
+        key = (with_value, wrt, has_aux)
+        if key not in made:
+            made[key] = _decorator(with_value)(f, wrt, has_aux)
+        return made[key]
+    make.__name__ = "value_and_grad" if with_value else "grad"
+    return make
+
+
+grad.made_at_transform_time = _made_once(False)
+value_and_grad.made_at_transform_time = _made_once(True)
+
+
 def _check_cotangent(cotangent, out, name: str) -> None:
     """The cotangent has the output's structure (a tuple for `return a, b`, a dict
     with the same keys for a dict) and shapes."""
@@ -328,28 +399,31 @@ def forward(f: Callable, primals: tuple, tangents: tuple, with_value: bool):
     return function(*values, *padded)
 
 
-def forward_function(f: Callable, primals: tuple, tangents: tuple, with_value: bool):
+def forward_function(f: Callable, primals: tuple, tangents: tuple, with_value: bool,
+                     batched: bool = False):
     """(the generated forward-mode function for these argument kinds, the primals
-    with defaults filled in)."""
+    with defaults filled in).  `batched`: tangents carry a leading axis of basis
+    vectors (see `forward_batched`)."""
     src = _function_source(f)
     cache = f.__dict__[_CACHE]
     if "signature" not in cache:
         cache["signature"] = _Signature(f)
     values = cache["signature"].bind(tuple(primals), {})
     tangents = tuple(tangents) + (None,) * (len(values) - len(tangents))   # defaults
-    _check_tangents(f, values, tangents)
+    if not batched:
+        _check_tangents(f, values, tangents)
     keys = tuple(map(kind_of_value, values))
     given = tuple(t is not None for t in tangents)
-    specialised = cache.setdefault("jvp" if with_value else "tangent", {})
+    specialised = cache.setdefault(("jvp" if with_value else "tangent", batched), {})
     function = specialised.get((keys, given))   # the hot path: one dict lookup
     if function is None:
         names = parameter_names(src.tree)
         by_name = dict(zip(names, (kind_of_key(abstract_structure(k)) for k in keys)))
         constants = frozenset(n for n, t in zip(names, tangents) if t is None)   # no tangent
         generated = _cached_transform(
-            f, ("jvp", tuple(by_name.values()), constants, with_value),
-            lambda: forward_transform(src, by_name, constants, with_value))
-        cache["jvp_source"] = generated.source
+            f, ("jvp", tuple(by_name.values()), constants, with_value, batched),
+            lambda: forward_transform(src, by_name, constants, with_value, batched))
+        cache["batched_jvp_source" if batched else "jvp_source"] = generated.source
         (function,) = generated.functions.values()
         specialised[(keys, given)] = function
     return function, values

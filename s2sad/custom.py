@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-import itertools
-import linecache
 import weakref
 from typing import Callable
 
 import numpy as np
 
+from .emit import readable_function
 from .rules import defnondiff, defvjp, lookup
 from .runtime import SPLIT_RULES, split_forward, split_output, unbroadcast, zero_tangent
 
@@ -34,9 +33,34 @@ def stop_gradient(x):
 defnondiff(stop_gradient, output="same")
 
 
-class CustomRule:
+class WholeCall:
+    """A callable s2sad differentiates as a whole, not by reading its source: its
+    calls are split (see below) and go through these three methods.  The base of the
+    custom-rule functions and of s2sad's own derivative objects (`grad(f)` called
+    inside a function s2sad differentiates)."""
+
+    def forward(self, args: tuple) -> tuple:
+        """`(out, residuals)`: the forward sweep's part of a call."""
+        raise NotImplementedError
+
+    def backward(self, residuals, args: tuple, g) -> tuple:
+        """One cotangent per argument given, from the cotangent `g` of the output."""
+        raise NotImplementedError
+
+    def tangent(self, args: tuple, tangents: tuple):
+        """Forward mode: the output's tangent."""
+        raise NotImplementedError
+
+    @property
+    def has_rule(self) -> bool:
+        """Whether calls can be differentiated (registering their rule if need be)."""
+        differentiate_as_whole(self)
+        return True
+
+
+class CustomRule(WholeCall):
     """A user function that s2sad differentiates by a rule given with it; the base of
-    `custom_vjp` and `custom_jvp`.  Its calls are split (`forward`/`backward`)."""
+    `custom_vjp` and `custom_jvp`."""
 
     def __init__(self, fun: Callable):
         functools.update_wrapper(self, fun)
@@ -50,7 +74,7 @@ class CustomRule:
 
     @property
     def has_rule(self) -> bool:
-        return lookup(self) is not None
+        return lookup(self) is not None   # set by defvjp/defjvp
 
     def every_argument(self, args: tuple) -> tuple:
         """The positional arguments with the defaults left out of the call added."""
@@ -189,28 +213,28 @@ def {name}_transposed(primals, tangents, cotangent):
 
 def _paired_with(rule: Callable, name: str) -> Callable:
     """`(primals, tangents, cotangent) -> <cotangent, tangent_out>`, as a function
-    with source s2sad can read (registered with linecache, as generated code is)."""
-    text = _PAIRED.format(name=name)
-    filename = f"<s2sad custom_jvp {name} #{next(_COUNT)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {"rule": rule, "np": np}
-    exec(compile(text, filename, "exec"), namespace)
-    return namespace[f"{name}_transposed"]
-
-
-_COUNT = itertools.count(1)
+    with source s2sad can read."""
+    return readable_function(_PAIRED.format(name=name), f"{name}_transposed",
+                             {"rule": rule, "np": np}, f"custom_jvp {name}")
 
 
 def differentiate_recursion(fn: Callable) -> None:
     """Give the recursive function `fn` the rule that differentiates a call of it
     through `s2sad.vjp` of `fn` itself: made a split call (below), its forward part
     runs once, and the backward sweep calls the pullback it kept."""
-    if lookup(fn) is None:
-        defvjp(fn, "*args", output="unknown", dargs="recursive_cotangents(fn, args, g)")
-    SPLIT_RULES.setdefault(fn, _Recursion(fn))
+    differentiate_as_whole(fn, _Recursion(fn))
 
 
-class _Recursion:
+def differentiate_as_whole(fn: Callable, split: WholeCall | None = None) -> None:
+    """Calls of `fn` are split, and differentiated by `split` (by `fn` itself, a
+    `WholeCall`, when None).  Registered when a call is first transformed."""
+    if lookup(fn) is None:   # calls with keyword arguments: one call, not split
+        defvjp(fn, "*args", output="unknown", dargs="whole_cotangents(fn, args, g)")
+    if split is not None:
+        SPLIT_RULES.setdefault(fn, split)
+
+
+class _Recursion(WholeCall):
     """How a call of a recursive function is split: its pullback is the residual."""
 
     def __init__(self, fn: Callable):
@@ -243,7 +267,7 @@ def is_split_call(fn) -> bool:
     (transposed) here, when its caller is transformed."""
     if isinstance(fn, custom_jvp) and fn.has_rule:
         fn.transposed()
-    if isinstance(fn, CustomRule):
+    if isinstance(fn, WholeCall):
         return fn.has_rule
     try:
         return fn in SPLIT_RULES

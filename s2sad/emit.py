@@ -71,3 +71,13 @@ def compile_functions(source: str, names: list[str], bindings: dict, func) -> di
         result[fn.__name__] = types.FunctionType(fn.__code__, func.__globals__, fn.__name__,
                                                  None, cells)
     return result
+
+
+def readable_function(text: str, name: str, namespace: dict, label: str):
+    """The function `name` defined by `text`, run in `namespace`: source s2sad made
+    for a function it must read (linecache holds it, as for generated code)."""
+    filename = f"<s2sad {label} #{next(_counter)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = dict(namespace)
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[name]

@@ -25,7 +25,7 @@ from .kinds import UNKNOWN, expr_kind
 from .lists import is_append
 from .optimise import simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
-from .runtime import split_output
+from .runtime import split_backward, split_output
 from .source import FunctionSource, Unresolved
 from .views import makes_new_array
 
@@ -83,7 +83,7 @@ class ForwardMode:
             held = self.names.fresh("_t" + target.id)
             out, tangent = [assign(held, tangent), s], name(held)
         if spreads:
-            tangent = call(helper("spread"), tangent, name(target.id))
+            tangent = self.spread(tangent, name(target.id))
         elif target.id in self.written and isinstance(tangent, gast.Name) \
                 and makes_new_array(s.value, self.src):   # y = x * 1.0; y[0] = ...
             tangent = call(helper("private_copy"), tangent)   # ty must not be tx
@@ -94,9 +94,7 @@ class ForwardMode:
         if base not in self.varied:
             return [s]
         tangent = self.tangent_node(s.value) if isinstance(s.value, gast.Name) else None
-        written = gast.Subscript(value=name(self.tangent(base)), slice=clone(target.slice),
-                                 ctx=gast.Store())
-        return [s, assign(written, tangent if tangent is not None else const(0.0))]
+        return [s, self.write_tangent(name(self.tangent(base)), target, tangent)]
 
     # values ------------------------------------------------------------------------
 
@@ -107,7 +105,13 @@ class ForwardMode:
         kind = self.kinds.get(target, UNKNOWN)
         if kind.ndim == 0:
             return const(0.0)
-        return call(helper("zero_tangent"), name(target))
+        return self.zero_of(name(target))
+
+    def zero_of(self, node):
+        return call(helper("zero_tangent"), node)
+
+    def output_tangent(self, t, value):
+        return t
 
     def value_tangent(self, value, target: str, where):
         if isinstance(value, gast.Name):
@@ -119,14 +123,13 @@ class ForwardMode:
             return call(helper("appended"), name(self.tangent(target)),
                         self.item_tangent(value.args[1]))
         if isinstance(value, gast.Subscript):
-            return gast.Subscript(value=self.tangent_node(value.value), slice=clone(value.slice),
-                                  ctx=gast.Load())
+            return self.subscript(self.tangent_node(value.value), value)
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and value.func.attr == "pop" and not value.args \
                 and isinstance(value.func.value, gast.Name):   # x = tape.pop(): ttape too
             return call(attr(self.tangent_node(value.func.value), "pop"))
         if isinstance(value, gast.Attribute):   # only .T reaches here
-            return attr(self.tangent_node(value.value), value.attr)
+            return self.transposed(self.tangent_node(value.value))
         return self.rule_tangent(value, target, where)
 
     def rule_tangent(self, value, target: str, where):
@@ -135,6 +138,8 @@ class ForwardMode:
             return self.split_tangent(value)
         rule = rules.lookup(fn)
         label = rules.describe(fn) if fn is not Unresolved else "this call"
+        if fn is split_backward and not _has_backward_tangent(self.src.resolve(value.args[0])):
+            rule = None   # a custom rule's or a recursion's backward part: no forward rule
         if (rule is None or rule.nondiff) and getattr(fn, "__module__", None) == runtime.__name__:
             raise self.src.error(   # in a generated gradient (hvp): name the user's construct
                 "s2sad cannot yet take second derivatives through "
@@ -170,8 +175,27 @@ class ForwardMode:
         if rule.output == "elementwise" and all(
                 self.kind_of(n) != self.kinds.get(target, UNKNOWN) or self.kind_of(n).ndim is None
                 for n in self.operands(bound)):
-            return call(helper("spread"), tangent, name(target))
+            return self.spread(tangent, name(target))
         return tangent
+
+    # how a tangent is read, spread and written (a batch of tangents: see `batched`)
+
+    def subscript(self, t, read: gast.Subscript):
+        """The tangent of `read`, `x[index]`, from `t`, the tangent of x."""
+        return gast.Subscript(value=t, slice=clone(read.slice), ctx=gast.Load())
+
+    @staticmethod
+    def transposed(t):
+        return attr(t, "T")
+
+    @staticmethod
+    def spread(t, value):
+        return call(helper("spread"), t, value)
+
+    def write_tangent(self, t, written: gast.Subscript, tangent):
+        """`t[index] = tangent` for the write `x[index] = ...`, t the tangent of x."""
+        target = gast.Subscript(value=t, slice=clone(written.slice), ctx=gast.Store())
+        return assign(target, tangent if tangent is not None else const(0.0))
 
     def param_tangents(self, rule, param, node, bound: dict, value, target: str) -> list:
         """The terms one parameter adds to the output's tangent."""
@@ -184,21 +208,28 @@ class ForwardMode:
             if items is None:
                 return [_replaced(value, {id(node): self.tangent_node(node)})]
             return [_replaced(value, {id(item): self.item_tangent(item) for item in items})]
-        t = self.tangent_node(node) if items is None else gast.Tuple(
-            elts=[self.item_tangent(item) for item in items], ctx=gast.Load())
+        return [self.template_term(rule.forward_template(param.name), param, node, bound,
+                                   target)]
+
+    def template_term(self, template, param, node, bound: dict, target: str, t=None):
+        """A rule's template for one parameter, `t` its tangent (by default, the
+        tangent of `node`, or its items' tangents)."""
+        items = node.elts if isinstance(node, (gast.Tuple, gast.List)) else None
+        if t is None:
+            t = self.tangent_node(node) if items is None else gast.Tuple(
+                elts=[self.item_tangent(item) for item in items], ctx=gast.Load())
         mapping = dict(bound, t=t, ans=name(target))
         if items is not None and not (param.sequence or param.variadic):
             mapping[param.name] = call(attr(helper("np"), "asarray"), node)   # np.exp([a, b])
             mapping["t"] = call(attr(helper("np"), "asarray"), t)
-        template = mark_helpers(rule.forward_template(param.name), set(mapping))
-        return [instantiate(template, mapping)]
+        return instantiate(mark_helpers(template, set(mapping)), mapping)
 
     def item_tangent(self, item):
         if isinstance(item, (gast.List, gast.Tuple)):   # np.array([[a, b], [c, d]])
             return type(item)(elts=[self.item_tangent(i) for i in item.elts],
                               ctx=gast.Load())
         found = self.tangent_node(item)
-        return found if found is not None else call(helper("zero_tangent"), item)
+        return found if found is not None else self.zero_of(item)
 
     def split_tangent(self, value):
         """A custom rule's call, or a recursive one: its own forward rule."""
@@ -221,13 +252,17 @@ _SECOND_ORDER_GAPS = {
     "einsum_adjoints": "np.einsum", "digamma": "scipy.special.gammaln",
     "split_backward": "custom_vjp/custom_jvp functions or recursion",
     "custom_cotangents": "custom_vjp/custom_jvp functions",
-    "recursive_cotangents": "recursion", "sinc_derivative": "np.sinc",
+    "whole_cotangents": "recursion or keyword calls of s2sad.grad", "sinc_derivative": "np.sinc",
 }
+
+
+def _has_backward_tangent(function) -> bool:
+    return hasattr(runtime.SPLIT_RULES.get(function, function), "backward_tangent")
 
 
 def _is_spread(node) -> bool:
     return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-        and node.func.id == "spread" and len(node.args) == 2
+        and node.func.id in ("spread", "batch_spread") and len(node.args) == 2
 
 
 def _replaced(node, replacements: dict):

@@ -28,7 +28,7 @@ import gast
 
 from .astutil import (NameGenerator, all_names, assign, clone, const, copy_location, name,
                       parameter_names, stored_names)
-from .custom import CustomRule, differentiate_recursion
+from .custom import WholeCall, differentiate_recursion
 from .normalise import single_exit
 from .rules import lookup
 from .source import INLINED_FROM, FunctionSource, Unresolved, read_function
@@ -51,7 +51,7 @@ def inline_calls(src: FunctionSource, names: NameGenerator) -> FunctionSource:
         if _passes_on_packed([node]):
             raise src.error("s2sad writes out *args and **kwargs only in calls to the "
                             "user's own functions", node, "pass the arguments one by one")
-    if not inliner.inlined:
+    if not inliner.inlined and not inliner.bound:
         return src
     src.tree.body = body
     return _with_bindings(src, inliner)
@@ -176,6 +176,8 @@ class _Inliner:
                 value[:] = [self.expression(v, pre) for v in value]
             elif isinstance(value, gast.AST):
                 setattr(e, field, self.expression(value, pre))
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Call):
+            e.func = self.made_here(e.func)
         if isinstance(e, gast.Call) and e.keywords:
             _as_positional(e, self.resolve(e.func))
         fn = self.callee(e)
@@ -233,6 +235,28 @@ class _Inliner:
         raise self.src.error("s2sad passes on *args and **kwargs only where it sees the "
                              "tuple or dict they hold (a helper's own *args and **kwargs, "
                              "or a literal)", call, "pass the arguments one by one")
+
+    def made_here(self, factory_call: gast.Call):
+        """`s2sad.grad(f)` in `s2sad.grad(f)(x)`: made now, once, and read through a
+        name, when the call and its arguments are known here."""
+        factory = getattr(self.resolve(factory_call.func), "made_at_transform_time", None)
+        args = [self.known_value(a) for a in factory_call.args]
+        keywords = {k.arg: self.known_value(k.value) for k in factory_call.keywords}
+        if factory is None or Unresolved in args or Unresolved in keywords.values() \
+                or None in keywords:
+            return factory_call
+        made = factory(*args, **keywords)
+        held = self.names.fresh(f"_{factory.__name__}_{getattr(made, '__name__', '')}")
+        self.bound[held] = made
+        return copy_location(name(held), factory_call)
+
+    def known_value(self, node):
+        if isinstance(node, gast.Constant):
+            return node.value
+        if isinstance(node, gast.Tuple):
+            items = [self.known_value(item) for item in node.elts]
+            return Unresolved if Unresolved in items else tuple(items)
+        return self.resolve(node)
 
     def resolve(self, node):
         """The object a name denotes here, the helpers' names bound so far included."""
@@ -483,11 +507,12 @@ def _renamed(body: list, renames: dict) -> list:
 
 
 def _as_positional(call: gast.Call, fn) -> None:
-    """`f(x, s=5.0)` -> `f(x, 5.0)` for a `custom_vjp`/`custom_jvp` function, whose rule takes its
-    arguments by position (defaults left out stay out)."""
-    if not isinstance(fn, CustomRule):
+    """`f(x, s=5.0)` -> `f(x, 5.0)` for a function differentiated as a whole (a
+    `custom_vjp` function, `grad(g)`), whose rule takes its arguments by position
+    (defaults left out stay out)."""
+    if not isinstance(fn, WholeCall):
         return
-    signature = inspect.signature(fn.fun).parameters
+    signature = inspect.signature(fn).parameters
     parameters = list(signature)
     given = dict(zip(parameters, call.args))
     given.update((k.arg, k.value) for k in call.keywords)

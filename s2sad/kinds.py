@@ -412,6 +412,8 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
                      if len(e.args) == 1 and not e.keywords else None)
     elif output == "shape" and e.args:   # np.zeros(n), np.ones((n, m))
         found = _shape_kind(e.args[0], kinds, src)
+    elif output in ("stacked", "joined") and e.args:   # np.stack, np.concatenate
+        found = _joined_kind(e, output == "stacked", kinds, src)
     else:
         found = UNKNOWN
     if found is not None and rule.integer == "args":
@@ -432,6 +434,23 @@ def _items_kind(items, kinds, src) -> Kind | None:
     if found is None or not found.ndim:
         return found if found is None else UNKNOWN
     return kind(found.ndim - 1, found.integer, found.ones[1:])
+
+
+const_zero = gast.Constant(value=0, kind=None)
+
+
+def _joined_kind(e: gast.Call, stacked: bool, kinds, src) -> Kind:
+    """np.stack(items) has an axis more than its items; np.concatenate(items) as many,
+    or one with axis=None."""
+    items = _elementwise(e.args[0].elts, kinds, src) if isinstance(
+        e.args[0], (gast.List, gast.Tuple)) and e.args[0].elts else _items_kind(e.args[0], kinds, src)
+    axis = e.args[1] if len(e.args) > 1 else next(
+        (k.value for k in e.keywords if k.arg == "axis"), const_zero)
+    if items is None or items.ndim is None or not isinstance(axis, gast.Constant):
+        return UNKNOWN
+    if axis.value is None:
+        return UNKNOWN if stacked else kind(1, items.integer)
+    return kind(items.ndim + stacked, items.integer)
 
 
 def _shape_kind(shape, kinds, src) -> Kind | None:

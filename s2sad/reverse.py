@@ -455,6 +455,10 @@ class ReverseMode:
         if fn in (map, filter, functools.reduce):
             return self.src.error(f"s2sad does not differentiate through {fn.__name__}()",
                                   where, "write a comprehension or a loop instead")
+        if getattr(fn, "has_aux", False):   # s2sad.grad(f, has_aux=True)
+            return self.src.error(f"s2sad cannot differentiate a call of {fn!r} with "
+                                  "has_aux", where, "call the derivative without has_aux "
+                                  "here, and compute the aux values apart")
         label = rules.describe(fn)
         setter = {custom_vjp: "defvjp(fwd, bwd)", custom_jvp: "defjvp(rule)"}.get(type(fn))
         if setter is not None:
@@ -722,6 +726,8 @@ class ReverseMode:
     def zeros(self, primal: str) -> gast.Call:
         if primal in self.lists:
             return call(helper("list_cotangent"), name(primal))
+        if self.kinds.get(primal, UNKNOWN).ndim is None:   # a tuple, maybe
+            return call(helper("cotangent_zeros"), name(primal))
         return call(attr(helper("np"), "zeros_like"), name(primal))
 
     def push(self, value) -> gast.Expr:

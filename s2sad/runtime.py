@@ -43,11 +43,17 @@ def digamma(x):
     return scipy_digamma(x)
 
 
-def recursive_cotangents(fn, args: tuple, g) -> tuple:
-    """The cotangents of a call of the recursive function `fn`, by `s2sad.vjp` of it."""
-    from .api import vjp
-    _, pullback = vjp(fn, *args)
-    return pullback(g)
+def polygamma(n, x):
+    """The n-th derivative of digamma (SciPy's)."""
+    from scipy.special import polygamma as scipy_polygamma
+    return scipy_polygamma(n, x)
+
+
+def whole_cotangents(fn, args: tuple, g) -> tuple:
+    """The cotangents of a call differentiated as a whole (see `split_forward`), for
+    calls with keyword arguments, which are not split: forward and backward at once."""
+    split = SPLIT_RULES.get(fn, fn)
+    return split.backward(split.forward(args)[1], args, g)
 
 
 # How calls of a recursive function are split (see `custom`): function -> an object
@@ -68,7 +74,23 @@ def split_output(function, pair, *args):
 
 def split_backward(function, pair, args: tuple, g) -> tuple:
     """One cotangent per argument of a split call."""
-    return SPLIT_RULES.get(function, function).backward(pair[1], args, g)
+    return Cotangents(SPLIT_RULES.get(function, function).backward(pair[1], args, g))
+
+
+class Cotangents(tuple):
+    """The cotangents of a split call's arguments.  Two add item by item, as forward
+    mode (over a gradient) adds the terms of a tangent; None is zero."""
+
+    def __add__(self, other):
+        return Cotangents(b if a is None else a if b is None else a + b
+                          for a, b in zip(self, other))
+
+
+def split_backward_tangent(function, pair, args: tuple, g, tangents: tuple) -> tuple:
+    """The tangent of `split_backward(function, pair, args, g)` along the arguments'
+    `tangents` (a third derivative, for `grad(f)` called in f's caller)."""
+    return Cotangents(SPLIT_RULES.get(function, function).backward_tangent(
+        pair[1], args, g, tangents))
 
 
 def split_tangent(function, args: tuple, tangents: tuple):
@@ -82,8 +104,10 @@ def custom_cotangents(fn, args: tuple, g) -> tuple:
 
 
 def add_at(accumulator, index, g):
-    """`accumulator[index] += g` where `index` may repeat entries (fancy indexing)."""
+    """`accumulator[index] += g` where `index` may repeat entries (fancy indexing);
+    returns the accumulator (forward mode over a gradient reads it as a value)."""
     np.add.at(accumulator, index, g)
+    return accumulator
 
 
 def written_cotangent(d, index, value):
@@ -240,6 +264,18 @@ def safe_divide(a, b):
     return _like(quotient, a)
 
 
+def sinc_second_derivative(x):
+    """d^2/dx^2 np.sinc(x) = -(pi sin(pi x) + 2 sinc'(x)) / x, and -pi^2 / 3 at x = 0.
+
+    >>> round(float(sinc_second_derivative(0.0)), 6) == round(-np.pi ** 2 / 3, 6)
+    True
+    """
+    x = np.asarray(x, dtype=float)
+    safe = np.where(x == 0, 1.0, x)
+    curve = -(np.pi * np.sin(np.pi * safe) + 2 * sinc_derivative(safe)) / safe
+    return np.where(x == 0, -np.pi ** 2 / 3, curve)[()]
+
+
 def _axes(axis, ndim) -> tuple:
     """`axis` (None, int or tuple, possibly negative) as a sorted tuple of axes.
 
@@ -331,6 +367,28 @@ def prod_partials(x, axis=None):
     return np.transpose(partials.reshape(moved.shape), np.argsort(kept + reduced))[()]
 
 
+def prod_partials_tangent(x, t, axis=None):
+    """The tangent of `prod_partials(x, axis)` along `t`: for each entry, the sum over
+    the *other* entries k of t_k times the product of the entries left after taking
+    out both (no division, so zeros are exact; quadratic in the slice's length).
+
+    >>> prod_partials_tangent(np.array([2.0, 3.0, 5.0]), np.array([1.0, 0.0, 0.0]))
+    array([0., 5., 3.])
+    """
+    x, t = np.asarray(x), np.broadcast_to(t, np.shape(x))
+    reduced = _axes(axis, x.ndim)
+    kept = tuple(a for a in range(x.ndim) if a not in reduced)
+    n = reduced_count(x, axis)
+    moved = np.transpose(x, kept + reduced)
+    flat = moved.reshape(moved.shape[:len(kept)] + (n,))
+    flat_t = np.transpose(t, kept + reduced).reshape(flat.shape)
+    others = np.repeat(flat[..., None, :], n, axis=-2)   # row i: x with x_i made 1
+    others[..., np.arange(n), np.arange(n)] = 1.0
+    pairs = prod_partials(others, axis=-1) * (1.0 - np.eye(n))   # [i, k]: without i, k
+    tangent = np.einsum("...ik,...k->...i", pairs, flat_t)
+    return np.transpose(tangent.reshape(moved.shape), np.argsort(kept + reduced))[()]
+
+
 def extreme_weights(x, ans, axis=None, keepdims=False):
     """Share of the cotangent each entry of `x` gets when ans = max/min(x, axis).
 
@@ -390,6 +448,34 @@ def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False):
     if ord in (None, "fro", 2):     # 2-norm of a vector, or of all entries (Frobenius)
         return g * safe_divide(x, ans)
     return g * _vector_norm_partials(x, ans, ord, axes)
+
+
+def norm_adjoint_tangent(g, x, ans, t, ord=None, axis=None, keepdims=False):
+    """The tangent of `norm_adjoint(g, x, ans, ...)` along x's tangent `t`, the norm
+    `ans` held (its own tangent adds `norm_adjoint_tangent_of_norm`).  Vector norms
+    and Frobenius; the piecewise-linear ones (1, inf, 0) have none."""
+    x, p = np.asarray(x), _vector_ord(ord, x, axis)
+    if p in (1, np.inf, -np.inf, 0):
+        return np.zeros(np.shape(x))
+    g, ans = restore_axes(g, x, axis, keepdims), restore_axes(ans, x, axis, keepdims)
+    return g * (p - 1) * safe_divide(np.abs(x), ans) ** (p - 2) * safe_divide(t, ans)
+
+
+def norm_adjoint_tangent_of_norm(g, x, ans, t, ord=None, axis=None, keepdims=False):
+    """The tangent of `norm_adjoint(g, x, ans, ...)` along the norm's tangent `t`."""
+    x, p = np.asarray(x), _vector_ord(ord, x, axis)
+    if p in (1, np.inf, -np.inf, 0):
+        return np.zeros(np.shape(x))
+    restored = restore_axes(safe_divide(t, ans), x, axis, keepdims)
+    return -(p - 1) * norm_adjoint(g, x, ans, ord, axis, keepdims) * restored
+
+
+def _vector_ord(ord, x, axis):
+    """The p of a vector (or Frobenius) norm; matrix norms raise."""
+    if len(_axes(axis, np.ndim(x))) == 2 and ord not in (None, "fro"):
+        raise NotImplementedError(f"s2sad has no second derivative of np.linalg.norm "
+                                  f"with ord={ord!r} on matrices (None and 'fro' have one)")
+    return 2 if ord in (None, "fro") else ord
 
 
 def _vector_norm_partials(x, ans, ord, axes):
@@ -520,8 +606,21 @@ def einsum_adjoints(g, subscripts, operands):
            [0., 1., 2.]])
     """
     inputs, output = _einsum_labels(subscripts, [np.ndim(op) for op in operands])
-    return tuple(_einsum_operand_adjoint(g, output, inputs, operands, i)
-                 for i in range(len(operands)))
+    return Cotangents(_einsum_operand_adjoint(g, output, inputs, operands, i)
+                      for i in range(len(operands)))
+
+
+def einsum_adjoints_tangent(g, subscripts, operands, tangents):
+    """The tangent of `einsum_adjoints(g, subscripts, operands)` along the operands'
+    `tangents`, g held: each adjoint is linear in each of the *other* operands."""
+    inputs, output = _einsum_labels(subscripts, [np.ndim(op) for op in operands])
+    moving = [j for j, t in enumerate(tangents) if np.any(t)]   # constants add nothing
+    found = []
+    for i in range(len(operands)):
+        terms = [_einsum_operand_adjoint(g, output, inputs, operands[:j] + (tangents[j],)
+                                         + operands[j + 1:], i) for j in moving if j != i]
+        found.append(sum(terms) if terms else np.zeros(np.shape(operands[i])))
+    return Cotangents(found)
 
 
 def _einsum_labels(subscripts, ndims):
@@ -712,6 +811,22 @@ def zero_tangent(value):
     return 0.0
 
 
+def cotangent_zeros(value):
+    """`np.zeros_like(value)`, or for a tuple or list of items of several shapes (a
+    value whose kind was not known when the code was written: a split call's output)
+    a list of zeros per item, which writes to its items can fill.
+
+    >>> cotangent_zeros((np.ones(2), 3.0))
+    [array([0., 0.]), array(0.)]
+    """
+    if isinstance(value, (tuple, list)):
+        try:
+            return np.zeros_like(value)
+        except ValueError:   # items of several shapes
+            return [cotangent_zeros(v) for v in value]
+    return np.zeros_like(value)
+
+
 def extreme_tangent(t, args, ans):
     """Tangent of builtin max(*args)/min(*args): the tangents of the args equal to
     `ans`, shared evenly (as the reverse rule shares the cotangent).
@@ -775,3 +890,231 @@ def _nested_ndim(obj) -> int:
     if isinstance(obj, (list, tuple)):
         return 1 + (_nested_ndim(obj[0]) if obj else 0)
     return np.ndim(obj)
+
+
+# --- batches of tangents ------------------------------------------------------------
+# `jacobian` pushes every basis vector at once: a batched tangent of x has the shape
+# (k,) + x.shape, one row per basis vector.  Rules written for one tangent apply to a
+# batch once its axes line up (`batch_align`) and axis arguments count from the end;
+# the helpers below are the rest.
+
+def batch_zero(value, batch: int):
+    """A batch of zero tangents for `value`.
+
+    >>> batch_zero(np.ones(2), 3).shape
+    (3, 2)
+    """
+    return np.zeros((batch,) + np.shape(value))
+
+
+def negative_axes(axis, ndim: int):
+    """`axis` of an array of `ndim` axes counted from the end (None: every axis): the
+    same axes of a batch of such arrays.
+
+    >>> negative_axes(0, 2), negative_axes(None, 2)
+    (-2, (-2, -1))
+    """
+    if axis is None:
+        return tuple(range(-ndim, 0))
+    if isinstance(axis, (tuple, list)):
+        return tuple(int(a) % ndim - ndim for a in axis)
+    return int(axis) % ndim - ndim
+
+
+def batch_align(t, *operands):
+    """The batch `t` with axes of length 1 put after the batch axis, so that it lines
+    up with the broadcast of `operands` (`t` of b in `x + b`, b of lower ndim).
+
+    >>> batch_align(np.ones((3, 2)), np.zeros((4, 2))).shape
+    (3, 1, 2)
+    """
+    missing = max(np.ndim(o) for o in operands) - (np.ndim(t) - 1)
+    if missing <= 0:
+        return t
+    t = np.asarray(t)
+    return t.reshape(t.shape[:1] + (1,) * missing + t.shape[1:])
+
+
+def batch_spread(t, ans):
+    """The batch `t` broadcast to a batch of `ans`'s shape (an array of its own).
+
+    >>> batch_spread(np.ones(3), np.zeros(2)).shape
+    (3, 2)
+    """
+    t = batch_align(t, ans)
+    return _spread(t, np.shape(t)[:1] + np.shape(ans))
+
+
+def batch_item(t, index):
+    """The batch of `x[index]` from the batch `t` of x: for a list, the item's own
+    batch; for an array, `t[:, index]`."""
+    if isinstance(t, (list, tuple)):
+        return t[index]
+    return t[(slice(None),) + (index if isinstance(index, tuple) else (index,))]
+
+
+def batch_fit(t, selection):
+    """The batch `t` lined up with `selection` (a batch), to be written into it."""
+    return batch_align(t, selection[0]) if np.ndim(t) else t
+
+
+def batch_reshape(t, shape, order="C"):
+    """A batch reshaped item by item (in C or Fortran order).
+
+    >>> batch_reshape(np.ones((3, 4)), (2, 2)).shape
+    (3, 2, 2)
+    """
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    k = np.shape(t)[0]
+    if order == "F":   # the batch axis last: the slowest in Fortran order
+        return np.moveaxis(np.reshape(np.moveaxis(t, 0, -1), shape + (k,), order="F"), -1, 0)
+    if order not in ("C", None):
+        raise NotImplementedError(f"s2sad has no batch form of reshape with order={order!r}")
+    return np.reshape(t, (k,) + shape)
+
+
+def batch_atleast(t, x, ndim: int):
+    """The batch of np.atleast_<ndim>d(x) (which only adds axes of length 1)."""
+    made = {1: np.atleast_1d, 2: np.atleast_2d, 3: np.atleast_3d}[ndim](np.empty(np.shape(x)))
+    return np.reshape(t, np.shape(t)[:1] + made.shape)
+
+
+def batch_joined(ts, items, vertical: bool):
+    """The batch of np.vstack(items) (`vertical`) or np.hstack(items)."""
+    ndim = 2 if vertical else 1
+    ts = [batch_atleast(t, x, ndim) for t, x in zip(ts, items)]
+    axis = 0 if vertical or ts[0].ndim == 2 else 1
+    return np.concatenate(ts, axis=axis + 1)
+
+
+def batch_sum(t, iterable):
+    """The batch of builtin sum(iterable): of the items' batches (lined up), or of
+    the rows of an array's batch."""
+    if isinstance(t, np.ndarray) and not isinstance(iterable, (list, tuple)):
+        return np.sum(t, axis=1)
+    items = list(t)
+    if not items:
+        return 0.0
+    ndim = max(np.ndim(i) for i in items)
+    return sum(batch_align(i, np.empty((1,) * (ndim - 1))) for i in items)
+
+
+def batch_rows(t, iterable):
+    """The batches of the items of list(iterable) (an array's rows: t[:, i])."""
+    if isinstance(t, np.ndarray) and not isinstance(iterable, (list, tuple)):
+        return [t[:, i] for i in range(np.shape(t)[1])]
+    return list(t)
+
+
+def batch_extreme_tangent(t, args, ans):
+    """The batch of `extreme_tangent` (builtin max/min)."""
+    if len(args) > 1:
+        return extreme_tangent(t, args, ans)
+    items = t[0] if isinstance(t[0], np.ndarray) else np.stack(t[0], axis=1)
+    hits = np.equal(np.asarray(args[0]), ans)
+    return np.sum(items * hits, axis=1) / np.sum(hits)
+
+
+def batch_sorted_tangent(t, items, reverse=False):
+    """The batch of `sorted_tangent`: an array's batch gives its rows t[:, i]."""
+    return sorted_tangent(batch_rows(t, items), items, reverse)
+
+
+def batch_transpose(t, axes=None):
+    """A batch transposed item by item (`axes` as np.transpose takes them).
+
+    >>> batch_transpose(np.ones((3, 2, 4))).shape
+    (3, 4, 2)
+    """
+    ndim = np.ndim(t) - 1
+    axes = range(ndim - 1, -1, -1) if axes is None else (a % ndim for a in axes)
+    return np.transpose(t, (0,) + tuple(a + 1 for a in axes))
+
+
+def batch_squeeze(t, a, axis=None):
+    """A batch squeezed as np.squeeze(a, axis) squeezes `a` (never the batch axis)."""
+    if axis is None:
+        axis = tuple(i for i, n in enumerate(np.shape(a)) if n == 1)
+    return np.squeeze(t, tuple(i - np.ndim(a) for i in _axes(axis, np.ndim(a))))
+
+
+def batch_broadcast_to(t, shape):
+    """A batch broadcast item by item to `shape`."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return _spread(batch_align(t, np.empty(shape)), np.shape(t)[:1] + shape)
+
+
+def batch_array(t):
+    """np.array of items' batches (nested lists and tuples too): the batch axis first.
+
+    >>> batch_array((np.ones(3), np.zeros(3))).shape
+    (3, 2)
+    """
+    if isinstance(t, (list, tuple)):
+        return np.stack([batch_array(item) for item in t], axis=1)
+    return np.asarray(t)
+
+
+def batch_matmul(x, y, t, side: int):
+    """x @ y with the batch `t` in place of x (side 0) or y (side 1): 1-D operands
+    promoted as np.matmul promotes them, the batch axis put before the others.
+
+    >>> batch_matmul(np.eye(2), np.zeros(2), np.ones((3, 2)), 1).shape
+    (3, 2)
+    """
+    row, column = np.ndim(x) == 1, np.ndim(y) == 1
+    a = t if side == 0 else np.asarray(x)
+    b = np.asarray(y) if side == 0 else t
+    a = a[..., None, :] if row else a
+    b = b[..., :, None] if column else b
+    matrices = max(2, np.ndim(x), np.ndim(y))   # the axes of the items' product
+    if side == 0:
+        a = batch_align(a, np.empty((1,) * matrices))
+    else:
+        b = batch_align(b, np.empty((1,) * matrices))
+    out = np.matmul(a, b)
+    out = out[..., 0, :] if row else out
+    return out[..., 0] if column else out
+
+
+def batch_dot(a, b, t, side: int):
+    """np.dot(a, b) with the batch `t` in place of a (side 0) or b (side 1)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:   # a product of numbers and arrays
+        return batch_align(t, a, b) * (b if side == 0 else a)
+    if side == 0:
+        return np.dot(t, b)
+    moved = np.tensordot(a, t, axes=([-1], [1 if np.ndim(b) == 1 else -2]))
+    return np.moveaxis(moved, np.ndim(a) - 1, 0)
+
+
+def batch_inner(a, b, t, side: int):
+    """np.inner(a, b) with the batch `t` in place of a (side 0) or b (side 1)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return batch_align(t, a, b) * (b if side == 0 else a)
+    if side == 0:
+        return np.inner(t, b)
+    return np.moveaxis(np.inner(a, t), np.ndim(a) - 1, 0)
+
+
+def batch_outer(a, b, t, side: int):
+    """np.outer(a, b) with the batch `t` in place of a (side 0) or b (side 1)."""
+    flat = np.reshape(t, (np.shape(t)[0], -1))
+    if side == 0:
+        return flat[:, :, None] * np.ravel(b)
+    return np.ravel(a)[:, None] * flat[:, None, :]
+
+
+def batch_vdot(a, b, t, side: int):
+    """np.vdot(a, b) (real) with the batch `t` in place of a (side 0) or b (side 1)."""
+    return np.reshape(t, (np.shape(t)[0], -1)) @ np.ravel(b if side == 0 else a)
+
+
+def batch_einsum(subscripts, position: int, t, operands):
+    """np.einsum(subscripts, *operands) with the batch `t` in place of one operand:
+    the batch gets an index of its own, first in the output."""
+    inputs, output = _einsum_labels(subscripts, [np.ndim(op) for op in operands])
+    letter = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba"
+                  if c not in "".join(inputs) + output)
+    inputs[position] = letter + inputs[position]
+    arrays = operands[:position] + (t,) + operands[position + 1:]
+    return np.einsum(",".join(inputs) + "->" + letter + output, *arrays)

@@ -36,11 +36,13 @@ class Flattened:
     def leaf_names(self, param: str) -> list:
         return [leaf for _, leaf in self.leaves.get(param, [(None, param)])]
 
-    def unpacking(self, renamed=lambda n: n) -> list:
+    def unpacking(self, renamed=lambda n: n, left_out=frozenset()) -> list:
         """`W = params["W"]` for every leaf, in parameter order (with `renamed`, the
-        same for another name of each: `tW = tparams["W"]`)."""
+        same for another name of each: `tW = tparams["W"]`), but those of `left_out`."""
         out = []
         for param in self.params:
+            if param in left_out:
+                continue
             for path, leaf in self.leaves.get(param, ()):
                 value = name(renamed(param))
                 for key in path:

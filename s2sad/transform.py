@@ -23,6 +23,7 @@ from .custom import stop_gradient
 from .deadcode import drop_dead, leave_out_unneeded, purity_check
 from .emit import compile_functions, to_source
 from .forward import ForwardMode
+from .forward_batched import BatchedForwardMode
 from .inline import inline_calls
 from .structures import (Flattened, flatten, leaf_kinds, literal_leaves, literal_structure,
                          rebuilt)
@@ -96,11 +97,13 @@ def reverse_transform(src: FunctionSource, wrt: tuple[str, ...], kinds: dict,
 
 
 def forward_transform(src: FunctionSource, kinds: dict, constants: frozenset = frozenset(),
-                      with_value: bool = True) -> Generated:
+                      with_value: bool = True, batched: bool = False) -> Generated:
     """Generate `<f>_jvp(*params, *tangents) -> (value, tangent)`: forward mode, a
     tangent for every parameter that is not an integer nor one of `constants` (the
     others take None).  Without `with_value`, the tangent alone, and only what it
-    needs is computed."""
+    needs is computed.  `batched`: each tangent carries a leading axis of basis
+    vectors (one parameter has a tangent); raises `NotBatchable` where a rule has no
+    batch form."""
     params = parameter_names(src.tree)
     p = _prepare(src, tuple(params), kinds, True, frozenset(), False)
     p.inputs -= {leaf for q in constants for leaf in (
@@ -111,14 +114,21 @@ def forward_transform(src: FunctionSource, kinds: dict, constants: frozenset = f
     refuse_shared_lists(tree.body, src)
     varied = varied_names(tree.body, p.inputs, src)
     all_kinds = infer_kinds(tree.body, {q: p.kinds.get(q, UNKNOWN) for q in p.params}, src)
-    mode = ForwardMode(src, tree, names, varied, all_kinds)
+    if batched:
+        batch = names.unique("_batch")
+        mode = BatchedForwardMode(src, tree, names, varied, all_kinds, batch=batch)
+    else:
+        mode = ForwardMode(src, tree, names, varied, all_kinds)
     body = mode.block(tree.body[:-1])
-    body = [assign(mode.tangent(q), call(helper("zero_tangent"), name(q)))   # b = a * b,
-            for q in p.params if q in varied and q not in p.inputs] + body    # b constant
+    body = [assign(mode.tangent(q), mode.zero_of(name(q)))   # b = a * b, b constant
+            for q in p.params if q in varied and q not in p.inputs] + body
+    if batched:   # the number of basis vectors, from the tangent given
+        given = mode.tangent(sorted(p.inputs)[0])
+        body.insert(0, assign(batch, call(helper("len"), name(given))))
     output = tree.body[-1].value
     outputs = [name(o) for o in p.several] if p.several else [output]
     tangents = [mode.tangent_node(o) if isinstance(o, gast.Name) else None for o in outputs]
-    tangents = [t if t is not None else call(helper("zero_tangent"), clone(o))
+    tangents = [mode.output_tangent(t, clone(o)) if t is not None else mode.zero_of(clone(o))
                 for t, o in zip(tangents, outputs)]
     if p.several:
         paths = [path for path, _ in p.returned.leaves()]
@@ -137,7 +147,7 @@ def forward_transform(src: FunctionSource, kinds: dict, constants: frozenset = f
     body = copies + as_method_calls(body) + [gast.Return(value=returned)]
     function = _function_def(names.unique(src.name + "_jvp"), p.params + tangent_params, body)
     if p.flattened:
-        function = _with_containers(function, p.flattened, mode.tangent)
+        function = _with_containers(function, p.flattened, mode.tangent, constants)
     bindings = _bindings([function], src, names)
     source = to_source([function], [])
     compiled = compile_functions(source, [function.name], bindings, src.func)
@@ -454,14 +464,15 @@ def _regroup_all(flattened: Flattened | None):
 
 
 def _with_containers(function: gast.FunctionDef, flattened: Flattened,
-                     tangent=None) -> gast.FunctionDef:
+                     tangent=None, constants=frozenset()) -> gast.FunctionDef:
     """The derivative takes the containers themselves and unpacks their leaves (and,
-    with `tangent` naming each leaf's tangent, a tangent container after each)."""
+    with `tangent` naming each leaf's tangent, a tangent container after each, but
+    for `constants`, which take None)."""
     params = list(flattened.params)
     unpacking = flattened.unpacking()
     if tangent is not None:
         params += [tangent(p) for p in flattened.params]
-        unpacking += flattened.unpacking(tangent)
+        unpacking += flattened.unpacking(tangent, constants)
     args = [name(p, store=False) for p in params]
     for a in args:
         a.ctx = gast.Param()

@@ -4,11 +4,11 @@ import math
 import numpy as np
 
 from .. import runtime
-from .registry import (Param, Rule, all_rules, defjvp, deflinear, defnondiff, defvjp, describe,
+from .registry import (Param, Rule, all_rules, defbatch, defjvp, deflinear, defnondiff, defvjp, describe,
                        lookup)
 from . import operators, python_math, numpy_elementwise  # noqa: F401  (register rules)
 from . import numpy_reductions, numpy_linalg, numpy_shapes, scipy_special  # noqa: F401
-from . import generated_code  # noqa: F401
+from . import generated_code, batched  # noqa: F401
 
 #: Names a rule template may use besides its parameters, `g` and `ans`.
 TEMPLATE_NAMESPACE = {"np": np, "math": math}
@@ -16,6 +16,6 @@ TEMPLATE_NAMESPACE.update({name: value for name, value in vars(runtime).items()
                            if callable(value) and not name.startswith("_")
                            and getattr(value, "__module__", None) == runtime.__name__})
 
-__all__ = ["Param", "Rule", "all_rules", "defjvp", "deflinear", "defnondiff", "defvjp",
+__all__ = ["Param", "Rule", "all_rules", "defbatch", "defjvp", "deflinear", "defnondiff", "defvjp",
            "describe", "lookup",
            "TEMPLATE_NAMESPACE"]

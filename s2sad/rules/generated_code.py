@@ -1,8 +1,7 @@
 """The runtime helpers generated derivatives call, with forward rules, so that forward
 mode can run over a generated gradient: a Hessian-vector product is the tangent of
 the gradient (`s2sad.hvp`).  A parameter whose template is "0" is read for its shape
-only.  Helpers not listed here (prod_partials, norm_adjoint, add_at, ...) make a
-gradient that forward mode refuses."""
+only.  A helper not listed here makes a gradient that forward mode refuses."""
 from .. import runtime as R
 from .registry import defjvp, deflinear, defnondiff
 
@@ -40,5 +39,23 @@ deflinear(R.private_copy, "value", signature="value")
 # ... and those generated forward code calls (a third derivative goes through them)
 deflinear(R.spread, "value", signature="value, ans")
 defjvp(R.spread, tans=_SHAPE_ONLY)
-defnondiff(R.zero_tangent, output="unknown")
+defnondiff(R.zero_tangent, R.cotangent_zeros, output="unknown")
+# a call differentiated as a whole (`grad(f)` called in f's caller): its backward
+# part is linear in the cotangent; the arguments' part is the object's own
+deflinear(R.split_backward, "g", signature="function, pair, args: seq, g")
+defjvp(R.split_backward, targs="split_backward_tangent(function, pair, args, g, t)")
 defjvp(R.safe_divide, "a, b", ta="safe_divide(t, b)", tb="-safe_divide(t * a, b * b)")
+
+# the derivatives' own derivatives
+defjvp(R.digamma, "x", tx="t * polygamma(1, x)")
+defjvp(R.polygamma, "n, x", tx="t * polygamma(n + 1, x)")
+defjvp(R.sinc_derivative, "x", tx="t * sinc_second_derivative(x)")
+defjvp(R.prod_partials, "x, axis=None", tx="prod_partials_tangent(x, t, axis)")
+deflinear(R.norm_adjoint, "g", signature="g, x, norm, ord=None, axis=None, keepdims=False")
+defjvp(R.norm_adjoint, tx="norm_adjoint_tangent(g, x, norm, t, ord, axis, keepdims)",
+       tnorm="norm_adjoint_tangent_of_norm(g, x, norm, t, ord, axis, keepdims)")
+deflinear(R.einsum_adjoints, "g", signature="g, subscripts, operands: seq")
+defjvp(R.einsum_adjoints, toperands="einsum_adjoints_tangent(g, subscripts, operands, t)")
+# accumulator[index] += g, read as `accumulator = add_at(accumulator, index, g)`
+defjvp(R.add_at, "accumulator, index, g", taccumulator="t",
+       tg="add_at(np.zeros(np.shape(accumulator)), index, t)")

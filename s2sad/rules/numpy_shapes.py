@@ -33,9 +33,9 @@ defvjp(np.diagonal, "a, offset=0, axis1=0, axis2=1", output="unknown",
 
 # --- joining: cut g into one piece per input -------------------------------------
 defvjp(np.concatenate, "arrays: seq, axis=0, out=None, *, dtype=None, casting='same_kind'",
-       output="unknown", darrays="split_like(g, arrays, axis)")
+       output="joined", darrays="split_like(g, arrays, axis)")
 defvjp(np.stack, "arrays: seq, axis=0, out=None, *, dtype=None, casting='same_kind'",
-       output="unknown", darrays="tuple(np.moveaxis(g, axis, 0))",
+       output="stacked", darrays="tuple(np.moveaxis(g, axis, 0))",
        stacked={"arrays": "np.moveaxis(g, axis, 0)"})
 # hstack joins 1-D inputs along axis 0 and others along axis 1 (scalars count as 1-D).
 defvjp(np.hstack, "tup: seq, *, dtype=None, casting='same_kind'", output="unknown",

@@ -54,7 +54,8 @@ class Rule:
     "elementwise" (broadcast of the arguments), "items" (builtin sum, and max/min of
     one argument: of its items), "scalar", "same" (as the first
     argument), "permuted" (its ndim, axes reordered), "reduce" (by `axis` and
-    `keepdims`), "matmul", "shape" (np.zeros(shape)), "vector" (1-D, np.arange) or
+    `keepdims`), "matmul", "shape" (np.zeros(shape)), "vector" (1-D, np.arange),
+    "stacked" (an axis more than its items), "joined" (as many as its items) or
     "unknown" (see `kinds.infer_kinds`).
     """
     fn: object
@@ -66,6 +67,8 @@ class Rule:
     stacked: dict = field(default_factory=dict)   # `: seq` parameter -> template
     jvp: dict = field(default_factory=dict)   # parameter -> forward template (`t`: its tangent)
     linear: dict = field(default_factory=dict)   # parameter -> "alone" / "jointly"
+    batched: dict = field(default_factory=dict)   # parameter -> batch template ("": as is)
+    batch_axes: dict = field(default_factory=dict)   # axis parameter -> whose axes (defbatch)
 
     @property
     def name(self) -> str:
@@ -80,8 +83,7 @@ class Rule:
         or has no forward rule for it (`has_forward`)."""
         if param in self.jvp:
             return parse_expr(self.jvp[param])
-        if param in self.linear or param not in self.vjp \
-                or self.output not in ("elementwise", "scalar"):
+        if not self.elementwise_forward(param):
             return None
         # an elementwise function's Jacobian is diagonal: J t is its reverse template
         # with g -> t, the summing-down to the parameter's shape left out
@@ -91,6 +93,11 @@ class Rule:
             template = template.args[0]
         return substitute(template, {"g": gast.Name(id="t", ctx=gast.Load(),
                                                     annotation=None, type_comment=None)})
+
+    def elementwise_forward(self, param: str) -> bool:
+        """Whether the forward rule for `param` is the reverse one with g -> t."""
+        return param not in self.jvp and param not in self.linear and param in self.vjp \
+            and self.output in ("elementwise", "scalar")
 
     def has_forward(self, param: str) -> bool:
         """Whether the output's tangent has a term for `param` (one of "0" adds none:
@@ -193,6 +200,36 @@ def deflinear(fn, *params: str, jointly: bool = True, signature: str | None = No
         if param not in {p.name for p in rule.params}:
             raise ValueError(f"{param!r} names no parameter of the rule for {rule.name}")
         rule.linear[param] = "jointly" if jointly else "alone"
+    return rule
+
+
+def defbatch(fn, *params: str, axes: dict | None = None, **templates: str) -> Rule:
+    """Say how the forward rule of `fn` takes a batch of tangents (`t` shaped
+    `(k,) + x.shape`, one row per basis vector: `jacobian` pushes them all at once).
+    `params`: the forward rule works on a batch as it is, once the axis parameters in
+    `axes` count from the end.  `axes` maps each to the parameter whose axes it
+    counts (None: all of them), `"<param>:flat"` (None flattens: no batch form
+    then) or `"ans"` (the output's axes).  `t<param>="..."`: a template of its own.
+    Elementwise rules need none of this.
+
+    >>> import numpy as np, s2sad
+    >>> sorted(s2sad.defbatch(np.sum, "a", axes={"axis": "a"}).batched)
+    ['a']
+    """
+    rule = _forward_rule(fn, None)
+    known = {p.name for p in rule.params}
+    for param in params:
+        rule.batched[param] = ""
+    for key, template in templates.items():
+        if not key.startswith("t") or key[1:] not in known:
+            raise ValueError(f"{key!r} names no parameter of the rule for {rule.name}")
+        _check_names(key, template, known | {"t", "position"})
+        rule.batched[key[1:]] = template
+    for param, counted in (axes or {}).items():
+        if param not in known or counted.split(":")[0] not in known | {"ans"}:
+            raise ValueError(f"axes: {param!r}: {counted!r} names no parameter of the rule "
+                             f"for {rule.name}")
+        rule.batch_axes[param] = counted
     return rule
 
 

@@ -1,0 +1,197 @@
+"""Stage 5b, batched: forward mode carrying a batch of tangents, so that `jacobian`
+pushes every basis vector in one call.  A tangent of x is shaped `(k,) + x.shape`,
+one row per basis vector:
+
+    y = np.sin(x) * b           t_t1 = tx * np.cos(x)
+    s = np.sum(y, axis=0)       ty = t_t1 * b
+                                ts = np.sum(ty, axis=-2)      # axes from the end
+
+The statements are forward mode's (`forward.ForwardMode`); what changes is how a
+tangent is made, read, written and spread, and which rule forms apply: elementwise
+rules, with `t` lined up with the output (`batch_align`), and the batch forms the
+registry declares (`defbatch`).  Anything else raises `NotBatchable`, and
+`jacobian` makes one call per basis vector instead.
+"""
+from __future__ import annotations
+
+import gast
+
+from .astutil import assign, attr, call, clone, const, helper, name, parse_expr
+from .forward import ForwardMode, _replaced
+
+
+class NotBatchable(Exception):
+    """A construct the batched forward mode has no form for."""
+
+
+class BatchedForwardMode(ForwardMode):
+    def __init__(self, *args, batch: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.batch = batch   # the variable holding k
+
+    def zero(self, target: str, value):
+        if isinstance(value, gast.List) and not value.elts:
+            return gast.List(elts=[], ctx=gast.Load())   # a list the function grows
+        return self.zero_of(name(target))
+
+    def zero_of(self, node):
+        return call(helper("batch_zero"), node, name(self.batch))
+
+    def output_tangent(self, t, value):
+        return call(helper("batch_spread"), t, value)   # every row full-sized
+
+    def subscript(self, t, read: gast.Subscript):
+        if self.kind_of(read.value).ndim is None:   # a list's items, or an array's
+            return call(helper("batch_item"), t, _as_index(read.slice))
+        return _batch_subscript(t, read.slice)
+
+    @staticmethod
+    def transposed(t):
+        return call(helper("batch_transpose"), t)
+
+    @staticmethod
+    def spread(t, value):
+        return call(helper("batch_spread"), t, value)
+
+    def write_tangent(self, t, written: gast.Subscript, tangent):
+        if self.kind_of(written.value).ndim is None:
+            raise NotBatchable("a write into a list or an array of unknown ndim")
+        selection = _batch_subscript(t, written.slice)
+        target = clone(selection)
+        target.ctx = gast.Store()
+        if tangent is None:
+            return assign(target, const(0.0))
+        return assign(target, call(helper("batch_fit"), tangent, selection))
+
+    def split_tangent(self, value):
+        raise NotBatchable("a custom rule, a recursion or a call of s2sad.grad")
+
+    def param_tangents(self, rule, param, node, bound: dict, value, target: str) -> list:
+        items = node.elts if isinstance(node, (gast.Tuple, gast.List)) else None
+        form = rule.batched.get(param.name)
+        if form is None:   # elementwise: t lined up with the output
+            if not rule.elementwise_forward(param.name) or items is not None:
+                raise NotBatchable(f"{rule.name} with respect to {param.name}")
+            return [self.template_term(rule.forward_template(param.name), param, node,
+                                       bound, target, t=self.aligned(node, bound))]
+        fixed = {p: self.from_the_end(bound.get(p), counted, bound, target)
+                 for p, counted in rule.batch_axes.items()}
+        if form and rule.linear.get(param.name) == "alone":   # einsum: one operand at a time
+            return [self.template_term(parse_expr(form), param, item, dict(
+                bound, **fixed, position=const(i), operands=node), target)
+                for i, item in enumerate(items) if self.active(item)]
+        if form:
+            return [self.template_term(parse_expr(form), param, node, dict(bound, **fixed),
+                                       target)]
+        if param.name in rule.jvp:   # a template that takes a batch as it is
+            return [self.template_term(rule.forward_template(param.name), param, node,
+                                       dict(bound, **fixed), target)]
+        return [self.linear_term(value, node, items, bound, fixed)]
+
+    def aligned(self, node, bound: dict):
+        """The tangent of `node`, its axes lined up with the broadcast of the operands
+        (statically where their ndims are known)."""
+        t = self.tangent_node(node)
+        operands = [n for n in bound.values() if not _is_none(n)]
+        ndims = [self.kind_of(o).ndim for o in operands]
+        own = self.kind_of(node).ndim
+        if own is not None and None not in ndims:
+            missing = max(ndims) - own
+            if missing <= 0:
+                return t
+            return gast.Subscript(value=t, slice=gast.Tuple(
+                elts=[gast.Slice(lower=None, upper=None, step=None)] + [const(None)] * missing,
+                ctx=gast.Load()), ctx=gast.Load())
+        return call(helper("batch_align"), t, *map(clone, operands))
+
+    def linear_term(self, value, node, items, bound: dict, fixed: dict):
+        """The function itself on the batch, its axis arguments counted from the end."""
+        inside = {id(n) for n in gast.walk(value)}
+        replacements = {id(bound[p]): new for p, new in fixed.items()
+                        if p in bound and id(bound[p]) in inside}
+        if items is None:
+            replacements[id(node)] = self.tangent_node(node)
+        else:
+            replacements.update({id(item): self.item_tangent(item) for item in items})
+        term = _replaced(value, replacements)
+        missing = [gast.keyword(arg=p, value=new) for p, new in fixed.items()
+                   if p not in bound or id(bound[p]) not in inside]
+        if missing:   # axis=None left to its default: all axes, from the end
+            term.keywords += missing
+        return term
+
+    def from_the_end(self, axis, counted: str, bound: dict, target: str):
+        """An axis argument counted from the end: the same axes of a batch."""
+        whose, _, flat = counted.partition(":")
+        kind = self.kinds.get(target) if whose == "ans" else self.kind_of(bound[whose])
+        ndim = kind.ndim if kind is not None else None
+        if axis is None:   # the rule's own default is None
+            axis = const(None)
+        if isinstance(axis, gast.Constant) and axis.value is None and flat:
+            raise NotBatchable("an axis of None that flattens")
+        value = _constant(axis)
+        if value is _UNKNOWN or ndim is None:   # counted when the code runs
+            if ndim is not None:
+                return call(helper("negative_axes"), clone(axis), const(ndim))
+            if whose == "ans" and target in {n.id for v in bound.values()
+                                             for n in gast.walk(v) if isinstance(n, gast.Name)}:
+                raise NotBatchable("an axis of an output of unknown ndim, written over "
+                                   "an operand")   # y = np.stack([y, z]): y read first
+            counted_in = name(target) if whose == "ans" else clone(bound[whose])
+            return call(helper("negative_axes"), clone(axis),
+                        call(attr(helper("np"), "ndim"), counted_in))
+        if value is None:
+            return _tuple(range(-ndim, 0))
+        if isinstance(value, tuple):
+            return _tuple(a % ndim - ndim for a in value)
+        return const(value % ndim - ndim)
+
+
+def _batch_subscript(t, index):
+    """t[:, index]: the same entries of each item of a batch."""
+    items = index.elts if isinstance(index, gast.Tuple) else [index]
+    if _splits_advanced_indices(items):   # x[i, :, j]: NumPy moves those axes first
+        raise NotBatchable("indices on both sides of a slice")
+    every = gast.Slice(lower=None, upper=None, step=None)
+    return gast.Subscript(value=t, slice=gast.Tuple(
+        elts=[every] + [clone(i) for i in items], ctx=gast.Load()), ctx=gast.Load())
+
+
+def _as_index(index):
+    """An index as a value: `x[1:3, i]` -> `(slice(1, 3), i)`."""
+    if isinstance(index, gast.Slice):
+        return call(helper("slice"), *[clone(p) if p is not None else const(None)
+                                        for p in (index.lower, index.upper, index.step)])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_as_index(i) for i in index.elts], ctx=gast.Load())
+    return clone(index)
+
+
+_UNKNOWN = object()
+
+
+def _constant(node):
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) \
+            and isinstance(node.operand, gast.Constant):
+        return -node.operand.value
+    return _UNKNOWN
+
+
+def _tuple(values):
+    return gast.Tuple(elts=[const(v) for v in values], ctx=gast.Load())
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
+
+
+def _splits_advanced_indices(items: list) -> bool:
+    """Whether a slice, None or ... stands between two entries that index (ints or
+    arrays): NumPy then moves the indexed axes first, before the batch axis."""
+    indexing = [i for i, item in enumerate(items) if not isinstance(item, gast.Slice)
+                and not (isinstance(item, gast.Constant) and item.value in (None, Ellipsis))]
+    return bool(indexing) and indexing[-1] - indexing[0] + 1 != len(indexing)

@@ -1,0 +1,75 @@
+"""How forward rules take a batch of tangents: `t` shaped `(k,) + x.shape`, one row
+per basis vector, so that `jacobian` pushes them all in one call (see `defbatch`).
+
+Elementwise rules need nothing here: `t * np.cos(x)` broadcasts over the batch once
+`t` lines up with the output (`batch_align`).  Reductions and other axis-taking
+functions work as they are once their axes count from the end.  The rest take a
+template of their own.  A function not listed makes `jacobian` fall back to one
+call per basis vector.
+"""
+import operator
+
+import numpy as np
+
+from .registry import defbatch
+
+try:
+    from scipy import special
+except ImportError:   # pragma: no cover - SciPy absent
+    special = None
+
+# --- reductions and axis-taking functions: as they are, axes counted from the end ----
+for _fn in (np.sum, np.mean, np.prod, np.max, np.amax, np.min, np.amin, np.var, np.std):
+    defbatch(_fn, "a", axes={"axis": "a"})
+defbatch(np.cumsum, "a", axes={"axis": "a:flat"})
+defbatch(np.trace, "a", axes={"axis1": "a", "axis2": "a"})
+defbatch(np.diagonal, "a", axes={"axis1": "a", "axis2": "a"})
+defbatch(np.swapaxes, "a", axes={"axis1": "a", "axis2": "a"})
+defbatch(np.moveaxis, "a", axes={"source": "a", "destination": "a"})
+defbatch(np.flip, "m", axes={"axis": "m"})
+defbatch(np.roll, "a", axes={"axis": "a:flat"})
+defbatch(np.expand_dims, "a", axes={"axis": "ans"})
+defbatch(np.stack, "arrays", axes={"axis": "ans"})
+defbatch(np.concatenate, "arrays", axes={"axis": "ans:flat"})
+defbatch(np.linalg.norm, "x", axes={"axis": "x"})
+if special is not None:
+    defbatch(special.logsumexp, "a", axes={"axis": "a"})
+    defbatch(special.softmax, "x", axes={"axis": "x"})
+    defbatch(special.log_softmax, "x", axes={"axis": "x"})
+
+# --- entry by entry, or copies: as they are -------------------------------------------
+for _fn, _param in ((np.copy, "a"), (np.float64, "x"), (np.real, "val"),
+                    (np.conjugate, "x"), (np.conj, "x")):
+    defbatch(_fn, _param)
+defbatch(sum, titerable="batch_align(batch_sum(t, iterable), ans)",
+         tstart="batch_align(t, ans)")
+defbatch(list, titerable="batch_rows(t, iterable)")
+defbatch(tuple, titerable="tuple(batch_rows(t, iterable))")
+defbatch(sorted, titerable="batch_sorted_tangent(t, iterable, reverse)")
+defbatch(float, tx="batch_reshape(t, ())")
+for _fn in (max, min):
+    defbatch(_fn, targs="batch_extreme_tangent(t, args, ans)")
+
+# --- shapes: item by item -------------------------------------------------------------
+defbatch(np.reshape, ta="batch_reshape(t, newshape if shape is None else shape, order)")
+defbatch(np.ravel, ta="batch_reshape(t, -1, order)")
+for _ndim, _fn in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d), start=1):
+    defbatch(_fn, tary=f"batch_atleast(t, ary, {_ndim})")
+defbatch(np.hstack, ttup="batch_joined(t, tup, False)")
+defbatch(np.vstack, ttup="batch_joined(t, tup, True)")
+defbatch(np.transpose, ta="batch_transpose(t, axes)")
+defbatch(np.squeeze, ta="batch_squeeze(t, a, axis)")
+defbatch(np.broadcast_to, tarray="batch_broadcast_to(t, shape)")
+defbatch(np.full, tfill_value="batch_broadcast_to(t, shape)")
+defbatch(np.full_like, tfill_value="batch_broadcast_to(t, np.shape(a) if shape is None "
+                                   "else shape)")
+defbatch(np.array, tobject="batch_array(t)")
+defbatch(np.asarray, ta="batch_array(t)")
+
+# --- products: the batch axis kept first ----------------------------------------------
+defbatch(operator.matmul, tx="batch_matmul(x, y, t, 0)", ty="batch_matmul(x, y, t, 1)")
+defbatch(np.matmul, tx1="batch_matmul(x1, x2, t, 0)", tx2="batch_matmul(x1, x2, t, 1)")
+for _fn, _helper in ((np.dot, "batch_dot"), (np.inner, "batch_inner"),
+                     (np.outer, "batch_outer"), (np.vdot, "batch_vdot")):
+    defbatch(_fn, ta=f"{_helper}(a, b, t, 0)", tb=f"{_helper}(a, b, t, 1)")
+defbatch(np.einsum, toperands="batch_einsum(subscripts, position, t, operands)")

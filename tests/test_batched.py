@@ -1,0 +1,115 @@
+"""`jacobian` pushes every basis vector in one call of batched forward mode (a
+tangent shaped `(k,) + x.shape`).  On every program the rule and construct tests
+differentiate, it agrees with one `jvp` per basis vector; where a rule has no batch
+form it falls back to those calls."""
+import copy
+import inspect
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad.api import forward_function
+from s2sad.forward_batched import NotBatchable
+from tests.test_constructs import CASES as CONSTRUCT_CASES
+from tests.test_rules_through_grad import CASES as RULE_CASES
+
+
+def float_positions(program, args, wrt) -> list:
+    names = list(inspect.signature(program).parameters)
+    wrt = (wrt,) if isinstance(wrt, (int, str)) else tuple(wrt)
+    positions = [names.index(w) if isinstance(w, str) else w for w in wrt]
+    return [i for i in positions if i < len(args)
+            and not isinstance(args[i], (dict, list, tuple, int, np.integer))]
+
+
+def one_call_per_basis_vector(program, args, i):
+    x = np.asarray(args[i])
+    columns = []
+    for e in np.eye(x.size):
+        tangents = [None] * len(args)
+        tangents[i] = e.reshape(x.shape) if x.ndim else float(e[0])
+        out, tangent = s2sad.jvp(program, copy.deepcopy(args), tuple(tangents))
+        columns.append(np.asarray(tangent))
+    return np.stack(columns, -1).reshape(np.shape(out) + x.shape)
+
+
+def pushed_at_once(program, args, i):
+    """The batched Jacobian, or None where the transform refuses it."""
+    x = np.asarray(args[i])
+    tangents = [None] * len(args)
+    tangents[i] = np.eye(x.size).reshape((x.size,) + x.shape)
+    try:
+        function, values = forward_function(program, args, tuple(tangents),
+                                            with_value=False, batched=True)
+    except NotBatchable:
+        return None
+    found = function(*copy.deepcopy(values), *tangents, *(None,) * (len(values) - len(args)))
+    return np.moveaxis(np.asarray(found), 0, -1)
+
+
+CASES = [getattr(case, "values", case) for case in RULE_CASES + CONSTRUCT_CASES]
+
+
+@pytest.mark.parametrize("program, args, wrt", CASES,
+                         ids=lambda v: getattr(v, "__name__", None))
+def test_a_batch_of_tangents_agrees_with_one_jvp_per_basis_vector(program, args, wrt):
+    for i in float_positions(program, args, wrt):
+        found = pushed_at_once(program, args, i)
+        if found is None:   # no batch form: jacobian makes one call per basis vector
+            continue
+        expected = one_call_per_basis_vector(program, args, i)
+        np.testing.assert_allclose(found.reshape(expected.shape), expected,
+                                   rtol=1e-10, atol=1e-10)
+
+
+def test_most_programs_take_a_batch():
+    taken = refused = 0
+    for program, args, wrt in CASES:
+        for i in float_positions(program, args, wrt):
+            if pushed_at_once(program, args, i) is None:
+                refused += 1
+            else:
+                taken += 1
+    assert taken > 0.95 * (taken + refused), (taken, refused)
+
+
+A = np.random.default_rng(0).normal(size=(3, 4))
+
+
+def mixed(x):
+    h = np.tanh(A @ x)
+    y = np.zeros(5)
+    y[:3] = h * x[0]
+    y[3:] = x[1:3] ** 2
+    return np.stack([y, np.sum(h) * y]).T.reshape(-1)
+
+
+def test_the_batched_source_reads_like_forward_mode():
+    x = np.array([0.3, -0.2, 0.5, 1.0])
+    s2sad.jacobian(mixed, mode="forward")(x)
+    text = mixed.__dict__["__s2sad_cache__"]["batched_jvp_source"]
+    assert "_batch = len(tx)" in text and "tx[:, 0]" in text
+    assert "batch_zero(y, _batch)" in text
+
+
+def flattened_cumsum(x):   # np.cumsum without an axis flattens: no batch form
+    return np.cumsum(x * x)
+
+
+@pytest.mark.parametrize("f", [mixed, flattened_cumsum])
+def test_jacobian_matches_finite_differences_batched_or_not(f):
+    x = np.array([0.3, -0.2, 0.5, 1.0])
+    found = s2sad.jacobian(f, mode="forward")(x)
+    eps = 1e-6
+    expected = np.stack([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(4)], -1)
+    np.testing.assert_allclose(found, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_a_float32_argument_gives_a_float32_jacobian():
+    x = np.array([0.3, -0.2, 0.5, 1.0], dtype=np.float32)
+    assert s2sad.jacobian(lambda_free_square, mode="forward")(x).dtype == np.float32
+
+
+def lambda_free_square(x):
+    return x * x

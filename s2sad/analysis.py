@@ -15,6 +15,7 @@ import gast
 import numpy as np
 
 from . import rules
+from .rules.binding import BindingError, bind_arguments
 from .source import FunctionSource, Unresolved
 
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
@@ -107,6 +108,9 @@ def differentiable_names(expr, src: FunctionSource) -> set[str]:
     if isinstance(expr, gast.Call):
         if is_nondiff_call(expr, src):
             return set()
+        rule = rules.lookup(primitive_of(expr, src))
+        if rule is not None and SHAPE_ONLY in rule.jvp.values():
+            return _through_shape_only(expr, rule, src)
         found = set()
         for arg in expr.args:
             found |= differentiable_names(arg, src)
@@ -121,6 +125,22 @@ def differentiable_names(expr, src: FunctionSource) -> set[str]:
     for child in gast.iter_child_nodes(expr):
         found |= differentiable_names(child, src)
     return found
+
+
+SHAPE_ONLY = "0"   # a forward template: the parameter gives the output's shape only
+
+
+def _through_shape_only(expr: gast.Call, rule, src: FunctionSource) -> set[str]:
+    """The names of a call of a rule some of whose parameters give shapes only
+    (`unbroadcast(g, x)` depends on g, not on x)."""
+    args, keywords = call_arguments(expr, src)
+    try:
+        bound = bind_arguments(rule, args, keywords)
+    except BindingError:
+        return set().union(*(differentiable_names(a, src) for a in
+                             args + list(keywords.values())))
+    return set().union(*(differentiable_names(node, src) for p, node in bound.items()
+                         if rule.jvp.get(p) != SHAPE_ONLY))
 
 
 def walk_statements(body):

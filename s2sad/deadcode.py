@@ -13,6 +13,7 @@ from typing import Callable
 
 import gast
 
+from . import runtime
 from .analysis import ARRAY_METHODS
 from .astutil import HELPER_MARK, stored_names
 from .rules import TEMPLATE_NAMESPACE, lookup
@@ -129,12 +130,21 @@ _PURE_BUILTINS = {len, abs, float, int, min, max, sum, range, round, pow}
 
 
 def _library(fn) -> bool:
-    """A function of NumPy, math or SciPy's special functions, or a builtin like len:
-    not one of the user's (a rule registered for it says nothing of its effects)."""
+    """A function of NumPy, math or SciPy's special functions, a builtin like len, or
+    one of s2sad's helpers that only computes: not one of the user's (a rule
+    registered for it says nothing of its effects)."""
     if fn in _PURE_BUILTINS:
         return True
     module = "numpy" if type(fn).__name__ == "ufunc" else getattr(fn, "__module__", None) or ""
+    if module == runtime.__name__:
+        return getattr(fn, "__name__", None) not in _HELPERS_WITH_EFFECTS
     return module.startswith(_PURE_MODULES) and not module.startswith("numpy.random")
+
+
+# helpers that change their arguments, run the user's code, or check a value
+_HELPERS_WITH_EFFECTS = {"add_at", "appended", "batch_written", "split_forward",
+                         "split_backward", "split_tangent", "split_backward_tangent",
+                         "whole_cotangents", "custom_cotangents", "scalar_seed"}
 
 
 def purity_check(src: FunctionSource, kind_of) -> Callable:

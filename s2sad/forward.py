@@ -123,7 +123,7 @@ class ForwardMode:
             return call(helper("appended"), name(self.tangent(target)),
                         self.item_tangent(value.args[1]))
         if isinstance(value, gast.Subscript):
-            return self.subscript(self.tangent_node(value.value), value)
+            return self.subscript(self.tangent_node(value.value), value, target)
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and value.func.attr == "pop" and not value.args \
                 and isinstance(value.func.value, gast.Name):   # x = tape.pop(): ttape too
@@ -166,7 +166,7 @@ class ForwardMode:
                     f"register one with s2sad.defjvp({label}, t{param.name}='...')")
             terms += self.param_tangents(rule, param, node, bound, value, target)
         if not terms:   # it reads the inputs for their shapes only
-            return call(helper("zero_tangent"), name(target))
+            return self.zero_of(name(target))
         tangent = terms[0]
         for term in terms[1:]:
             tangent = gast.BinOp(left=tangent, op=gast.Add(), right=term)
@@ -180,8 +180,8 @@ class ForwardMode:
 
     # how a tangent is read, spread and written (a batch of tangents: see `batched`)
 
-    def subscript(self, t, read: gast.Subscript):
-        """The tangent of `read`, `x[index]`, from `t`, the tangent of x."""
+    def subscript(self, t, read: gast.Subscript, target: str):
+        """The tangent of `target = x[index]` (`read`), from `t`, the tangent of x."""
         return gast.Subscript(value=t, slice=clone(read.slice), ctx=gast.Load())
 
     @staticmethod

@@ -18,6 +18,7 @@ import gast
 
 from .astutil import assign, attr, call, clone, const, helper, name, parse_expr
 from .forward import ForwardMode, _replaced
+from .kinds import UNKNOWN
 
 
 class NotBatchable(Exception):
@@ -40,10 +41,14 @@ class BatchedForwardMode(ForwardMode):
     def output_tangent(self, t, value):
         return call(helper("batch_spread"), t, value)   # every row full-sized
 
-    def subscript(self, t, read: gast.Subscript):
-        if self.kind_of(read.value).ndim is None:   # a list's items, or an array's
-            return call(helper("batch_item"), t, _as_index(read.slice))
-        return _batch_subscript(t, read.slice)
+    def subscript(self, t, read: gast.Subscript, target: str):
+        read_ndim = self.kinds.get(target, UNKNOWN).ndim
+        if self.kind_of(read.value).ndim is None or read_ndim is None:
+            return call(helper("batch_item"), t, _as_index(read.slice), name(target))
+        found = _batch_subscript(t, read.slice)
+        if read_ndim == 0:   # a number is a copy; t[:, i] would be a view
+            return call(attr(found, "copy"))
+        return found
 
     @staticmethod
     def transposed(t):
@@ -54,8 +59,9 @@ class BatchedForwardMode(ForwardMode):
         return call(helper("batch_spread"), t, value)
 
     def write_tangent(self, t, written: gast.Subscript, tangent):
-        if self.kind_of(written.value).ndim is None:
-            raise NotBatchable("a write into a list or an array of unknown ndim")
+        if self.kind_of(written.value).ndim is None:   # a list's item, or an array's
+            return assign(clone(t), call(helper("batch_written"), t, _as_index(
+                written.slice), tangent if tangent is not None else const(0.0)))
         selection = _batch_subscript(t, written.slice)
         target = clone(selection)
         target.ctx = gast.Store()

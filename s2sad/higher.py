@@ -85,7 +85,8 @@ def gradient_cotangents(df, args: tuple, g) -> tuple:
     cotangents = hvp(df.f, values, directions)
     if df.with_value:
         floats = tuple(i for i, d in enumerate(directions) if d is not None)
-        gradient = _by_position(grad(df.f, wrt=floats)(*values), floats, len(values))
+        gradient = _by_position(grad(df.f, wrt=floats).generated_function(values)(*values),
+                                floats, len(values))
         cotangents = _plus_scaled(cotangents, value_cotangent, gradient)
     return cotangents[:len(args)]
 
@@ -127,11 +128,12 @@ def _plus_scaled(found: tuple, scale, added: tuple) -> tuple:
     return tuple(a if b is None else a + scale * b for a, b in zip(found, added))
 
 
-def jacobian(f: Callable, wrt: int = 0, mode: str = "auto") -> Callable:
-    """The Jacobian of `f` with respect to argument `wrt`, shaped `out.shape +
-    arg.shape`.  `mode="forward"` pushes the argument's basis vectors through `jvp`,
-    `"reverse"` pulls the output's through `vjp`, `"auto"` takes the one with fewer
-    passes (the argument's size against the output's).
+def jacobian(f: Callable, wrt: int | str = 0, mode: str = "auto") -> Callable:
+    """The Jacobian of `f` with respect to argument `wrt` (a position or a name),
+    shaped `out.shape + arg.shape`.  `mode="forward"` pushes the argument's basis
+    vectors through forward mode (all at once where the rules allow), `"reverse"`
+    pulls the output's through `vjp`, `"auto"` takes the one with fewer passes (the
+    argument's size against the output's).  The result takes `f`'s arguments.
 
     >>> import s2sad
     >>> callable(s2sad.jacobian(abs))
@@ -140,60 +142,113 @@ def jacobian(f: Callable, wrt: int = 0, mode: str = "auto") -> Callable:
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
 
-    def jacobian_of(*args):
-        x = np.asarray(args[wrt])
+    def jacobian_of(*args, **kwargs):
+        args, position = _bound(f, args, kwargs, wrt, "jacobian")
         chosen = mode
         if chosen == "auto":
             out, _ = jvp(f, args, _zero_tangents(args))
-            chosen = "forward" if x.size <= np.size(out) else "reverse"
+            _check_one_output(f, out)
+            chosen = "forward" if np.size(args[position]) <= np.size(out) else "reverse"
         if chosen == "forward":
-            found = _pushed_at_once(f, args, wrt)
-            if found is not None:
-                return found
-            columns, out = [], None
-            for basis in _basis(x):
-                tangents = list(_zero_tangents(args))
-                tangents[wrt] = basis if isinstance(args[wrt], np.ndarray) else float(basis)
-                out, tangent = jvp(f, args, tuple(tangents))
-                columns.append(np.asarray(tangent))
-            return np.stack(columns, axis=-1).reshape(np.shape(out) + x.shape)
-        out, pullback = vjp(f, *args)
-        rows = [np.asarray(pullback(basis if np.ndim(out) else float(basis))[wrt])
-                for basis in _basis(np.asarray(out))]
-        return np.stack(rows).reshape(np.shape(out) + x.shape)
+            return _pushed(f, args, position)
+        return _pulled(f, args, position)
 
     jacobian_of.__name__ = f"jacobian_of_{getattr(f, '__name__', 'f')}"
     return jacobian_of
 
 
-def hessian(f: Callable, wrt: int = 0) -> Callable:
-    """The Hessian of scalar-valued `f` with respect to argument `wrt`, shaped
-    `arg.shape + arg.shape`: one Hessian-vector product per basis vector.
+def _pushed(f: Callable, args: tuple, wrt: int) -> np.ndarray:
+    """The Jacobian by forward mode: in one call, or one per basis vector."""
+    found = _pushed_at_once(f, args, wrt)
+    if found is not None:
+        return found
+    x, columns, out = np.asarray(args[wrt]), [], None
+    for basis in _basis(x):
+        tangents = list(_zero_tangents(args))
+        tangents[wrt] = basis if isinstance(args[wrt], np.ndarray) else float(basis)
+        out, tangent = jvp(f, args, tuple(tangents))
+        _check_one_output(f, out)
+        columns.append(np.asarray(tangent))
+    return np.stack(columns, axis=-1).reshape(np.shape(out) + x.shape)
+
+
+def _pulled(f: Callable, args: tuple, wrt: int) -> np.ndarray:
+    """The Jacobian by reverse mode: one pullback per entry of the output."""
+    out, pullback = vjp(f, *args)
+    _check_one_output(f, out)
+    rows = [np.asarray(pullback(basis if np.ndim(out) else float(basis))[wrt])
+            for basis in _basis(np.asarray(out))]
+    return np.stack(rows).reshape(np.shape(out) + np.shape(args[wrt]))
+
+
+def hessian(f: Callable, wrt: int | str = 0) -> Callable:
+    """The Hessian of scalar-valued `f` with respect to argument `wrt` (a position or
+    a name), shaped `arg.shape + arg.shape`: forward mode over the generated gradient,
+    all basis vectors at once where the rules allow, else one Hessian-vector product
+    per basis vector.
 
     >>> import s2sad
     >>> callable(s2sad.hessian(abs))
     True
     """
-    def hessian_of(*args):
-        x = np.asarray(args[wrt])
-        columns = []
+    def hessian_of(*args, **kwargs):
+        args, position = _bound(f, args, kwargs, wrt, "hessian")
+        found = _hessian_at_once(f, args, position)
+        if found is not None:
+            return found
+        x, columns = np.asarray(args[position]), []
         for basis in _basis(x):
             tangents = [None] * len(args)
-            tangents[wrt] = basis if isinstance(args[wrt], np.ndarray) else float(basis)
-            columns.append(np.asarray(hvp(f, args, tuple(tangents))[wrt]))
+            tangents[position] = basis if isinstance(args[position], np.ndarray) \
+                else float(basis)
+            columns.append(np.asarray(hvp(f, args, tuple(tangents))[position]))
         return np.stack(columns, axis=-1).reshape(x.shape + x.shape)
 
     hessian_of.__name__ = f"hessian_of_{getattr(f, '__name__', 'f')}"
     return hessian_of
 
 
+def _bound(f: Callable, args: tuple, kwargs: dict, wrt, what: str) -> tuple:
+    """(every argument by position, defaults filled in; the position of `wrt`)."""
+    parameters = list(inspect.signature(f).parameters.values())
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY) for p in parameters):
+        if kwargs:
+            raise TypeError(f"{what} passes keyword arguments only to functions whose "
+                            "parameters all take positions")
+        values = tuple(args)
+    else:
+        bound = inspect.signature(f).bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = tuple(bound.arguments.values())
+    names = [p.name for p in parameters]
+    if isinstance(wrt, str):
+        if wrt not in names:
+            raise ValueError(f"wrt={wrt!r} names no parameter of {f.__name__}; its "
+                             f"parameters are {tuple(names)}")
+        wrt = names.index(wrt)
+    if not -len(values) <= wrt < len(values):
+        raise ValueError(f"wrt={wrt} is out of range: {f.__name__} was given "
+                         f"{len(values)} arguments")
+    wrt %= len(values)
+    x = values[wrt]
+    if isinstance(x, (dict, list, tuple)) or is_integer_value(x):
+        raise TypeError(f"{what} differentiates with respect to a float array or number; "
+                        f"argument {wrt} of {f.__name__} is {type(x).__name__} "
+                        f"{'(an integer)' if is_integer_value(x) else ''}".rstrip())
+    return values, wrt
+
+
+def _check_one_output(f: Callable, out) -> None:
+    if isinstance(out, (tuple, list, dict)):
+        raise TypeError(f"jacobian takes a function returning one array or number; "
+                        f"{getattr(f, '__name__', 'f')} returns a {type(out).__name__}: "
+                        "take the Jacobian of a function returning each output")
+
+
 def _pushed_at_once(f: Callable, args: tuple, wrt: int):
     """The Jacobian by one call of batched forward mode (every basis vector at once),
     or None where a rule has no batch form (remembered per argument kinds)."""
-    x = args[wrt]
-    if isinstance(x, (dict, list, tuple)) or is_integer_value(x):
-        return None
-    x = np.asarray(x)
+    x = np.asarray(args[wrt])
     key = tuple(map(kind_of_value, args)) + (wrt,)
     refused = f.__dict__.setdefault(_UNBATCHABLE, set())
     if key in refused:
@@ -208,7 +263,16 @@ def _pushed_at_once(f: Callable, args: tuple, wrt: int):
         refused.add(key)
         return None
     out, tangent = function(*values, *tangents, *(None,) * (len(values) - len(args)))
+    _check_one_output(f, out)
     return np.moveaxis(np.asarray(tangent), 0, -1).reshape(np.shape(out) + x.shape)
+
+
+def _hessian_at_once(f: Callable, args: tuple, wrt: int):
+    """The Hessian by one call of batched forward mode over f's generated gradient,
+    or None where a rule has no batch form."""
+    gradient = grad(f, wrt=(wrt,)).generated_function(args)
+    columns = _pushed_at_once(gradient, args, wrt)
+    return None if columns is None else columns.reshape(np.shape(args[wrt]) * 2)
 
 
 _UNBATCHABLE = "_s2sad_unbatchable"

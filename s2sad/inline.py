@@ -307,7 +307,7 @@ class _Inliner:
         if isinstance(fn, _LocalFunction):   # it sees the other local functions too
             inner.local_functions = dict(self.local_functions)
         callee.tree.body = inner.block(callee.tree.body)
-        callee = _with_bindings(callee, inner) if inner.inlined else callee
+        callee = _with_bindings(callee, inner) if inner.inlined or inner.bound else callee
         made_before = set().union(*self.names.made.values()) if self.names.made else set()
         body = single_exit(callee.tree.body, self.names)   # the caller's normalise does the rest
         made = set().union(*self.names.made.values()) - made_before

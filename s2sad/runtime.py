@@ -196,7 +196,9 @@ def tie_weight(a, b):
     >>> tie_weight(np.array([2.0, 1.0, 0.0]), 1.0)
     array([1. , 0.5, 0. ])
     """
-    return np.greater(a, b) + 0.5 * np.equal(a, b)
+    weight = np.greater(a, b).astype(np.result_type(a, b, 1.0))   # float32 stays float32
+    weight += 0.5 * np.equal(a, b)
+    return weight
 
 
 def clip_mask(a, a_min, a_max):
@@ -260,7 +262,8 @@ def safe_divide(a, b):
     array([0.5, 0. ])
     """
     shape = np.broadcast_shapes(np.shape(a), np.shape(b))
-    quotient = np.divide(a, b, out=np.zeros(shape), where=np.not_equal(b, 0))
+    zeros = np.zeros(shape, np.result_type(a, b, 1.0))   # float32 stays float32
+    quotient = np.divide(a, b, out=zeros, where=np.not_equal(b, 0))
     return _like(quotient, a)
 
 
@@ -399,9 +402,10 @@ def extreme_weights(x, ans, axis=None, keepdims=False):
     array([0. , 0.5, 0.5])
     """
     hits = np.equal(x, restore_axes(ans, x, axis, keepdims))
+    dtype = np.result_type(x, 1.0)   # float32 stays float32
     if hits.ndim == 0:
-        return hits * 1.0
-    return hits / hits.sum(axis=_axes(axis, hits.ndim), keepdims=True)
+        return hits.astype(dtype)
+    return (hits / hits.sum(axis=_axes(axis, hits.ndim), keepdims=True)).astype(dtype)
 
 
 def reverse_cumsum(g, x, axis=None):
@@ -904,7 +908,7 @@ def batch_zero(value, batch: int):
     >>> batch_zero(np.ones(2), 3).shape
     (3, 2)
     """
-    return np.zeros((batch,) + np.shape(value))
+    return np.zeros((batch,) + np.shape(value), np.result_type(value, 0.0))
 
 
 def negative_axes(axis, ndim: int):
@@ -945,12 +949,25 @@ def batch_spread(t, ans):
     return _spread(t, np.shape(t)[:1] + np.shape(ans))
 
 
-def batch_item(t, index):
-    """The batch of `x[index]` from the batch `t` of x: for a list, the item's own
-    batch; for an array, `t[:, index]`."""
+def batch_item(t, index, value):
+    """The batch of `value = x[index]` from the batch `t` of x: for a list, the
+    item's own batch; for an array, `t[:, index]`, a copy where `value` is a number
+    (a copy too)."""
     if isinstance(t, (list, tuple)):
         return t[index]
-    return t[(slice(None),) + (index if isinstance(index, tuple) else (index,))]
+    found = t[(slice(None),) + (index if isinstance(index, tuple) else (index,))]
+    return found.copy() if np.ndim(value) == 0 else found
+
+
+def batch_written(t, index, tangent):
+    """`t` with the batch of `x[index] = value` written into it (`tangent`, the
+    value's batch): a list's item, or `t[:, index]`."""
+    if isinstance(t, list):
+        t[index] = tangent
+        return t
+    selection = (slice(None),) + (index if isinstance(index, tuple) else (index,))
+    t[selection] = batch_fit(tangent, t[selection])
+    return t
 
 
 def batch_fit(t, selection):
@@ -1118,3 +1135,76 @@ def batch_einsum(subscripts, position: int, t, operands):
     inputs[position] = letter + inputs[position]
     arrays = operands[:position] + (t,) + operands[position + 1:]
     return np.einsum(",".join(inputs) + "->" + letter + output, *arrays)
+
+
+def batch_each(fn, position: int, t, *args):
+    """fn(*args) with each item of the batch `t` in turn at `position`, stacked: the
+    batch form of a helper linear in that argument that has none of its own."""
+    args = list(args)
+    found = []
+    for item in (zip(*t) if isinstance(t, (tuple, list)) else t):   # items' batches
+        args[position] = item
+        found.append(fn(*args))
+    if isinstance(found[0], tuple):   # several cotangents: a batch of each
+        return Cotangents(np.stack(parts) for parts in zip(*found))
+    return np.stack(found)
+
+
+def batch_unbroadcast(t, x):
+    """The batch of `unbroadcast(g, x)`: each item summed down to x's shape."""
+    t, shape = np.asarray(t), np.shape(x)
+    extra = t.ndim - 1 - len(shape)
+    if extra > 0:
+        t = t.sum(axis=tuple(range(1, 1 + extra)))
+    stretched = tuple(i + 1 for i, n in enumerate(shape) if n == 1 and t.shape[i + 1] != 1)
+    if stretched:
+        t = t.sum(axis=stretched, keepdims=True)
+    return batch_spread(t, np.empty(shape))
+
+
+def batch_as_gradient(t, x):
+    """The batch of `as_gradient(g, x)`: x's shape and float dtype."""
+    dtype = x.dtype if isinstance(x, np.ndarray) and x.dtype.kind in "fc" else np.dtype(float)
+    return batch_spread(t, np.empty(np.shape(x))).astype(dtype, copy=False)
+
+
+def batch_restore_axes(t, x, axis=None, keepdims=False):
+    """The batch of `restore_axes(g, x, axis, keepdims)`."""
+    if keepdims or axis is None or not isinstance(x, np.ndarray):
+        return batch_align(t, x)
+    reduced = _axes(axis, x.ndim)
+    kept = tuple(1 if i in reduced else n for i, n in enumerate(x.shape))
+    return np.reshape(t, np.shape(t)[:1] + kept)
+
+
+def batch_add_at(t, accumulator, index):
+    """The batch of `add_at(zeros like accumulator, index, g)`."""
+    found = np.zeros(np.shape(t)[:1] + np.shape(accumulator))
+    np.add.at(found, (slice(None),) + (index if isinstance(index, tuple) else (index,)), t)
+    return found
+
+
+def batch_matmul_dx(g, x, y, t, side: int):
+    """The batch of `matmul_dx(g, x, y)` with `t` in place of g (side 0) or y (1)."""
+    g2, x2, y2 = _as_matrices(g, x, y)
+    if side == 0:   # promote each item as g is promoted
+        t = t[..., None] if np.ndim(y) == 1 else t
+        t = t[..., None, :] if np.ndim(x) == 1 else t
+        found = batch_matmul(g2, np.swapaxes(y2, -1, -2), t, 0)
+    else:
+        t = t[..., :, None] if np.ndim(y) == 1 else t
+        found = batch_matmul(g2, np.swapaxes(y2, -1, -2), np.swapaxes(t, -1, -2), 1)
+    return batch_reshape(batch_unbroadcast(found, x2), np.shape(x))
+
+
+def batch_matmul_dy(g, x, y, t, side: int):
+    """The batch of `matmul_dy(g, x, y)` with `t` in place of g (side 0) or x (1)."""
+    g2, x2, y2 = _as_matrices(g, x, y)
+    if side == 0:
+        t = t[..., None] if np.ndim(y) == 1 else t
+        t = t[..., None, :] if np.ndim(x) == 1 else t
+        found = batch_matmul(np.swapaxes(x2, -1, -2), g2, t, 1)
+    else:
+        t = t[..., None, :] if np.ndim(x) == 1 else t
+        found = batch_matmul(np.swapaxes(x2, -1, -2), g2, np.swapaxes(t, -1, -2), 0)
+    return batch_reshape(batch_unbroadcast(found, y2), np.shape(y))

@@ -63,15 +63,58 @@ def test_a_batch_of_tangents_agrees_with_one_jvp_per_basis_vector(program, args,
                                    rtol=1e-10, atol=1e-10)
 
 
+def hessian_at_once(program, args, i):
+    """The Hessian by batched forward mode over the gradient, or None if refused."""
+    bound = inspect.signature(program).bind(*args)
+    bound.apply_defaults()
+    values = tuple(bound.arguments.values())
+    gradient = s2sad.grad(program, wrt=(i,)).generated_function(values)
+    return pushed_at_once(gradient, values, i)
+
+
+def one_hvp_per_basis_vector(program, args, i):
+    x = np.asarray(args[i])
+    columns = []
+    for e in np.eye(x.size):
+        tangents = [None] * len(args)
+        tangents[i] = e.reshape(x.shape) if x.ndim else float(e[0])
+        columns.append(np.asarray(s2sad.hvp(program, copy.deepcopy(args), tuple(tangents))[i]))
+    return np.stack(columns, -1).reshape(x.shape + x.shape)
+
+
+def twice_differentiable(program, args) -> bool:
+    """A scalar output, and no matrix norm but Frobenius (no second derivative yet)."""
+    out = program(*copy.deepcopy(args))
+    return not isinstance(out, (tuple, list, dict)) and np.ndim(out) == 0 \
+        and program.__name__ not in ("norm_nuc", "norm_spectral")
+
+
+@pytest.mark.parametrize("program, args, wrt", CASES,
+                         ids=lambda v: getattr(v, "__name__", None))
+def test_a_batched_hessian_agrees_with_one_hvp_per_basis_vector(program, args, wrt):
+    if not twice_differentiable(program, args):
+        return
+    for i in float_positions(program, args, wrt):
+        found = hessian_at_once(program, args, i)
+        if found is None:
+            continue
+        expected = one_hvp_per_basis_vector(program, args, i)
+        np.testing.assert_allclose(found.reshape(expected.shape), expected,
+                                   rtol=1e-9, atol=1e-9)
+
+
 def test_most_programs_take_a_batch():
-    taken = refused = 0
+    taken = refused = hessians = 0
     for program, args, wrt in CASES:
         for i in float_positions(program, args, wrt):
             if pushed_at_once(program, args, i) is None:
                 refused += 1
             else:
                 taken += 1
+            if twice_differentiable(program, args) and hessian_at_once(program, args, i) is not None:
+                hessians += 1
     assert taken > 0.95 * (taken + refused), (taken, refused)
+    assert hessians > 900, hessians
 
 
 A = np.random.default_rng(0).normal(size=(3, 4))
@@ -106,10 +149,59 @@ def test_jacobian_matches_finite_differences_batched_or_not(f):
     np.testing.assert_allclose(found, expected, rtol=1e-6, atol=1e-8)
 
 
-def test_a_float32_argument_gives_a_float32_jacobian():
+def leaky_relu(x):
+    return np.maximum(x, 0.1 * x)
+
+
+def scaled_by_spread(x):
+    return np.std(x) * x
+
+
+def softmax(x):
+    return np.exp(x - np.max(x)) / np.sum(np.exp(x - np.max(x)))
+
+
+def heat(u):
+    out = np.zeros_like(u)
+    out[1:-1] = u[2:] - 2 * u[1:-1] + u[:-2]
+    return out
+
+
+@pytest.mark.parametrize("f", [leaky_relu, scaled_by_spread, softmax, heat])
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_a_float32_argument_gives_a_float32_jacobian(f, mode):
     x = np.array([0.3, -0.2, 0.5, 1.0], dtype=np.float32)
-    assert s2sad.jacobian(lambda_free_square, mode="forward")(x).dtype == np.float32
+    found = s2sad.jacobian(f, mode=mode)(x)
+    assert found.dtype == np.float32
+    expected = s2sad.jacobian(f, mode=mode)(x.astype(np.float64))
+    np.testing.assert_allclose(found, expected, rtol=1e-5, atol=1e-6)
 
 
-def lambda_free_square(x):
-    return x * x
+def rates(t, y, k):
+    return np.array([-k[0] * y[0], k[0] * y[0] - k[1] * y[1]])
+
+
+def test_jacobian_and_hessian_take_wrt_by_name_and_keyword_arguments():
+    y, k = np.array([1.0, 2.0]), np.array([0.4, 0.7])
+    by_name = s2sad.jacobian(rates, wrt="k")(0.0, y, k=k)
+    np.testing.assert_allclose(by_name, [[-1.0, 0.0], [1.0, -2.0]])
+    assert s2sad.hessian(lambda_free_loss, wrt="k")(y, k=k).shape == (2, 2)
+
+
+def lambda_free_loss(x, k):
+    return np.sum(k * x ** 2) * np.sum(k)
+
+
+def pair(x):
+    return x ** 2, np.sum(x)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+def test_jacobian_of_a_function_returning_several_values_says_so(mode):
+    with pytest.raises(TypeError, match="returns a tuple"):
+        s2sad.jacobian(pair, mode=mode)(np.ones(3))
+
+
+def test_jacobian_with_respect_to_an_integer_says_so():
+    with pytest.raises(TypeError, match="an integer"):
+        s2sad.jacobian(rates, wrt=0)(1, np.ones(2), np.ones(2))

@@ -78,8 +78,36 @@ def test_grad_through_a_call_of_grad_matches_finite_differences(g, args):
     floats = tuple(i for i, a in enumerate(args) if a is not V)
     found = s2sad.grad(g, wrt=floats)(*args)
     for i, gradient in zip(floats, found):
-        np.testing.assert_allclose(gradient, numeric_gradient(g, args, i),
-                                   rtol=1e-6, atol=1e-7)
+        expected = numeric_gradient(g, args, i)
+        assert np.shape(gradient) == expected.shape
+        np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-7)
+
+
+def scalar_value_and_gradient_inside(c):
+    value, g = s2sad.value_and_grad(f, wrt=1)(X, c)
+    return value * g
+
+
+def force(x, c):   # a helper calling grad
+    return -s2sad.grad(f)(x, c)
+
+
+def through_a_helper(x, c):
+    return np.sum(force(x, c) ** 2)
+
+
+@pytest.mark.parametrize("g, args", [(scalar_value_and_gradient_inside, (C,)),
+                                     (through_a_helper, (X, C))],
+                         ids=lambda v: getattr(v, "__name__", None))
+def test_more_places_a_gradient_is_called_from(g, args):
+    found = s2sad.grad(g, wrt=tuple(range(len(args))))(*args)
+    for i, gradient in enumerate(found):
+        expected = numeric_gradient(g, args, i)
+        assert np.shape(gradient) == expected.shape
+        np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-7)
+    tangents = tuple(V if np.ndim(a) else 0.3 for a in args)
+    assert s2sad.jvp(g, args, tangents)[1] == pytest.approx(
+        central_difference(g, args, tangents), rel=1e-6)
 
 
 def test_the_call_is_split_and_its_derivative_is_the_hessian():

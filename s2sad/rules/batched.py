@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 
-from .registry import defbatch
+from .registry import defbatch, lookup
 
 try:
     from scipy import special
@@ -73,3 +73,35 @@ for _fn, _helper in ((np.dot, "batch_dot"), (np.inner, "batch_inner"),
                      (np.outer, "batch_outer"), (np.vdot, "batch_vdot")):
     defbatch(_fn, ta=f"{_helper}(a, b, t, 0)", tb=f"{_helper}(a, b, t, 1)")
 defbatch(np.einsum, toperands="batch_einsum(subscripts, position, t, operands)")
+
+# --- the helpers a generated gradient calls: `hessian` is batched forward mode over it
+from .. import runtime as R  # noqa: E402
+
+defbatch(R.unbroadcast, tvalue="batch_unbroadcast(t, x)")
+defbatch(R.as_gradient, tvalue="batch_as_gradient(t, x)")
+defbatch(R.restore_axes, tvalue="batch_restore_axes(t, x, axis, keepdims)")
+defbatch(R.expand_reduced, tvalue="batch_spread(batch_restore_axes(t, x, axis, keepdims), x)")
+defbatch(R.spread, tvalue="batch_spread(t, ans)")
+defbatch(R.private_copy, "value")
+defbatch(R.safe_divide, "a", "b")
+defbatch(R.matmul_dx, tvalue="batch_matmul_dx(value, x, y, t, 0)",
+         ty="batch_matmul_dx(value, x, y, t, 1)")
+defbatch(R.matmul_dy, tvalue="batch_matmul_dy(value, x, y, t, 0)",
+         tx="batch_matmul_dy(value, x, y, t, 1)")
+defbatch(R.add_at, "accumulator", tg="batch_add_at(t, accumulator, index)")
+for _fn in (R.digamma, R.sinc_derivative):
+    defbatch(_fn, "x")
+defbatch(R.polygamma, "x")
+# ... and those without a form of their own: once per basis vector, inside the call
+for _fn in (R.dot_da, R.dot_db, R.inner_da, R.inner_db, R.reverse_cumsum, R.trace_adjoint,
+            R.diagonal_adjoint, R.written_cotangent, R.select_extreme, R.split_like,
+            R.array_adjoint, R.stacked_cotangent, R.unbroadcast_each, R.sorted_adjoint):
+    _arguments = ", ".join(p.name for p in lookup(_fn).params)
+    defbatch(_fn, tvalue=f"batch_each({_fn.__name__}, 0, t, {_arguments})")
+defbatch(R.prod_partials, tx="batch_each(prod_partials_tangent, 1, t, x, t, axis)")
+defbatch(R.norm_adjoint, tg="batch_each(norm_adjoint, 0, t, g, x, norm, ord, axis, keepdims)",
+         tx="batch_each(norm_adjoint_tangent, 3, t, g, x, norm, t, ord, axis, keepdims)",
+         tnorm="batch_each(norm_adjoint_tangent_of_norm, 3, t, g, x, norm, t, ord, axis, "
+               "keepdims)")
+defbatch(R.einsum_adjoints, tg="batch_each(einsum_adjoints, 0, t, g, subscripts, operands)",
+         toperands="batch_each(einsum_adjoints_tangent, 3, t, g, subscripts, operands, t)")

@@ -9,6 +9,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .custom import WholeCall
+from . import rules
 from .emit import readable_function
 from .kinds import (MAX_LEAVES, UNKNOWN, Structure, abstract_structure, dtype_of_key,
                     is_integer_value, kind_of_key, kind_of_value)
@@ -195,8 +196,8 @@ class _Derivative(WholeCall):
     # derivative is the Hessian of f, by forward mode over the generated gradient.
 
     @property
-    def has_rule(self) -> bool:
-        return not self.has_aux and super().has_rule
+    def takes_shared_rule(self) -> bool:   # see rules.share_rule
+        return not self.has_aux
 
     def forward(self, args: tuple) -> tuple:
         return self(*args), None   # the backward sweep needs the arguments only
@@ -215,6 +216,10 @@ class _Derivative(WholeCall):
         function, _ = forward_function(self.generated_function(values), values, tangents,
                                        with_value=False)
         return self.as_returned(function(*values, *tangents))
+
+
+# calls with keyword arguments left (not split): one call, forward and backward at once
+rules.share_rule(_Derivative, "*args", dargs="whole_cotangents(fn, args, g)")
 
 
 def _float64_arrays(names: list, keys: tuple) -> frozenset:

@@ -35,7 +35,8 @@ defnondiff(stop_gradient, output="same")
 
 class WholeCall:
     """A callable s2sad differentiates as a whole, not by reading its source: its
-    calls are split (see below) and go through these three methods.  The base of the
+    calls are split (see below) and go through the methods below; `backward_tangent`
+    is optional (a second derivative through the backward part).  The base of the
     custom-rule functions and of s2sad's own derivative objects (`grad(f)` called
     inside a function s2sad differentiates)."""
 
@@ -53,9 +54,8 @@ class WholeCall:
 
     @property
     def has_rule(self) -> bool:
-        """Whether calls can be differentiated (registering their rule if need be)."""
-        differentiate_as_whole(self)
-        return True
+        """Whether calls can be differentiated (its rule registered by now)."""
+        return lookup(self) is not None
 
 
 class CustomRule(WholeCall):

@@ -27,7 +27,7 @@ from .optimise import simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
 from .runtime import split_backward, split_output
 from .source import FunctionSource, Unresolved
-from .views import makes_new_array
+from .views import makes_new_array, memory_sharing
 
 
 class ForwardMode:
@@ -35,7 +35,9 @@ class ForwardMode:
                  varied: set, kinds: dict):
         self.src, self.tree, self.names = src, tree, names
         self.varied, self.kinds = varied, kinds
-        self.written = index_written_names(tree)
+        written = index_written_names(tree)   # and what may be a view of them (y = x * 1.0;
+        sharing = memory_sharing(tree.body, src, lambda index: True, kinds)   # v = y[1:];
+        self.written = written.union(*(sharing.get(w, ()) for w in written))   # v[0] = 0)
         self.tangent_of: dict[str, str] = {}
 
     def tangent(self, primal: str) -> str:
@@ -215,13 +217,15 @@ class ForwardMode:
         """A rule's template for one parameter, `t` its tangent (by default, the
         tangent of `node`, or its items' tangents)."""
         items = node.elts if isinstance(node, (gast.Tuple, gast.List)) else None
-        if t is None:
-            t = self.tangent_node(node) if items is None else gast.Tuple(
-                elts=[self.item_tangent(item) for item in items], ctx=gast.Load())
-        mapping = dict(bound, t=t, ans=name(target))
+        mapping = dict(bound, t=t if t is not None else self.tangent_node(node),
+                       ans=name(target))
+        if items is not None and t is None:
+            mapping["t"] = gast.Tuple(elts=[self.item_tangent(item) for item in items],
+                                      ctx=gast.Load())
         if items is not None and not (param.sequence or param.variadic):
             mapping[param.name] = call(attr(helper("np"), "asarray"), node)   # np.exp([a, b])
-            mapping["t"] = call(attr(helper("np"), "asarray"), t)
+            if t is None:
+                mapping["t"] = call(attr(helper("np"), "asarray"), mapping["t"])
         return instantiate(mark_helpers(template, set(mapping)), mapping)
 
     def item_tangent(self, item):
@@ -248,11 +252,9 @@ class ForwardMode:
 
 # What a generated gradient's helper without a forward rule comes from.
 _SECOND_ORDER_GAPS = {
-    "prod_partials": "np.prod", "norm_adjoint": "np.linalg.norm",
-    "einsum_adjoints": "np.einsum", "digamma": "scipy.special.gammaln",
     "split_backward": "custom_vjp/custom_jvp functions or recursion",
     "custom_cotangents": "custom_vjp/custom_jvp functions",
-    "whole_cotangents": "recursion or keyword calls of s2sad.grad", "sinc_derivative": "np.sinc",
+    "whole_cotangents": "recursion",
 }
 
 

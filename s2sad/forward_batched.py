@@ -41,9 +41,17 @@ class BatchedForwardMode(ForwardMode):
     def output_tangent(self, t, value):
         return call(helper("batch_spread"), t, value)   # every row full-sized
 
+    def known_index(self, index) -> bool:
+        """Whether each entry of `index` is a slice, a constant, or a number or array
+        (not a tuple held in a variable, which t[:, idx] would read as an array)."""
+        entries = index.elts if isinstance(index, gast.Tuple) else [index]
+        return all(isinstance(e, (gast.Slice, gast.Constant)) or self.kind_of(e).ndim
+                   is not None for e in entries)
+
     def subscript(self, t, read: gast.Subscript, target: str):
         read_ndim = self.kinds.get(target, UNKNOWN).ndim
-        if self.kind_of(read.value).ndim is None or read_ndim is None:
+        if self.kind_of(read.value).ndim is None or read_ndim is None \
+                or not self.known_index(read.slice):
             return call(helper("batch_item"), t, _as_index(read.slice), name(target))
         found = _batch_subscript(t, read.slice)
         if read_ndim == 0:   # a number is a copy; t[:, i] would be a view
@@ -59,7 +67,7 @@ class BatchedForwardMode(ForwardMode):
         return call(helper("batch_spread"), t, value)
 
     def write_tangent(self, t, written: gast.Subscript, tangent):
-        if self.kind_of(written.value).ndim is None:   # a list's item, or an array's
+        if self.kind_of(written.value).ndim is None or not self.known_index(written.slice):
             return assign(clone(t), call(helper("batch_written"), t, _as_index(
                 written.slice), tangent if tangent is not None else const(0.0)))
         selection = _batch_subscript(t, written.slice)
@@ -82,6 +90,9 @@ class BatchedForwardMode(ForwardMode):
                                        bound, target, t=self.aligned(node, bound))]
         fixed = {p: self.from_the_end(bound.get(p), counted, bound, target)
                  for p, counted in rule.batch_axes.items()}
+        if items is not None and not (param.sequence or param.variadic):
+            return [self.items_term(rule, param, form, node, items, bound, fixed, value,
+                                    target)]
         if form and rule.linear.get(param.name) == "alone":   # einsum: one operand at a time
             return [self.template_term(parse_expr(form), param, item, dict(
                 bound, **fixed, position=const(i), operands=node), target)
@@ -93,6 +104,16 @@ class BatchedForwardMode(ForwardMode):
             return [self.template_term(rule.forward_template(param.name), param, node,
                                        dict(bound, **fixed), target)]
         return [self.linear_term(value, node, items, bound, fixed)]
+
+    def items_term(self, rule, param, form, node, items, bound, fixed, value, target):
+        """A list literal given for an array (`np.sum([a, b], axis=0)`): its batch is
+        np.array's, the batch axis first."""
+        t = call(helper("batch_array"), gast.Tuple(
+            elts=[self.item_tangent(item) for item in items], ctx=gast.Load()))
+        template = parse_expr(form) if form else rule.forward_template(param.name)
+        if template is not None:
+            return self.template_term(template, param, node, dict(bound, **fixed), target, t=t)
+        return self.linear_term(value, node, None, bound, fixed, t=t)
 
     def aligned(self, node, bound: dict):
         """The tangent of `node`, its axes lined up with the broadcast of the operands
@@ -110,13 +131,14 @@ class BatchedForwardMode(ForwardMode):
                 ctx=gast.Load()), ctx=gast.Load())
         return call(helper("batch_align"), t, *map(clone, operands))
 
-    def linear_term(self, value, node, items, bound: dict, fixed: dict):
-        """The function itself on the batch, its axis arguments counted from the end."""
+    def linear_term(self, value, node, items, bound: dict, fixed: dict, t=None):
+        """The function itself on the batch (`t`, or the tangent of `node` or of its
+        items), its axis arguments counted from the end."""
         inside = {id(n) for n in gast.walk(value)}
         replacements = {id(bound[p]): new for p, new in fixed.items()
                         if p in bound and id(bound[p]) in inside}
         if items is None:
-            replacements[id(node)] = self.tangent_node(node)
+            replacements[id(node)] = t if t is not None else self.tangent_node(node)
         else:
             replacements.update({id(item): self.item_tangent(item) for item in items})
         term = _replaced(value, replacements)

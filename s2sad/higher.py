@@ -85,8 +85,9 @@ def gradient_cotangents(df, args: tuple, g) -> tuple:
     cotangents = hvp(df.f, values, directions)
     if df.with_value:
         floats = tuple(i for i, d in enumerate(directions) if d is not None)
-        gradient = _by_position(grad(df.f, wrt=floats).generated_function(values)(*values),
-                                floats, len(values))
+        full = grad.made_at_transform_time(df.f, wrt=floats)   # made once, kept on f
+        gradient = _by_position(full.generated_function(values)(*values), floats,
+                                len(values))
         cotangents = _plus_scaled(cotangents, value_cotangent, gradient)
     return cotangents[:len(args)]
 
@@ -246,25 +247,36 @@ def _check_one_output(f: Callable, out) -> None:
 
 
 def _pushed_at_once(f: Callable, args: tuple, wrt: int):
-    """The Jacobian by one call of batched forward mode (every basis vector at once),
-    or None where a rule has no batch form (remembered per argument kinds)."""
+    """The Jacobian by batched forward mode: the basis vectors pushed together (up to
+    `_BATCH` a call, which bounds the memory), or None where a rule has no batch form
+    (remembered per argument kinds)."""
     x = np.asarray(args[wrt])
     key = tuple(map(kind_of_value, args)) + (wrt,)
     refused = f.__dict__.setdefault(_UNBATCHABLE, set())
     if key in refused:
         return None
-    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+    basis = np.eye(x.size, dtype=x.dtype if np.issubdtype(x.dtype, np.floating)
+                   else np.float64).reshape((x.size,) + x.shape)
     tangents = [None] * len(args)
-    tangents[wrt] = np.eye(x.size, dtype=dtype).reshape((x.size,) + x.shape)
+    tangents[wrt] = basis[:_BATCH]
     try:
         function, values = forward_function(f, args, tuple(tangents), with_value=True,
                                             batched=True)
     except NotBatchable:
         refused.add(key)
         return None
-    out, tangent = function(*values, *tangents, *(None,) * (len(values) - len(args)))
-    _check_one_output(f, out)
-    return np.moveaxis(np.asarray(tangent), 0, -1).reshape(np.shape(out) + x.shape)
+    unused = (None,) * (len(values) - len(args))
+    columns = []
+    for start in range(0, x.size, _BATCH):
+        tangents[wrt] = basis[start:start + _BATCH]
+        out, tangent = function(*values, *tangents, *unused)
+        _check_one_output(f, out)
+        columns.append(np.asarray(tangent))
+    found = columns[0] if len(columns) == 1 else np.concatenate(columns)
+    return np.moveaxis(found, 0, -1).reshape(np.shape(out) + x.shape)
+
+
+_BATCH = 256   # basis vectors a call
 
 
 def _hessian_at_once(f: Callable, args: tuple, wrt: int):

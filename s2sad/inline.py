@@ -179,7 +179,7 @@ class _Inliner:
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Call):
             e.func = self.made_here(e.func)
         if isinstance(e, gast.Call) and e.keywords:
-            _as_positional(e, self.resolve(e.func))
+            _as_positional(e, self.resolve(e.func), self.constant)
         fn = self.callee(e)
         if fn is None:
             return e
@@ -506,10 +506,10 @@ def _renamed(body: list, renames: dict) -> list:
     return [visit(s) for s in body]
 
 
-def _as_positional(call: gast.Call, fn) -> None:
+def _as_positional(call: gast.Call, fn, constant) -> None:
     """`f(x, s=5.0)` -> `f(x, 5.0)` for a function differentiated as a whole (a
     `custom_vjp` function, `grad(g)`), whose rule takes its arguments by position
-    (defaults left out stay out)."""
+    (defaults left out stay out; `constant` makes a node for a default value)."""
     if not isinstance(fn, WholeCall):
         return
     signature = inspect.signature(fn).parameters
@@ -519,13 +519,9 @@ def _as_positional(call: gast.Call, fn) -> None:
     if None in given or not set(given) <= set(parameters):
         return   # **kwargs, or an unknown name: the binding reports it
     last = max(parameters.index(p) for p in given)
-    added = []
-    for p in parameters[len(call.args):last + 1]:
-        default = signature[p].default
-        if p not in given and not (default is None or type(default) in (bool, int, float)):
-            return   # a default that is no literal: left to the binding's message
-        added.append(given[p] if p in given else const(default))
-    call.args, call.keywords = call.args + added, []
+    call.args = call.args + [given[p] if p in given else constant(signature[p].default, p)
+                             for p in parameters[len(call.args):last + 1]]
+    call.keywords = []
 
 
 def _passes_on_packed(body: list) -> bool:

@@ -436,7 +436,7 @@ def _items_kind(items, kinds, src) -> Kind | None:
     return kind(found.ndim - 1, found.integer, found.ones[1:])
 
 
-const_zero = gast.Constant(value=0, kind=None)
+_ZERO = gast.Constant(value=0, kind=None)
 
 
 def _joined_kind(e: gast.Call, stacked: bool, kinds, src) -> Kind:
@@ -445,7 +445,7 @@ def _joined_kind(e: gast.Call, stacked: bool, kinds, src) -> Kind:
     items = _elementwise(e.args[0].elts, kinds, src) if isinstance(
         e.args[0], (gast.List, gast.Tuple)) and e.args[0].elts else _items_kind(e.args[0], kinds, src)
     axis = e.args[1] if len(e.args) > 1 else next(
-        (k.value for k in e.keywords if k.arg == "axis"), const_zero)
+        (k.value for k in e.keywords if k.arg == "axis"), _ZERO)
     if items is None or items.ndim is None or not isinstance(axis, gast.Constant):
         return UNKNOWN
     if axis.value is None:

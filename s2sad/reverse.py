@@ -308,6 +308,12 @@ class ReverseMode:
 
     def index_read_adjoint(self, value: gast.Subscript, g) -> gast.stmt:
         base = value.value.id
+        if isinstance(value.slice, gast.Constant) and isinstance(value.slice.value, str):
+            raise self.src.error(   # a dict s2sad did not split: returned by a call
+                f"s2sad cannot differentiate this read of a dict ({value.slice.value!r}): "
+                "the dict comes from a call s2sad differentiates as a whole", value,
+                "call that function with array arguments, or read the dict in the "
+                "function s2sad differentiates")
         self.accumulators.add(base)
         target = gast.Subscript(value=name(self.adjoint(base)), slice=clone(value.slice),
                                 ctx=gast.Store())

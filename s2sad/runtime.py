@@ -83,7 +83,9 @@ class Cotangents(tuple):
 
     def __add__(self, other):
         return Cotangents(b if a is None else a if b is None else a + b
-                          for a, b in zip(self, other))
+                          for a, b in zip(self, other, strict=True))
+
+    __radd__ = __add__
 
 
 def split_backward_tangent(function, pair, args: tuple, g, tangents: tuple) -> tuple:
@@ -219,9 +221,14 @@ def sinc_derivative(x):
     array([ 0., -1.])
     """
     x = np.asarray(x, dtype=float)
-    safe = np.where(x == 0, 1.0, x)           # avoid 0/0; the limit at 0 is 0
+    near = np.abs(x) < _SINC_SERIES   # cancellation: the Taylor series there
+    safe = np.where(near, 1.0, x)
     slope = (np.cos(np.pi * safe) - np.sinc(safe)) / safe
-    return np.where(x == 0, 0.0, slope)[()]
+    series = -np.pi ** 2 * x / 3 + np.pi ** 4 * x ** 3 / 30
+    return np.where(near, series, slope)[()]
+
+
+_SINC_SERIES = 1e-3   # |x| below which sinc's derivatives use their Taylor series
 
 
 def select_extreme(g, args, ans):
@@ -274,9 +281,11 @@ def sinc_second_derivative(x):
     True
     """
     x = np.asarray(x, dtype=float)
-    safe = np.where(x == 0, 1.0, x)
+    near = np.abs(x) < _SINC_SERIES
+    safe = np.where(near, 1.0, x)
     curve = -(np.pi * np.sin(np.pi * safe) + 2 * sinc_derivative(safe)) / safe
-    return np.where(x == 0, -np.pi ** 2 / 3, curve)[()]
+    series = -np.pi ** 2 / 3 + np.pi ** 4 * x ** 2 / 10
+    return np.where(near, series, curve)[()]
 
 
 def _axes(axis, ndim) -> tuple:
@@ -827,8 +836,21 @@ def cotangent_zeros(value):
         try:
             return np.zeros_like(value)
         except ValueError:   # items of several shapes
-            return [cotangent_zeros(v) for v in value]
+            return CotangentList(cotangent_zeros(v) for v in value)
     return np.zeros_like(value)
+
+
+class CotangentList(list):
+    """The cotangent of a tuple or list of items of several shapes: writes fill its
+    items, and adding to it (`d[1] += g`, g itself a sequence) adds item by item."""
+
+    def __add__(self, other):
+        return CotangentList(a + b for a, b in zip(self, other, strict=True))
+
+    __radd__ = __add__
+
+    def __iadd__(self, other):
+        return self + other
 
 
 def extreme_tangent(t, args, ans):
@@ -908,6 +930,10 @@ def batch_zero(value, batch: int):
     >>> batch_zero(np.ones(2), 3).shape
     (3, 2)
     """
+    if isinstance(value, (list, tuple)):   # a list the function grows, say
+        return type(value)(batch_zero(v, batch) for v in value)
+    if isinstance(value, dict):
+        return {k: batch_zero(v, batch) for k, v in value.items()}
     return np.zeros((batch,) + np.shape(value), np.result_type(value, 0.0))
 
 
@@ -975,18 +1001,21 @@ def batch_fit(t, selection):
     return batch_align(t, selection[0]) if np.ndim(t) else t
 
 
-def batch_reshape(t, shape, order="C"):
-    """A batch reshaped item by item (in C or Fortran order).
+def batch_reshape(t, shape, order="C", a=None):
+    """A batch reshaped item by item as `a` is (in C or Fortran order; "A" and "K"
+    follow a's layout).
 
     >>> batch_reshape(np.ones((3, 4)), (2, 2)).shape
     (3, 2, 2)
     """
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     k = np.shape(t)[0]
+    if order in ("A", "K"):
+        fortran = isinstance(a, np.ndarray) and a.flags.f_contiguous \
+            and not a.flags.c_contiguous
+        order = "F" if fortran else "C"
     if order == "F":   # the batch axis last: the slowest in Fortran order
         return np.moveaxis(np.reshape(np.moveaxis(t, 0, -1), shape + (k,), order="F"), -1, 0)
-    if order not in ("C", None):
-        raise NotImplementedError(f"s2sad has no batch form of reshape with order={order!r}")
     return np.reshape(t, (k,) + shape)
 
 
@@ -1094,10 +1123,15 @@ def batch_matmul(x, y, t, side: int):
     return out[..., 0] if column else out
 
 
+def _batch_scaled(a, b, t, side: int):
+    """a * b with the batch `t` in place of a (side 0) or b (side 1)."""
+    return batch_align(t, a, b) * (b if side == 0 else a)
+
+
 def batch_dot(a, b, t, side: int):
     """np.dot(a, b) with the batch `t` in place of a (side 0) or b (side 1)."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:   # a product of numbers and arrays
-        return batch_align(t, a, b) * (b if side == 0 else a)
+        return _batch_scaled(a, b, t, side)
     if side == 0:
         return np.dot(t, b)
     moved = np.tensordot(a, t, axes=([-1], [1 if np.ndim(b) == 1 else -2]))
@@ -1107,7 +1141,7 @@ def batch_dot(a, b, t, side: int):
 def batch_inner(a, b, t, side: int):
     """np.inner(a, b) with the batch `t` in place of a (side 0) or b (side 1)."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return batch_align(t, a, b) * (b if side == 0 else a)
+        return _batch_scaled(a, b, t, side)
     if side == 0:
         return np.inner(t, b)
     return np.moveaxis(np.inner(a, t), np.ndim(a) - 1, 0)

@@ -205,3 +205,68 @@ def test_jacobian_of_a_function_returning_several_values_says_so(mode):
 def test_jacobian_with_respect_to_an_integer_says_so():
     with pytest.raises(TypeError, match="an integer"):
         s2sad.jacobian(rates, wrt=0)(1, np.ones(2), np.ones(2))
+
+
+# --- found by a review: each once gave a wrong Jacobian or crashed ----------------------
+
+def sum_of_a_list(x):
+    return np.sum([x, x ** 2], axis=0) + np.max([x, -x], axis=0)
+
+
+def tuple_index(x):
+    idx = (0, 1)
+    y = x * 2.0
+    y[idx] = x[1, 0] ** 2
+    return y[idx] * x
+
+
+def number_read_then_written(y):
+    a = y[1]
+    y = y * 1.0
+    y[1] = 5.0
+    return a * y
+
+
+def grown_from_a_literal(x):
+    items = [1.0, 2.0]
+    items.append(x[0] * 2.0)
+    return np.array(items)
+
+
+def reshaped_in_memory_order(x):
+    return np.reshape(x.T, -1, order="A") * np.ravel(x, order="K")
+
+
+def many_inputs(x):
+    return np.tanh(x) * x[::-1]
+
+
+@pytest.mark.parametrize("f, x", [
+    (sum_of_a_list, np.array([0.3, -0.2, 0.5])),
+    (tuple_index, np.array([[0.3, -0.2], [0.5, 1.0]])),
+    (number_read_then_written, np.array([0.3, -0.2, 0.5])),
+    (grown_from_a_literal, np.array([0.3, -0.2])),
+    (reshaped_in_memory_order, np.array([[0.3, -0.2, 0.1], [0.5, 1.0, -0.7]])),
+    (many_inputs, np.linspace(-1.0, 1.0, 300)),   # more than one call's batch
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_review_cases_match_finite_differences(f, x):
+    found = s2sad.jacobian(f, mode="forward")(x)
+    eps = 1e-6
+    columns = [(f(x + eps * e.reshape(x.shape)) - f(x - eps * e.reshape(x.shape))) / (2 * eps)
+               for e in np.eye(x.size)]
+    expected = np.stack(columns, -1).reshape(np.shape(f(x)) + x.shape)
+    np.testing.assert_allclose(found, expected, rtol=1e-6, atol=1e-8)
+    assert pushed_at_once(f, (x,), 0) is not None   # batched, not one call per vector
+
+
+def scaled_copy_written(x):
+    y = np.reshape(x * 1.0, -1)
+    y[0] = 0.0
+    return y * x
+
+
+def test_jvp_never_writes_into_the_tangent_given():
+    x, t = np.array([1.0, 2.0, 3.0]), np.ones(3)
+    _, tangent = s2sad.jvp(scaled_copy_written, (x,), (t,))
+    np.testing.assert_array_equal(t, np.ones(3))
+    np.testing.assert_allclose(tangent, [0.0, 4.0, 6.0])

@@ -210,3 +210,59 @@ def test_hessian_of_a_gradient_penalty_is_symmetric():
     dg = s2sad.grad(gradient_penalty)
     expected = np.stack([central_difference(dg, (X, C), (e, None)) for e in np.eye(3)], -1)
     np.testing.assert_allclose(h, expected, rtol=1e-6, atol=1e-7)
+
+
+def both_with_value_inside(x, c):
+    value, (gx, gc) = s2sad.value_and_grad(f, wrt=(0, 1))(x, c)
+    return value * gc + np.sum(gx)
+
+
+def with_modes(x, mode="sin", c=2.0):
+    return np.sum(np.sin(x) * x ** 2) * c
+
+
+def keyword_past_a_string_default(x, c):
+    return np.sum(s2sad.grad(with_modes)(x, c=c) ** 2)
+
+
+@pytest.mark.parametrize("g", [both_with_value_inside, keyword_past_a_string_default])
+def test_review_cases_match_finite_differences(g):
+    found = s2sad.grad(g, wrt=(0, 1))(X, C)
+    for i, gradient in enumerate(found):
+        expected = numeric_gradient(g, (X, C), i)
+        assert np.shape(gradient) == expected.shape
+        np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-7)
+
+
+def dict_loss(p, x):
+    return np.sum(np.tanh(p["w"] * x) ** 2) + p["b"] ** 2
+
+
+PARAMS = {"w": 0.7, "b": 0.3}
+
+
+def reads_a_returned_dict(x):
+    g = s2sad.grad(dict_loss)(PARAMS, x)
+    return g["w"] ** 2 + g["b"]
+
+
+def test_a_dict_returned_by_a_gradient_inside_is_refused_with_the_line():
+    with pytest.raises(s2sad.TransformError, match="a dict") as caught:
+        s2sad.grad(reads_a_returned_dict)(X)
+    assert 'g["w"]' in str(caught.value)
+
+
+def test_derivative_objects_called_inside_are_not_kept_alive():
+    import gc
+    import weakref
+
+    def make():
+        d = s2sad.grad(f)
+
+        def uses(x):
+            return np.sum(d(x, C))
+        s2sad.grad(uses)(X)
+        return weakref.ref(d)
+    found = make()
+    gc.collect()
+    assert found() is None

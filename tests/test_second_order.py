@@ -68,6 +68,15 @@ def test_hessian_through_each_helper_is_symmetric(f, args):
     np.testing.assert_allclose(h, h.T, rtol=1e-10, atol=1e-10)
 
 
+def test_sinc_derivatives_near_zero_keep_their_precision():
+    from s2sad.runtime import sinc_derivative, sinc_second_derivative
+    for x in (1e-8, 1e-5, 2e-3):
+        assert sinc_second_derivative(x) == pytest.approx(
+            -np.pi ** 2 / 3 + np.pi ** 4 * x ** 2 / 10 - np.pi ** 6 * x ** 4 / 168, rel=1e-9)
+        assert sinc_derivative(x) == pytest.approx(
+            -np.pi ** 2 * x / 3 + np.pi ** 4 * x ** 3 / 30, rel=1e-7)
+
+
 def test_sinc_second_derivative_at_zero_is_its_limit():
     def sincs(x):
         return np.sum(np.sinc(x))

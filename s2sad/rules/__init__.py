@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import runtime
 from .registry import (Param, Rule, all_rules, defbatch, defjvp, deflinear, defnondiff, defvjp, describe,
-                       lookup)
+                       lookup, share_rule)
 from . import operators, python_math, numpy_elementwise  # noqa: F401  (register rules)
 from . import numpy_reductions, numpy_linalg, numpy_shapes, scipy_special  # noqa: F401
 from . import generated_code, batched  # noqa: F401
@@ -17,5 +17,5 @@ TEMPLATE_NAMESPACE.update({name: value for name, value in vars(runtime).items()
                            and getattr(value, "__module__", None) == runtime.__name__})
 
 __all__ = ["Param", "Rule", "all_rules", "defbatch", "defjvp", "deflinear", "defnondiff", "defvjp",
-           "describe", "lookup",
+           "describe", "lookup", "share_rule",
            "TEMPLATE_NAMESPACE"]

@@ -51,8 +51,8 @@ for _fn in (max, min):
     defbatch(_fn, targs="batch_extreme_tangent(t, args, ans)")
 
 # --- shapes: item by item -------------------------------------------------------------
-defbatch(np.reshape, ta="batch_reshape(t, newshape if shape is None else shape, order)")
-defbatch(np.ravel, ta="batch_reshape(t, -1, order)")
+defbatch(np.reshape, ta="batch_reshape(t, newshape if shape is None else shape, order, a)")
+defbatch(np.ravel, ta="batch_reshape(t, -1, order, a)")
 for _ndim, _fn in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d), start=1):
     defbatch(_fn, tary=f"batch_atleast(t, ary, {_ndim})")
 defbatch(np.hstack, ttup="batch_joined(t, tup, False)")

@@ -114,11 +114,27 @@ _REGISTRY: dict[object, Rule] = {}
 
 
 def lookup(fn) -> Rule | None:
-    """The rule registered for the function object `fn`, or None."""
+    """The rule registered for the function object `fn` (or shared by its class, see
+    `share_rule`), or None."""
     try:
-        return _REGISTRY.get(fn)
+        found = _REGISTRY.get(fn)
     except TypeError:  # unhashable callables have no rules
         return None
+    if found is None and getattr(fn, "takes_shared_rule", False):
+        return _SHARED.get(type(fn))
+    return found
+
+
+_SHARED: dict[type, Rule] = {}
+
+
+def share_rule(cls: type, signature: str, **cotangents: str) -> None:
+    """One reverse rule for every instance of `cls`, a class of callables (s2sad's
+    derivative objects), whose `takes_shared_rule` is true: registering each
+    would keep each alive."""
+    rule = defvjp(cls, signature, output="unknown", **cotangents)
+    del _REGISTRY[cls]
+    _SHARED[cls] = rule
 
 
 def defvjp(fn, signature: str, *, output: str = "elementwise", stacked: dict | None = None,
@@ -219,6 +235,8 @@ def defbatch(fn, *params: str, axes: dict | None = None, **templates: str) -> Ru
     rule = _forward_rule(fn, None)
     known = {p.name for p in rule.params}
     for param in params:
+        if param not in known:
+            raise ValueError(f"{param!r} names no parameter of the rule for {rule.name}")
         rule.batched[param] = ""
     for key, template in templates.items():
         if not key.startswith("t") or key[1:] not in known:

@@ -28,18 +28,28 @@ def hvp(f: Callable, primals: tuple, tangents: tuple) -> tuple:
     >>> s2sad.hvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))  # doctest: +SKIP
     (array([6., 0.]),)
     """
-    function, floats, defaults = _hvp_found(f, primals, tangents)
-    product = function(*primals, *defaults, *tangents, *(None,) * len(defaults))
-    return _by_position(product, floats, len(primals))
+    return _hvp_found(f, primals, tangents)[-1](primals, tangents)
 
 
 def _hvp_found(f: Callable, primals: tuple, tangents: tuple) -> tuple:
-    key = (tuple(map(kind_of_value, primals)), tuple(t is None for t in tangents))
+    """(the generated tangent function, the positions it differentiates, the defaults
+    left out, a function of (primals, tangents) calling it): made once per kinds."""
+    key = (tuple(map(kind_of_value, primals)), tuple([t is None for t in tangents]))
     specialised = f.__dict__.get(_HVP) or f.__dict__.setdefault(_HVP, {})
     found = specialised.get(key)   # the hot path: one dict lookup
     if found is None:
         found = specialised[key] = _hvp_function(f, tuple(primals), tuple(tangents))
     return found
+
+
+def _calling(function, floats: tuple, defaults: tuple, given: int) -> Callable:
+    """`(primals, tangents) -> one product per primal`, by `function`."""
+    if len(floats) == 1 and not defaults:   # the common case, kept cheap
+        before, after = (None,) * floats[0], (None,) * (given - floats[0] - 1)
+        return lambda primals, tangents: before + (function(*primals, *tangents),) + after
+    padding = (None,) * len(defaults)
+    return lambda primals, tangents: _by_position(
+        function(*primals, *defaults, *tangents, *padding), floats, given)
 
 
 def _by_position(product, floats: tuple, given: int) -> tuple:
@@ -70,7 +80,7 @@ def _hvp_function(f: Callable, given: tuple, tangents: tuple) -> tuple:
                         "for arguments held constant")
     gradient = grad(f, wrt=floats).generated_function(primals)
     function, _ = forward_function(gradient, primals, tangents, with_value=False)
-    return function, floats, defaults
+    return function, floats, defaults, _calling(function, floats, defaults, len(given))
 
 
 # --- `grad(f)` called in a function s2sad differentiates ----------------------------
@@ -100,7 +110,7 @@ def gradient_cotangents_tangent(df, args: tuple, g, tangents: tuple) -> tuple:
     value_cotangent, directions = _directions(df, values, g)
     tangents = tuple(None if is_integer_value(v) else t for v, t in
                      zip(values, tuple(tangents) + (None,) * len(values)))
-    function, floats, _ = _hvp_found(df.f, values, directions)
+    function, floats, _, _ = _hvp_found(df.f, values, directions)
     third, _ = forward_function(function, values + directions,
                                 tangents + (None,) * len(directions), with_value=False)
     found = _by_position(third(*values, *directions, *tangents, *(None,) * len(directions)),

@@ -218,7 +218,7 @@ class _Derivative(WholeCall):
         return self.as_returned(function(*values, *tangents))
 
 
-# calls with keyword arguments left (not split): one call, forward and backward at once
+# a call not split: forward and backward at once (see custom.differentiate_as_whole)
 rules.share_rule(_Derivative, "*args", dargs="whole_cotangents(fn, args, g)")
 
 

@@ -72,10 +72,6 @@ class CustomRule(WholeCall):
     def register(self) -> None:
         defvjp(self, "*args", output="unknown", dargs="custom_cotangents(fn, args, g)")
 
-    @property
-    def has_rule(self) -> bool:
-        return lookup(self) is not None   # set by defvjp/defjvp
-
     def every_argument(self, args: tuple) -> tuple:
         """The positional arguments with the defaults left out of the call added."""
         bound = inspect.signature(self.fun).bind(*args)
@@ -228,7 +224,7 @@ def differentiate_recursion(fn: Callable) -> None:
 def differentiate_as_whole(fn: Callable, split: WholeCall | None = None) -> None:
     """Calls of `fn` are split, and differentiated by `split` (by `fn` itself, a
     `WholeCall`, when None).  Registered when a call is first transformed."""
-    if lookup(fn) is None:   # calls with keyword arguments: one call, not split
+    if lookup(fn) is None:   # a call not split: forward and backward at once
         defvjp(fn, "*args", output="unknown", dargs="whole_cotangents(fn, args, g)")
     if split is not None:
         SPLIT_RULES.setdefault(fn, split)

@@ -28,7 +28,7 @@ import gast
 
 from .astutil import (NameGenerator, all_names, assign, clone, const, copy_location, name,
                       parameter_names, stored_names)
-from .custom import WholeCall, differentiate_recursion
+from .custom import differentiate_recursion, is_split_call
 from .normalise import single_exit
 from .rules import lookup
 from .source import INLINED_FROM, FunctionSource, Unresolved, read_function
@@ -178,9 +178,9 @@ class _Inliner:
                 setattr(e, field, self.expression(value, pre))
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Call):
             e.func = self.made_here(e.func)
+        fn = self.callee(e)   # (a recursive call is registered as split here)
         if isinstance(e, gast.Call) and e.keywords:
             _as_positional(e, self.resolve(e.func), self.constant)
-        fn = self.callee(e)
         if fn is None:
             return e
         if not self.unpacked(e):
@@ -508,9 +508,9 @@ def _renamed(body: list, renames: dict) -> list:
 
 def _as_positional(call: gast.Call, fn, constant) -> None:
     """`f(x, s=5.0)` -> `f(x, 5.0)` for a function differentiated as a whole (a
-    `custom_vjp` function, `grad(g)`), whose rule takes its arguments by position
-    (defaults left out stay out; `constant` makes a node for a default value)."""
-    if not isinstance(fn, WholeCall):
+    `custom_vjp` function, `grad(g)`, a recursion), whose rule takes its arguments by
+    position (defaults left out stay out; `constant` makes a node for a default)."""
+    if not is_split_call(fn):
         return
     signature = inspect.signature(fn).parameters
     parameters = list(signature)

@@ -23,15 +23,20 @@ def float_positions(program, args, wrt) -> list:
             and not isinstance(args[i], (dict, list, tuple, int, np.integer))]
 
 
-def one_call_per_basis_vector(program, args, i):
+def basis_tangents(args, i):
+    """The tangents pushing each basis vector of argument i (None for the others)."""
     x = np.asarray(args[i])
-    columns = []
     for e in np.eye(x.size):
         tangents = [None] * len(args)
         tangents[i] = e.reshape(x.shape) if x.ndim else float(e[0])
-        out, tangent = s2sad.jvp(program, copy.deepcopy(args), tuple(tangents))
-        columns.append(np.asarray(tangent))
-    return np.stack(columns, -1).reshape(np.shape(out) + x.shape)
+        yield tuple(tangents)
+
+
+def one_call_per_basis_vector(program, args, i):
+    columns = [np.asarray(s2sad.jvp(program, copy.deepcopy(args), tangents)[1])
+               for tangents in basis_tangents(args, i)]
+    out = program(*copy.deepcopy(args))
+    return np.stack(columns, -1).reshape(np.shape(out) + np.shape(args[i]))
 
 
 def pushed_at_once(program, args, i):
@@ -73,13 +78,9 @@ def hessian_at_once(program, args, i):
 
 
 def one_hvp_per_basis_vector(program, args, i):
-    x = np.asarray(args[i])
-    columns = []
-    for e in np.eye(x.size):
-        tangents = [None] * len(args)
-        tangents[i] = e.reshape(x.shape) if x.ndim else float(e[0])
-        columns.append(np.asarray(s2sad.hvp(program, copy.deepcopy(args), tuple(tangents))[i]))
-    return np.stack(columns, -1).reshape(x.shape + x.shape)
+    columns = [np.asarray(s2sad.hvp(program, copy.deepcopy(args), tangents)[i])
+               for tangents in basis_tangents(args, i)]
+    return np.stack(columns, -1).reshape(np.shape(args[i]) * 2)
 
 
 def twice_differentiable(program, args) -> bool:

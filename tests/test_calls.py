@@ -278,6 +278,17 @@ def test_recursion_depth_50():
     s2sad.check_grads(shrinking_sum, (rng.normal(size=3), 6))
 
 
+def power_by_keyword(x, n=3, scale=None):
+    if n == 0:
+        return 1.0
+    return x * power_by_keyword(x, n=n - 1, scale=scale)
+
+
+def test_a_recursive_call_with_keyword_arguments():
+    assert s2sad.grad(power_by_keyword)(1.5, 4) == pytest.approx(4 * 1.5 ** 3)
+    assert s2sad.jvp(power_by_keyword, (1.5, 4), (1.0, None))[1] == pytest.approx(4 * 1.5 ** 3)
+
+
 def triples_first(a):
     a[0] *= 3.0
     return np.sum(a)

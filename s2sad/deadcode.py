@@ -136,7 +136,7 @@ def _library(fn) -> bool:
     if fn in _PURE_BUILTINS:
         return True
     module = "numpy" if type(fn).__name__ == "ufunc" else getattr(fn, "__module__", None) or ""
-    if module == runtime.__name__:
+    if runtime.is_helper(fn):
         return getattr(fn, "__name__", None) not in _HELPERS_WITH_EFFECTS
     return module.startswith(_PURE_MODULES) and not module.startswith("numpy.random")
 

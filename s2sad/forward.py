@@ -142,7 +142,7 @@ class ForwardMode:
         label = rules.describe(fn) if fn is not Unresolved else "this call"
         if fn is split_backward and not _has_backward_tangent(self.src.resolve(value.args[0])):
             rule = None   # a custom rule's or a recursion's backward part: no forward rule
-        if (rule is None or rule.nondiff) and getattr(fn, "__module__", None) == runtime.__name__:
+        if (rule is None or rule.nondiff) and runtime.is_helper(fn):
             raise self.src.error(   # in a generated gradient (hvp): name the user's construct
                 "s2sad cannot yet take second derivatives through "
                 f"{_SECOND_ORDER_GAPS.get(fn.__name__, f'the helper {fn.__name__}')}", where,

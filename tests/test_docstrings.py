@@ -5,10 +5,11 @@ import pytest
 
 import s2sad
 from s2sad import check, errors, runtime
+from s2sad.runtime import batch
 from s2sad.rules import registry
 
 
-@pytest.mark.parametrize("module", [s2sad, check, errors, runtime, registry],
+@pytest.mark.parametrize("module", [s2sad, check, errors, runtime, batch, registry],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

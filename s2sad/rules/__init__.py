@@ -14,7 +14,7 @@ from . import generated_code, batched  # noqa: F401
 TEMPLATE_NAMESPACE = {"np": np, "math": math}
 TEMPLATE_NAMESPACE.update({name: value for name, value in vars(runtime).items()
                            if callable(value) and not name.startswith("_")
-                           and getattr(value, "__module__", None) == runtime.__name__})
+                           and runtime.is_helper(value)})
 
 __all__ = ["Param", "Rule", "all_rules", "defbatch", "defjvp", "deflinear", "defnondiff", "defvjp",
            "describe", "lookup", "share_rule",

@@ -39,13 +39,18 @@ def _readable(f):
     if not isinstance(f, _Derivative):
         return f
     params = list(f.signature.signature.parameters.values())
-    if not f.signature.simple:
-        raise TypeError(f"s2sad differentiates {f!r} only if {f.f.__name__} takes its "
-                        "arguments by position (no *args, **kwargs or keyword-only ones)")
+    if not f.signature.fixed:
+        raise TypeError(f"s2sad differentiates {f!r} only if {f.f.__name__} takes no "
+                        "*args or **kwargs")
     defaults = {f"_default_{p.name}": p.default for p in params if p.default is not p.empty}
-    signature = ", ".join(p.name if p.default is p.empty else f"{p.name}=_default_{p.name}"
-                          for p in params)
-    names = ", ".join(p.name for p in params)
+    written = [p.name if p.default is p.empty else f"{p.name}=_default_{p.name}"
+               for p in params]
+    keyword_only = [i for i, p in enumerate(params) if p.kind == p.KEYWORD_ONLY]
+    if keyword_only:
+        written.insert(keyword_only[0], "*")
+    signature = ", ".join(written)
+    names = ", ".join(p.name if p.kind != p.KEYWORD_ONLY else f"{p.name}={p.name}"
+                      for p in params)
     text = f"def {f.__name__}({signature}):\n    return _s2sad_derivative({names})\n"
     return readable_function(text, f.__name__, {"_s2sad_derivative": f, **defaults},
                              f"call of {f!r}")
@@ -69,12 +74,22 @@ class _Signature:
     def __init__(self, f):
         self.signature = inspect.signature(f)
         self.names = list(self.signature.parameters)
-        self.simple = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                          for p in self.signature.parameters.values())
+        kinds = [p.kind for p in self.signature.parameters.values()]
+        self.simple = all(k in (inspect.Parameter.POSITIONAL_ONLY,
+                                inspect.Parameter.POSITIONAL_OR_KEYWORD) for k in kinds)
+        self.fixed = not {inspect.Parameter.VAR_POSITIONAL,
+                          inspect.Parameter.VAR_KEYWORD} & set(kinds)
+        self.defaults = [p.default for p in self.signature.parameters.values()]
 
     def bind(self, args, kwargs) -> tuple:
-        if not kwargs and len(args) == len(self.names) and self.simple:
-            return args
+        """Every parameter's value, by position (keyword-only ones too, in order);
+        `args` that already give them all are taken as they are."""
+        if not kwargs and self.fixed and len(args) <= len(self.names):
+            if len(args) == len(self.names):
+                return args
+            missing = self.defaults[len(args):]   # the defaults of those left out
+            if self.simple and inspect.Parameter.empty not in missing:
+                return tuple(args) + tuple(missing)
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
         return tuple(bound.arguments[n] for n in self.names)

@@ -38,6 +38,14 @@ class BatchedForwardMode(ForwardMode):
     def zero_of(self, node):
         return call(helper("batch_zero"), node, name(self.batch))
 
+    def item_tangent(self, item):
+        """An item of a list literal; one that is itself a list (`[x[0] ** 2]` in
+        np.concatenate([a, [x[0] ** 2]])) is np.array's batch of its items."""
+        if isinstance(item, (gast.List, gast.Tuple)):
+            return call(helper("batch_array"), gast.Tuple(
+                elts=[self.item_tangent(i) for i in item.elts], ctx=gast.Load()))
+        return super().item_tangent(item)
+
     def output_tangent(self, t, value):
         return call(helper("batch_spread"), t, value)   # every row full-sized
 

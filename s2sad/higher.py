@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from .api import forward_function, grad, jvp, vjp
+from .api import _Signature, forward_function, grad, jvp, vjp
 from .forward_batched import NotBatchable
 from .kinds import is_integer_value, kind_of_value
 from .runtime import zero_tangent
@@ -153,13 +153,19 @@ def jacobian(f: Callable, wrt: int | str = 0, mode: str = "auto") -> Callable:
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
 
+    chosen_for: dict = {}   # "auto": the mode taken, per argument shapes
+
     def jacobian_of(*args, **kwargs):
         args, position = _bound(f, args, kwargs, wrt, "jacobian")
         chosen = mode
         if chosen == "auto":
-            out, _ = jvp(f, args, _zero_tangents(args))
-            _check_one_output(f, out)
-            chosen = "forward" if np.size(args[position]) <= np.size(out) else "reverse"
+            key = tuple(map(kind_of_value, args))
+            chosen = chosen_for.get(key)
+            if chosen is None:
+                out, _ = jvp(f, args, _zero_tangents(args))
+                _check_one_output(f, out)
+                chosen = "forward" if np.size(args[position]) <= np.size(out) else "reverse"
+                chosen_for[key] = chosen
         if chosen == "forward":
             return _pushed(f, args, position)
         return _pulled(f, args, position)
@@ -221,17 +227,15 @@ def hessian(f: Callable, wrt: int | str = 0) -> Callable:
 
 def _bound(f: Callable, args: tuple, kwargs: dict, wrt, what: str) -> tuple:
     """(every argument by position, defaults filled in; the position of `wrt`)."""
-    parameters = list(inspect.signature(f).parameters.values())
-    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY) for p in parameters):
-        if kwargs:
-            raise TypeError(f"{what} passes keyword arguments only to functions whose "
-                            "parameters all take positions")
-        values = tuple(args)
+    signature = _signature(f)
+    names = signature.names
+    if signature.fixed:
+        values = signature.bind(tuple(args), kwargs)
+    elif kwargs:
+        raise TypeError(f"{what} passes keyword arguments only to functions without "
+                        "*args or **kwargs")
     else:
-        bound = inspect.signature(f).bind(*args, **kwargs)
-        bound.apply_defaults()
-        values = tuple(bound.arguments.values())
-    names = [p.name for p in parameters]
+        values = tuple(args)
     if isinstance(wrt, str):
         if wrt not in names:
             raise ValueError(f"wrt={wrt!r} names no parameter of {f.__name__}; its "
@@ -247,6 +251,17 @@ def _bound(f: Callable, args: tuple, kwargs: dict, wrt, what: str) -> tuple:
                         f"argument {wrt} of {f.__name__} is {type(x).__name__} "
                         f"{'(an integer)' if is_integer_value(x) else ''}".rstrip())
     return values, wrt
+
+
+def _signature(f: Callable):
+    """f's `api._Signature`, made once and kept on f."""
+    found = f.__dict__.get(_SIGNATURE)
+    if found is None:
+        found = f.__dict__[_SIGNATURE] = _Signature(f)
+    return found
+
+
+_SIGNATURE = "_s2sad_signature"
 
 
 def _check_one_output(f: Callable, out) -> None:

@@ -13,6 +13,7 @@ becomes 1 makes a new specialisation.
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import gast
@@ -268,7 +269,15 @@ def _attribute_kind(e: gast.Attribute, kinds, src) -> Kind | None:
         return base._replace(ones=base.ones[::-1])
     if e.attr == "shape":
         return kind(1, True)   # indexes like a 1-D integer array
-    return UNKNOWN
+    return _module_constant(e, src)
+
+
+def _module_constant(e: gast.Attribute, src) -> Kind:
+    """`np.pi`, `math.e`: a number of NumPy or math (constants: never rebound)."""
+    if not isinstance(e.value, gast.Name) or src.resolve(e.value) not in (np, math):
+        return UNKNOWN
+    value = getattr(src.resolve(e.value), e.attr, None)
+    return FLOAT_SCALAR if type(value) is float else UNKNOWN
 
 
 def broadcast_ones(shapes: list) -> tuple:

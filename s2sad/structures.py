@@ -494,6 +494,9 @@ class _Rewriter:
         """An assignment target: an item of a container is its leaf, rebound (the
         caller's container never changes)."""
         if isinstance(t, gast.Name):
+            return t   # rebound: no longer an item's alias (see `statement`)
+        if isinstance(t, (gast.Tuple, gast.List)):   # W, b = layers[-1]: names rebound
+            t.elts = [self.target(e, aliases) for e in t.elts]
             return t
         t = self.expression(t, aliases)
         if isinstance(t, gast.Name):

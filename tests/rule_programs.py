@@ -1049,3 +1049,605 @@ def scipy_log_softmax(x):
 
 def scipy_logsumexp_weighted(x):
     return np.sin(special.logsumexp(x, b=np.linspace(0.5, 2.0, np.shape(x)[-1])))
+
+
+# --- np.linalg: solvers and factorisations ---------------------------------------------
+# Eigenvectors and singular vectors have arbitrary signs: the programs use functions of
+# them that do not see the signs (squares, u_i v_i^T).
+
+def linalg_inv(a):
+    return np.sum(np.sin(np.linalg.inv(a)))
+
+
+def linalg_solve(a, b):
+    return np.sum(np.sin(np.linalg.solve(a, b)))
+
+
+def linalg_det(a):
+    return np.sum(np.sin(np.linalg.det(a)))
+
+
+def linalg_slogdet(a):
+    sign, logdet = np.linalg.slogdet(a)
+    return np.sum(np.sin(logdet) * sign)
+
+
+def linalg_slogdet_indexed(a):
+    return np.linalg.slogdet(a)[1] ** 2
+
+
+def linalg_cholesky(a):
+    return np.sum(np.sin(np.linalg.cholesky(a)))
+
+
+def linalg_cholesky_of_gram(a):
+    s = a @ a.T + 3 * np.eye(3)
+    return np.sum(np.sin(np.linalg.cholesky(s)))
+
+
+def gaussian_negative_log_likelihood(a, x):
+    # the covariance a a^T + I through its Cholesky factor
+    chol = np.linalg.cholesky(a @ a.T + np.eye(a.shape[0]))
+    z = np.linalg.solve(chol, x)
+    return 0.5 * np.sum(z * z) + np.sum(np.log(np.diagonal(chol)))
+
+
+def linalg_eigh(a):
+    w, v = np.linalg.eigh(a)
+    return np.sum(w * w) + np.sum(np.sin(v[:, 0] ** 2))
+
+
+def linalg_eigh_of_gram(a):
+    s = a @ a.T + np.diag(np.array([1.0, 4.0, 9.0]))
+    w, v = np.linalg.eigh(s)
+    return np.sum(np.sin(w)) + np.sum(np.sin(v * v) * np.arange(1.0, 10.0).reshape(3, 3))
+
+
+def linalg_eigh_values(a):
+    return np.sum(np.sin(np.linalg.eigh(a)[0]))
+
+
+def linalg_eigvalsh(a):
+    return np.sum(np.sin(np.linalg.eigvalsh(a)))
+
+
+def linalg_svd(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.sum(np.sin(s)) + np.sum(np.sin(u[:, :1] * vh[:1, :])) + np.sum(vh[-1] ** 4)
+
+
+def linalg_svd_square(a):
+    u, s, vh = np.linalg.svd(a)
+    return np.sum(s ** 3) + np.sum(np.sin(u ** 2)) + np.sum(np.cos(vh ** 2))
+
+
+def linalg_svd_values(a):
+    return np.sum(np.sin(np.linalg.svd(a, compute_uv=False)))
+
+
+def linalg_qr(a):
+    q, r = np.linalg.qr(a)
+    return np.sum(np.sin(q)) + np.sum(np.sin(r))
+
+
+def linalg_pinv(a):
+    return np.sum(np.sin(np.linalg.pinv(a)))
+
+
+def linalg_lstsq(a, b):
+    return np.sum(np.sin(np.linalg.lstsq(a, b, rcond=None)[0]))
+
+
+def linalg_lstsq_unpacked(a, b):
+    x, residuals, rank, sv = np.linalg.lstsq(a, b, rcond=None)
+    return np.sum(np.sin(x) * x)
+
+
+def linalg_lstsq_times_rank(a, b):
+    x, residuals, rank, sv = np.linalg.lstsq(a, b, rcond=None)
+    return np.sum(np.sin(x)) * rank
+
+
+def linalg_matrix_power(a):
+    return np.sum(np.sin(np.linalg.matrix_power(a, 3)))
+
+
+def linalg_matrix_power_negative(a):
+    return np.sum(np.sin(np.linalg.matrix_power(a, -2)))
+
+
+def linalg_matrix_power_zero_and_one(a):
+    return np.sum(np.sin(np.linalg.matrix_power(a, 0) * a + np.linalg.matrix_power(a, 1)))
+
+
+def linalg_multi_dot(a, b, c):
+    return np.sum(np.sin(np.linalg.multi_dot([a, b, c])))
+
+
+def linalg_multi_dot_vectors(v, b, w):
+    return np.sin(np.linalg.multi_dot([v, b, b.T, w]))
+
+
+# --- matrices from and to their parts ---------------------------------------------------
+
+def np_diag(v):
+    return np.sum(np.sin(np.diag(v)))
+
+
+def np_diag_offset(v):
+    return np.sum(np.sin(np.diag(v, 1))) + np.sum(np.diag(v, k=-1) ** 2)
+
+
+def np_tril(m):
+    return np.sum(np.sin(np.tril(m)))
+
+
+def np_tril_offset(m):
+    return np.sum(np.sin(np.tril(m, -1)) + np.tril(m, k=1) ** 2)
+
+
+def np_triu(m):
+    return np.sum(np.sin(np.triu(m)))
+
+
+def np_triu_offset(m):
+    return np.sum(np.sin(np.triu(m, 1)) + np.triu(m, k=-1) ** 2)
+
+
+def np_kron(a, b):
+    return np.sum(np.sin(np.kron(a, b)))
+
+
+def np_tensordot(a, b):
+    return np.sum(np.sin(np.tensordot(a, b)))
+
+
+def np_tensordot_axes(a, b):
+    return np.sum(np.sin(np.tensordot(a, b, axes=([1, 0], [0, 1]))))
+
+
+def np_tensordot_one(a, b):
+    return np.sum(np.sin(np.tensordot(a, b, 1)))
+
+
+# --- more elementwise functions -------------------------------------------------------
+
+def np_fabs(x):
+    return np.sum(np.fabs(x) * np.sin(x))
+
+
+def np_nan_to_num(x):
+    # NaN entries (missing values) count as 0 and get no gradient
+    return np.sum(np.sin(np.nan_to_num(x)) * np.arange(1.0, np.size(x) + 1).reshape(np.shape(x)))
+
+
+def np_nan_to_num_of_sum(x, y):
+    return np.sum(np.nan_to_num(x + y) ** 2)
+
+
+def np_logaddexp2(x1, x2):
+    return np.sum(np.sin(np.logaddexp2(x1, x2)))
+
+
+def np_float_power(x1, x2):
+    return np.sum(np.sin(np.float_power(x1, x2)))
+
+
+def np_float_power_integer_exponent(x):
+    return np.sum(np.float_power(x, 3) - np.float_power(x, -1))
+
+
+def np_copysign(x1, signs):
+    # `signs` (integers here) only give the signs
+    return np.sum(np.sin(np.copysign(x1, signs)) * signs)
+
+
+# --- scipy.special ---------------------------------------------------------------------
+
+def scipy_gamma(x):
+    return np.sum(np.sin(special.gamma(x)))
+
+
+def scipy_digamma(x):
+    return np.sum(np.sin(special.digamma(x)))
+
+
+def scipy_psi(x):
+    return np.sum(special.psi(x) * x)
+
+
+def scipy_logit(x):
+    return np.sum(np.sin(special.logit(x)))
+
+
+def scipy_log_expit(x):
+    return np.sum(np.sin(special.log_expit(x)))
+
+
+def scipy_ndtr(x):
+    return np.sum(np.sin(special.ndtr(x)))
+
+
+def scipy_log_ndtr(x):
+    return np.sum(np.sin(special.log_ndtr(x)))
+
+
+def scipy_ndtri(x):
+    return np.sum(np.sin(special.ndtri(x)))
+
+
+def scipy_erfinv(x):
+    return np.sum(np.sin(special.erfinv(x)))
+
+
+def scipy_erfcinv(x):
+    return np.sum(np.sin(special.erfcinv(x)))
+
+
+def scipy_entr(x):
+    return np.sum(np.sin(special.entr(x)))
+
+
+def scipy_betaln(a, b):
+    return np.sum(np.sin(special.betaln(a, b)))
+
+
+def scipy_xlogy(x, y):
+    return np.sum(np.sin(special.xlogy(x, y)))
+
+
+def scipy_xlog1py(x, y):
+    return np.sum(np.sin(special.xlog1py(x, y)))
+
+
+def scipy_rel_entr(x, y):
+    return np.sum(np.sin(special.rel_entr(x, y)))
+
+
+def logistic_regression_loss(w, features, labels):
+    # -log p(label | features) with p = expit(+-z): log_expit(z) and log_expit(-z)
+    z = features @ w
+    return -np.sum(labels * special.log_expit(z) + (1 - labels) * special.log_expit(-z))
+
+
+def probit_log_likelihood(w, features):
+    z = features @ w
+    return np.sum(special.log_ndtr(z)) + np.sum(special.ndtr(-z) ** 2)
+
+
+def beta_binomial_log_likelihood(a, b):
+    # successes k of n: log C(n, k) + betaln(k + a, n - k + b) - betaln(a, b)
+    k = np.array([2.0, 5.0, 1.0])
+    n = 6.0
+    return np.sum(special.betaln(k + a, n - k + b) - special.betaln(a, b))
+
+
+def kl_divergence(logits_p, logits_q):
+    p = special.softmax(logits_p)
+    q = special.softmax(logits_q)
+    return np.sum(special.rel_entr(p, q)) + np.sum(special.entr(p))
+
+
+def gaussian_quantiles(mu, sigma, levels):
+    return np.sum(np.sin(mu + sigma * special.ndtri(levels)))
+
+
+def inverse_error_functions(x):
+    y = special.erfinv(np.tanh(x))
+    return np.sum(y * special.erfcinv(special.expit(x) + 0.3))
+
+
+def logit_of_expit(x):
+    return np.sum(special.logit(special.expit(x)) * x) + np.sum(special.xlogy(x, special.expit(x)))
+
+
+def gamma_and_digamma(x):
+    return np.sum(np.log(special.gamma(x)) * special.digamma(x))
+
+
+def entropy_terms(p, q):
+    return np.sum(special.xlogy(p, q) - special.xlog1py(p, q - 1.0))
+
+
+# --- nan-skipping, weighted and range reductions ------------------------------------------
+
+def nansum_all(x):
+    return np.sin(np.nansum(x))
+
+
+def nansum_axis(x):
+    return np.sum(np.sin(np.nansum(x, axis=0)))
+
+
+def nansum_keepdims(x):
+    return np.sum(np.nan_to_num(x) * np.nansum(x, axis=-1, keepdims=True))
+
+
+def nanmean_all(x):
+    return np.nanmean(x) ** 2
+
+
+def nanmean_axis(x):
+    return np.sum(np.sin(np.nanmean(x, axis=1)))
+
+
+def nanmean_keepdims(x):
+    return np.sum(np.sin(np.nanmean(x, 0, keepdims=True) * np.arange(1.0, np.shape(x)[1] + 1)))
+
+
+def nanmean_of_masked(x):
+    # entries above 1 are treated as missing
+    masked = np.where(x > 1.0, np.nan, x)
+    return np.sum(np.sin(np.nanmean(masked, axis=0))) + np.nansum(masked) ** 2
+
+
+def average_all(x):
+    return np.average(x) ** 2
+
+
+def average_axis(x):
+    return np.sum(np.sin(np.average(x, axis=-1)))
+
+
+def average_keepdims(x):
+    return np.sum(np.sin(np.average(x, axis=0, keepdims=True) * x))
+
+
+def average_weighted(x):
+    weights = np.linspace(0.5, 2.0, np.size(x)).reshape(np.shape(x))
+    return np.sin(np.average(x, weights=weights)) * np.sum(x)
+
+
+def average_weighted_axis(x):
+    weights = np.linspace(0.5, 2.0, np.shape(x)[1])
+    return np.sum(np.sin(np.average(x, axis=1, weights=weights)))
+
+
+def average_weighted_positional(x):
+    return np.sum(np.average(x, 0, np.arange(1.0, np.shape(x)[0] + 1)) ** 3)
+
+
+def ptp_all(x):
+    return np.ptp(x) ** 2
+
+
+def ptp_axis(x):
+    return np.sum(np.sin(np.ptp(x, axis=0)))
+
+
+def ptp_keepdims(x):
+    return np.sum((x - np.min(x, axis=-1, keepdims=True)) / np.ptp(x, -1, keepdims=True) * x)
+
+
+# --- sorting, picking, repeating, padding, splitting, ... ----------------------------------
+
+def sort_weighted(x):
+    s = np.sort(x)
+    return np.sum(s * np.arange(1.0, np.size(s) + 1))
+
+
+def sort_rows_weighted(x):
+    s = np.sort(x, axis=-1)
+    return np.sum(np.sin(s) * np.arange(1.0, np.shape(x)[-1] + 1))
+
+
+def sort_columns(x):
+    return np.sum(np.sin(np.sort(x, axis=0)) * x)
+
+
+def sort_flattened(x):
+    return np.sum(np.sin(np.sort(x, axis=None)) * np.arange(np.size(x)))
+
+
+def trimmed_mean(x):
+    return np.mean(np.sort(x)[1:-1]) ** 2
+
+
+def sort_quantiles(x):
+    s = np.sort(x * x)
+    return s[0] * s[-1] + np.sin(s[1])
+
+
+def take_repeated(x):
+    picked = np.take(x, [0, 2, 2, 1, 0, 2])
+    return np.sum(np.sin(picked) * np.arange(1.0, 7.0))
+
+
+def take_flattened(x):
+    return np.sum(np.sin(np.take(x, np.array([[5, 0], [5, 3]]))) ** 2)
+
+
+def take_axis(x):
+    return np.sum(np.sin(np.take(x, [2, 0, 2, 2], axis=1)) * x[:, :1])
+
+
+def take_one(x):
+    return np.sin(np.take(x, 1)) * np.sum(np.take(x, -1, axis=0))
+
+
+def take_along_sorted(x):
+    order = np.argsort(x, axis=1)
+    ranked = np.take_along_axis(x, order, axis=1)
+    return np.sum(np.sin(ranked) * np.arange(1.0, np.shape(x)[1] + 1))
+
+
+def take_along_top(x):
+    best = np.take_along_axis(x, np.argmax(x, axis=0, keepdims=True), axis=0)
+    return np.sum(best ** 2) + np.sum(np.take_along_axis(x, np.array([[1, 1], [0, 0]]), -1))
+
+
+def take_along_flat(x):
+    return np.sum(np.sin(np.take_along_axis(x, np.array([0, 3, 3, 5]), None)))
+
+
+def repeat_scalar(x):
+    r = np.repeat(x, 2)
+    return np.sum(np.sin(r) * np.arange(1.0, np.size(r) + 1))
+
+
+def repeat_per_entry(x):
+    return np.sum(np.sin(np.repeat(x, [1, 0, 3], axis=0)) * np.arange(1.0, 5.0).reshape(4, 1))
+
+
+def repeat_axis(x):
+    r = np.repeat(x, 2, axis=1)
+    return np.sum(r[:, :-1] * r[:, 1:])
+
+
+def tile_rows(x):
+    return np.sum(np.sin(np.tile(x, (2, 1))) * np.arange(1.0, 3.0).reshape(2, 1))
+
+
+def tile_times(x):
+    t = np.tile(x, 3)
+    return np.sum(t[1:] * t[:-1]) + np.sum(np.sin(np.tile(x, (2, 1, 1))))
+
+
+def pad_log_sum_exp(x):
+    padded = np.pad(x, ((1, 0), (0, 2)))
+    return np.log(np.sum(np.exp(padded * np.arange(1.0, np.shape(padded)[1] + 1))))
+
+
+def pad_constant(x, c):
+    padded = np.pad(x, 2, constant_values=c)
+    return np.sum(np.sin(padded) * np.arange(1.0, np.size(padded) + 1).reshape(np.shape(padded)))
+
+
+def pad_smooth(x, c):
+    # a moving average over a padded signal
+    p = np.pad(x, (1, 1), mode="constant", constant_values=c)
+    return np.sum(np.sin((p[:-2] + p[1:-1] + p[2:]) / 3) * x)
+
+
+def split_parts(x):
+    a, b, c = np.split(x, 3)
+    return np.sum(a * b) + np.sum(np.sin(c)) * np.sum(a)
+
+
+def split_indices(x):
+    left, middle, right = np.split(x, [1, 3], axis=1)
+    return np.sum(np.sin(left) * middle[:, :1]) + np.sum(right ** 3)
+
+
+def array_split_unequal(x):
+    parts = np.array_split(x, 3)
+    return np.sum(parts[0] ** 2) + np.sin(np.sum(parts[1])) * np.sum(parts[2])
+
+
+def array_split_equal(x):
+    first, second, third = np.array_split(x, 3)
+    return np.sum(np.sin(first) * second) + np.sum(third) ** 2
+
+
+def array_split_axis(x):
+    first, second = np.array_split(x, 2, axis=1)
+    return np.sum(np.sin(first)) * np.sum(second ** 2)
+
+
+def append_flat(x, y):
+    joined = np.append(x, y)
+    return np.sum(np.sin(joined) * np.arange(1.0, np.size(joined) + 1))
+
+
+def append_axis(x, y):
+    return np.sum(np.sin(np.append(x, y, axis=0)) * x[0])
+
+
+def append_column(x, y):
+    return np.sum(np.append(x, y, 1) ** 2 * np.arange(1.0, np.shape(x)[1] + np.shape(y)[1] + 1))
+
+
+def diff_squared(x):
+    return np.sum(np.diff(x) ** 2 * np.arange(1.0, np.shape(x)[-1]))
+
+
+def diff_second(x):
+    return np.sum(np.sin(np.diff(x, n=2)))
+
+
+def diff_axis(x):
+    return np.sum(np.sin(np.diff(x, axis=0))) * np.sum(np.diff(x, 2, -1) ** 2)
+
+
+def cumprod_weighted(x):
+    c = np.cumprod(x)
+    return np.sum(c * np.arange(1.0, np.size(c) + 1))
+
+
+def cumprod_axis(x):
+    return np.sum(np.sin(np.cumprod(x, axis=1)))
+
+
+def cumprod_columns(x):
+    return np.sum(np.cumprod(x, 0) * x)
+
+
+INTERP_POINTS = np.array([-1.0, 0.0, 0.5, 2.0, 3.0])
+
+
+def interp_values(x, fp):
+    y = np.interp(x, INTERP_POINTS, fp)
+    return np.sum(np.sin(y) * np.arange(1.0, np.size(x) + 1).reshape(np.shape(x)))
+
+
+def interp_of_square(x, fp):
+    y = np.interp(x * x, np.array([0.0, 1.0, 2.5, 4.0]), fp)
+    return np.sum(y ** 2)
+
+
+def interp_point(x, fp):
+    return np.sin(np.interp(x, INTERP_POINTS, fp)) * x
+
+
+def cross_squared(a, b):
+    return np.sum(np.cross(a, b) ** 2)
+
+
+def cross_triple(a, b, c):
+    return np.sum(np.sin(np.sum(np.cross(a, b) * c, axis=-1)))
+
+
+def convolve_full(a, v):
+    return np.sum(np.sin(np.convolve(a, v)))
+
+
+def convolve_same(a, v):
+    out = np.convolve(a, v, mode="same")
+    return np.sum(np.sin(out) * np.arange(1.0, np.size(out) + 1))
+
+
+def convolve_valid(a, v):
+    return np.sum(np.convolve(a, v, "valid") ** 2)
+
+
+def polyval_both(p, x):
+    return np.sum(np.sin(np.polyval(p, x)))
+
+
+def polyval_fit(p):
+    x = np.linspace(-1.0, 1.0, 7)
+    return np.sum((np.polyval(p, x) - np.cos(x)) ** 2)
+
+
+def trapezoid_dx(y):
+    return np.sum(np.trapezoid(np.sin(y) ** 2, dx=0.1) ** 2)
+
+
+def trapezoid_points(y):
+    x = np.array([0.0, 0.3, 1.0, 1.2, 2.5])
+    return np.sum(np.sin(np.trapezoid(y * y, x)))
+
+
+def trapezoid_axis(y):
+    return np.sum(np.trapezoid(np.exp(y), axis=0) ** 2)
+
+
+# --- forms refused clearly ------------------------------------------------------------------
+
+def pad_reflect(x):
+    return np.sum(np.sin(np.pad(x, 1, mode="reflect")))
+
+
+def average_returned(x):
+    mean, total = np.average(x, returned=True)
+    return mean * total

@@ -37,10 +37,16 @@ def samplers(seed: int):
 
 @dataclass
 class Case:
-    """One call `fn(*args, **kwargs)` whose rule is checked."""
+    """One call `fn(*args, **kwargs)` whose rule is checked.
+
+    `outputs`, for a function returning a tuple, are the positions of the outputs
+    that get a random cotangent; the others get zero (np.linalg.lstsq's rule
+    differentiates its solution only).  None: all of them.
+    """
     fn: object
     args: tuple
     kwargs: dict = field(default_factory=dict)
+    outputs: tuple | None = None
 
     @property
     def rule(self):
@@ -164,10 +170,21 @@ def _size(value) -> int:
 
 # --- the check ------------------------------------------------------------------------
 
-def random_cotangent(ans, rng):
+def random_cotangent(ans, rng, outputs=None):
+    """Shaped like `ans`; for several outputs (np.linalg.eigh's (w, V), the list of
+    parts np.split returns), a tuple with one for each (integer outputs, such as
+    lstsq's rank, get zero, and so do those not in `outputs` where it is given)."""
+    if isinstance(ans, (tuple, list)):
+        return tuple(0 if np.asarray(part).dtype.kind in "iu" else
+                     random_cotangent(part, rng) if outputs is None or i in outputs else
+                     _zero_like(part) for i, part in enumerate(ans))
     if np.ndim(ans) == 0:
         return float(rng.normal())
     return rng.normal(size=np.shape(ans))
+
+
+def _zero_like(value):
+    return 0.0 if np.ndim(value) == 0 else np.zeros(np.shape(value))
 
 
 def numeric_gradient(f, x, g) -> np.ndarray:
@@ -176,9 +193,15 @@ def numeric_gradient(f, x, g) -> np.ndarray:
     for i in range(x.size):
         step = np.zeros_like(x)
         step[i] = EPS
-        difference = np.asarray(f(x + step), float) - np.asarray(f(x - step), float)
-        grad[i] = np.sum(np.asarray(g) * difference) / (2 * EPS)
+        grad[i] = (_paired(g, f(x + step)) - _paired(g, f(x - step))) / (2 * EPS)
     return grad
+
+
+def _paired(g, out) -> float:
+    """<g, out>, for one output or a tuple of them."""
+    if isinstance(out, (tuple, list)):
+        return sum(_paired(gi, oi) for gi, oi in zip(g, out))
+    return float(np.sum(np.asarray(g) * np.asarray(out, float)))
 
 
 def checked_params(case) -> list[str]:
@@ -199,7 +222,7 @@ def check(case, rule=None, seed=0) -> list[str]:
     rng = np.random.default_rng(seed)
     values, _ = bind(rule, case.args, case.kwargs)
     ans = case.fn(*case.args, **case.kwargs)
-    g, h = random_cotangent(ans, rng), random_cotangent(ans, rng)
+    g, h = random_cotangent(ans, rng, case.outputs), random_cotangent(ans, rng, case.outputs)
     names = checked_params(case)
     assert names, f"{case!r} checks no parameter"
     for name in names:
@@ -218,4 +241,6 @@ def check(case, rule=None, seed=0) -> list[str]:
 
 
 def _mix(g, h):
+    if isinstance(g, tuple):
+        return tuple(_mix(a, b) for a, b in zip(g, h))
     return 2 * np.asarray(g) + 3 * np.asarray(h) if np.ndim(g) else 2 * g + 3 * h

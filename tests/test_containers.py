@@ -65,6 +65,27 @@ def test_loops_over_a_list_of_layers_are_unrolled():
     assert gradient[1][0].shape == (3, 2)
 
 
+def last_layer_apart(layers, x):
+    h = x
+    for W, b in layers[:-1]:
+        h = np.tanh(W @ h + b)
+    W, b = layers[-1]   # the names the loop bound, rebound: the layers stay as they are
+    return W @ h + b
+
+
+def test_names_a_loop_over_layers_bound_are_rebound_after_it():
+    layers = [(rng.normal(size=(4, 3)), rng.normal(size=4)),
+              (rng.normal(size=(2, 4)), rng.normal(size=2))]
+    x = rng.normal(size=3)
+    out, pullback = s2sad.vjp(last_layer_apart, layers, x)
+    g = rng.normal(size=2)
+    cotangents = pullback(g)
+    forward = s2sad.jacobian(last_layer_apart, wrt=1, mode="forward")(layers, x)
+    np.testing.assert_allclose(cotangents[1], g @ forward, rtol=1e-10)
+    assert cotangents[0][1][1].shape == (2,) and cotangents[0][0][1].shape == (4,)
+    np.testing.assert_allclose(cotangents[0][1][1], g)
+
+
 def nested(tree, scale):
     total = 0.0
     for name, value in tree["leaves"].items():

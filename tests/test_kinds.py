@@ -409,3 +409,9 @@ def test_one_transform_per_kind_not_per_shape():
 def test_boolean_mask_then_reduction_over_axis_0():
     X = np.random.default_rng(4).normal(size=(4, 3))
     s2sad.check_grads(P.masked_mean, (X,))
+
+
+def test_numpy_and_math_constants_are_floats():
+    found = kinds_of("def f(x):\n    y = np.pi * x\n    z = math.e + y\n    return z",
+                     {"x": FLOAT_SCALAR})
+    assert found["y"] == FLOAT_SCALAR and found["z"] == FLOAT_SCALAR

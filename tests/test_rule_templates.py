@@ -324,10 +324,361 @@ def constructor_cases():
     yield Case(np.full_like, (np.ones((2, 3)), U(-3, 3, 3)))
 
 
+# --- np.linalg: solvers and factorisations, and matrices from and to their parts -------
+
+def well_conditioned(*shape):
+    """Random entries in [-1, 1] plus 3 I on the last two axes (square)."""
+    return U(-1, 1, *shape) + 3 * np.eye(shape[-1])
+
+
+def spd(*shape):
+    """B B^T + n I: symmetric positive definite (stacked where `shape` says so)."""
+    b = U(-1, 1, *shape)
+    return b @ np.swapaxes(b, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+def orthogonal(n, *stack):
+    return np.linalg.qr(rng.normal(size=(*stack, n, n)))[0]
+
+
+def with_values(values, *stack):
+    """Q diag(values) Q^T, symmetric with the given (well separated) eigenvalues."""
+    q = orthogonal(len(values), *stack)
+    return (q * np.asarray(values, float)) @ np.swapaxes(q, -1, -2)
+
+
+def with_singular_values(m, n, values, *stack):
+    """U diag(values) V^T of shape (m, n), the values well separated."""
+    k = len(values)
+    return (orthogonal(m, *stack)[..., :k] * np.asarray(values, float)) @ \
+        np.swapaxes(orthogonal(n, *stack)[..., :k], -1, -2)
+
+
+def linalg_cases():
+    L = np.linalg
+    for shape in [(1, 1), (3, 3), (2, 3, 3)]:
+        yield Case(L.inv, (well_conditioned(*shape),))
+        yield Case(L.det, (well_conditioned(*shape),))
+        yield Case(L.slogdet, (well_conditioned(*shape),))
+    yield Case(L.det, (-well_conditioned(3, 3),))                     # det < 0
+    yield Case(L.slogdet, (np.diag([-1.0, 1.0, 1.0]) @ well_conditioned(3, 3),))   # sign -1
+    for a, b in [((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 2)),
+                 ((2, 3, 3), (3,)), ((3, 3), (2, 3, 4)), ((2, 3, 3), (2, 3, 1))]:
+        yield Case(L.solve, (well_conditioned(*a), U(-2, 2, *b)))
+    for shape in [(1, 1), (3, 3), (2, 3, 3)]:
+        yield Case(L.cholesky, (spd(*shape),))
+        yield Case(L.eigvalsh, (spd(*shape),))
+    yield Case(L.cholesky, (spd(4, 4),), dict(upper=False))
+    yield Case(L.eigh, (with_values([1.0, 2.5, 4.5]),))
+    yield Case(L.eigh, (with_values([-2.0, 0.5, 3.0, 5.0]),))          # indefinite
+    yield Case(L.eigh, (with_values([1.0, 2.5, 4.5], 2),))
+    yield Case(L.eigh, (with_values([1.0, 3.0]),), dict(UPLO="L"))
+    yield Case(L.eigvalsh, (with_values([-2.0, 0.5, 3.0]),), dict(UPLO="L"))
+    for m, n, stack in [(3, 3, ()), (4, 3, ()), (3, 4, ()), (5, 2, ()), (4, 3, (2,))]:
+        a = with_singular_values(m, n, [3.0, 2.0, 1.0][:min(m, n)], *stack)
+        yield Case(L.svd, (a,), dict(full_matrices=False))
+        yield Case(L.svd, (a,), dict(compute_uv=False))
+    yield Case(L.svd, (with_singular_values(3, 3, [3.0, 2.0, 1.0]),))  # square, full
+    yield Case(L.svd, (with_singular_values(3, 3, [3.0, 2.0, 1.0]), False))
+    yield Case(L.svd, (U(-2, 2, 3, 4), False, False))                 # positional
+    for shape in [(3, 3), (4, 3), (5, 2), (2, 4, 3)]:
+        yield Case(L.qr, (U(-2, 2, *shape),))
+    yield Case(L.qr, (U(-2, 2, 4, 3),), dict(mode="reduced"))
+    for shape in [(3, 3), (4, 3), (3, 4), (2, 4, 3)]:
+        yield Case(L.pinv, (with_singular_values(*shape[-2:], [3.0, 2.0, 1.0],
+                                                 *shape[:-2]),))
+    yield Case(L.pinv, (U(-2, 2, 2, 4),), dict(rcond=1e-10))
+    for n in (0, 1, 2, 3, -1, -2):
+        yield Case(L.matrix_power, (well_conditioned(3, 3), n))
+    yield Case(L.matrix_power, (well_conditioned(2, 3, 3), 3))
+    yield Case(L.matrix_power, (well_conditioned(2, 3, 3), -2))
+    for shapes in [((2, 3), (3, 4)), ((2, 3), (3, 4), (4, 2)), ((3,), (3, 4), (4, 2)),
+                   ((2, 3), (3, 4), (4,)), ((3,), (3, 4), (4,)),
+                   ((2, 3), (3, 4), (4, 5), (5, 2)), ((3,), (3, 2), (2, 4), (4,))]:
+        yield Case(L.multi_dot, ([U(-2, 2, *s) for s in shapes],))
+    yield Case(L.multi_dot, ((U(-2, 2, 2, 3), U(-2, 2, 3, 2)),))       # a tuple
+
+
+def lstsq_cases():
+    """np.linalg.lstsq, whose rule differentiates the solution only: `check` puts a
+    cotangent on output 0 and zero on the residuals, rank and singular values."""
+    L = np.linalg
+    for a, b in [((4, 3), (4,)), ((4, 3), (4, 2)), ((3, 3), (3,)), ((5, 2), (5, 3))]:
+        yield Case(L.lstsq, (with_singular_values(*a, [3.0, 2.0, 1.0][:a[1]]),
+                             U(-2, 2, *b)), dict(rcond=None), outputs=(0,))
+    yield Case(L.lstsq, (with_singular_values(4, 3, [3.0, 2.0, 1.0]), U(-2, 2, 4)),
+               outputs=(0,))
+
+
+def parts_cases():
+    for k in (0, 1, -2):
+        yield Case(np.diag, (U(-3, 3, 3), k))
+    yield Case(np.diag, (U(-3, 3, 3),))
+    yield Case(np.diag, (U(-3, 3, 3),), dict(k=-1))
+    for shape, k in [((3, 3), 0), ((3, 4), 1), ((4, 3), -1), ((3, 4), -2), ((3, 3), 2)]:
+        yield Case(np.diag, (U(-3, 3, *shape), k))
+    yield Case(np.diag, (U(-3, 3, 3, 3),))
+    for fn in (np.tril, np.triu):
+        yield Case(fn, (U(-3, 3, 3, 3),))
+        for shape, k in [((3, 4), 1), ((4, 3), -1), ((3, 3), -2), ((3, 4), 2)]:
+            yield Case(fn, (U(-3, 3, *shape), k))
+        yield Case(fn, (U(-3, 3, 2, 3, 3),), dict(k=1))                # stacked
+        yield Case(fn, (U(-3, 3, 3),))        # a vector: the (3, 3) matrix of it in each row
+        yield Case(fn, (U(-3, 3, 4), -1))
+    for s1, s2 in [((2,), (3,)), ((2, 3), (3, 2)), ((1, 3), (2, 1)), ((2, 2), (2, 2))]:
+        yield Case(np.kron, (U(-2, 2, *s1), U(-2, 2, *s2)))
+    for s1, s2, axes in [((2, 3, 4), (3, 4, 5), None), ((2, 3), (3, 4), 1),
+                         ((2,), (3,), 0), ((2, 3), (4, 2), 0),
+                         ((3, 2, 4), (2, 3, 5), ([1, 0], [0, 1])),
+                         ((2, 3), (3, 4), (1, 0)), ((2, 3, 4), (4, 5), ([-1], [0])),
+                         ((2, 3), (2, 3), 2)]:
+        yield Case(np.tensordot, (U(-2, 2, *s1), U(-2, 2, *s2)),
+                   {} if axes is None else dict(axes=axes))
+    yield Case(np.tensordot, (U(-2, 2, 2, 3), U(-2, 2, 3, 4), 1))       # positional axes
+
+
+# --- more elementwise functions, scipy.special, nan-skipping and weighted reductions ----
+
+def more_elementwise_cases():
+    for shape in SHAPES:
+        yield Case(np.fabs, (away_from_zero(*shape),))
+        yield Case(np.nan_to_num, (U(-3, 3, *shape),))
+    # NaN and infinite entries become constants: their cotangent is zero.
+    # (no infinities: replaced by the largest float, they would swamp the differences)
+    yield Case(np.nan_to_num, (np.array([[1.5, np.nan, -0.7], [np.nan, 0.3, 2.0]]),))
+    for s1, s2 in BROADCAST_SHAPES:
+        yield Case(np.logaddexp2, (U(-3, 3, *s1), U(-3, 3, *s2)))
+        yield Case(np.float_power, (U(0.5, 2, *s1), U(-2, 2, *s2)))
+        yield Case(np.copysign, (away_from_zero(*s1), away_from_zero(*s2)))
+    yield Case(np.logaddexp2, (U(-40, -30, 3), U(30, 40, 3)))          # far apart
+    yield Case(np.float_power, (U(0.5, 2, 3), 3.0))
+
+
+def special_cases():
+    s = special
+    UNARY = {s.gamma: (0.5, 3), s.digamma: (0.5, 3), s.psi: (0.5, 3), s.logit: (0.1, 0.9),
+             s.log_expit: (-3, 3), s.ndtr: (-3, 3), s.log_ndtr: (-3, 3),
+             s.ndtri: (0.05, 0.95), s.erfinv: (-0.9, 0.9), s.erfcinv: (0.1, 1.9),
+             s.entr: (0.1, 3)}
+    for fn, (lo, hi) in UNARY.items():
+        for shape in SHAPES:
+            yield Case(fn, (U(lo, hi, *shape),))
+    yield Case(s.gamma, (U(-0.8, -0.2, 3),))                 # between the poles 0 and -1
+    yield Case(s.digamma, (U(-1.8, -1.2, 3),))
+    yield Case(s.log_expit, (np.array([-30.0, -8.0, 8.0, 30.0]),))   # the tails
+    yield Case(s.log_ndtr, (np.array([-12.0, -6.0, 5.0]),))
+    BINARY = {s.betaln: ((0.5, 3), (0.5, 3)), s.xlogy: ((-3, 3), (0.2, 3)),
+              s.xlog1py: ((-3, 3), (-0.5, 3)), s.rel_entr: ((0.1, 3), (0.1, 3))}
+    for fn, (d1, d2) in BINARY.items():
+        for s1, s2 in BROADCAST_SHAPES:
+            yield Case(fn, (U(*d1, *s1), U(*d2, *s2)))
+    # x = 0: x log y is 0 there, its slope in x still log y (log1p y)
+    for fn in (s.xlogy, s.xlog1py):
+        yield Case(fn, (np.array([0.0, 1.5, 0.0]), U(0.2, 3, 3)))
+
+
+def nan_reduction_cases():
+    for fn in (np.nansum, np.nanmean):
+        for axis, shape in AXES:
+            for keepdims in (False, True):
+                yield Case(fn, (U(-3, 3, *shape),), dict(axis=axis, keepdims=keepdims))
+        yield Case(fn, (U(-3, 3),))
+        yield Case(fn, (U(-3, 3, 3, 4), 1))                              # positional axis
+        # NaNs are skipped (each slice keeps a number): no cotangent reaches them
+        x = U(-3, 3, 3, 4)
+        x[0, 1] = x[2, 3] = x[1, 1] = np.nan
+        for axis in (None, 0, 1, -1):
+            yield Case(fn, (x,), dict(axis=axis))
+        yield Case(fn, (x,), dict(axis=1, keepdims=True))
+
+
+def average_and_ptp_cases():
+    for axis, shape in AXES:
+        for keepdims in (False, True):
+            yield Case(np.average, (U(-3, 3, *shape),), dict(axis=axis, keepdims=keepdims))
+            yield Case(np.ptp, (U(-3, 3, *shape),), dict(axis=axis, keepdims=keepdims))
+    for axis, shape in [(None, (5,)), (None, (3, 4)), (0, (3, 4)), (1, (3, 4)),
+                        ((0, 2), (2, 3, 4))]:
+        yield Case(np.average, (U(-3, 3, *shape),),
+                   dict(axis=axis, weights=U(0.5, 2, *shape)))
+    # 1-D weights along the axis
+    yield Case(np.average, (U(-3, 3, 3, 4),), dict(axis=1, weights=U(0.5, 2, 4)))
+    yield Case(np.average, (U(-3, 3, 3, 4),), dict(axis=0, weights=U(0.5, 2, 3)))
+    yield Case(np.average, (U(-3, 3, 2, 3, 4), 1, U(0.5, 2, 3)))     # positional
+    yield Case(np.average, (U(-3, 3, 2, 3, 4),), dict(axis=-1, weights=U(0.5, 2, 4),
+                                                      keepdims=True))
+    yield Case(np.average, (U(-3, 3),))
+    yield Case(np.ptp, (U(-3, 3, 3, 4), 0))
+
+
+# --- arrays: sorting, picking, repeating, padding, splitting, ... -------------------------
+
+def distinct(*shape):
+    """Entries with no two equal (a shuffled grid plus small noise): no ties to sort."""
+    n = int(np.prod(shape))
+    values = rng.permutation(np.linspace(-3, 3, n)) + U(-0.05, 0.05, n)
+    return values.reshape(shape)
+
+
+def sort_cases():
+    for axis, shape in [(-1, (5,)), (0, (5,)), (None, (5,)), (-1, (3, 4)), (0, (3, 4)),
+                        (None, (3, 4)), (1, (2, 3, 4)), (None, (2, 3, 4))]:
+        yield Case(np.sort, (distinct(*shape),), dict(axis=axis))
+    yield Case(np.sort, (distinct(3, 4),))
+    yield Case(np.sort, (distinct(3, 4), 0))                           # positional axis
+    yield Case(np.sort, (distinct(6),), dict(kind="stable"))
+
+
+def take_cases():
+    a = U(-3, 3, 3, 4)
+    yield Case(np.take, (U(-3, 3, 5), [0, 2, 2, 4, 2]))                # repeated indices
+    yield Case(np.take, (U(-3, 3, 5), np.array([[1, 3], [3, -1]])))    # 2-D, negative
+    yield Case(np.take, (U(-3, 3, 5), 3))                              # one index
+    yield Case(np.take, (a, [11, 0, 5, 5]))                            # flattened
+    yield Case(np.take, (a, [3, 1, 1]), dict(axis=1))
+    yield Case(np.take, (a, np.array([[0, 2], [2, 2]]), 0))
+    yield Case(np.take, (a, 2), dict(axis=-1))
+    yield Case(np.take, (U(-3, 3, 2, 3, 4), np.array([[2, 0, 2]]), 1))
+
+
+def take_along_axis_cases():
+    a = distinct(3, 4)
+    yield Case(np.take_along_axis, (a, np.argsort(a, axis=1), 1))
+    yield Case(np.take_along_axis, (a, np.array([[0, 0], [3, 1], [2, 2]]), 1))   # repeats
+    yield Case(np.take_along_axis, (a, np.array([[2, 0, 0, 1], [1, 1, 2, 0]]), 0))
+    yield Case(np.take_along_axis, (a,), dict(indices=np.argmax(a, axis=-1, keepdims=True),
+                                             axis=-1))
+    yield Case(np.take_along_axis, (a, np.array([3, 11, 3, 0]), None))
+    yield Case(np.take_along_axis, (U(-3, 3, 5), np.array([4, 0, 0, 2])))
+    yield Case(np.take_along_axis, (U(-3, 3, 2, 3, 4), np.ones((2, 3, 2), int), 2))
+
+
+def repeat_and_tile_cases():
+    yield Case(np.repeat, (U(-3, 3, 4), 3))
+    yield Case(np.repeat, (U(-3, 3, 2, 3), 2))                          # axis None: flat
+    yield Case(np.repeat, (U(-3, 3, 4), [1, 0, 3, 2]))                 # per entry
+    yield Case(np.repeat, (U(-3, 3, 2, 3), [2, 0, 1, 1, 3, 1]))        # per entry, flat
+    yield Case(np.repeat, (U(-3, 3, 2, 3), 2), dict(axis=0))
+    yield Case(np.repeat, (U(-3, 3, 2, 3), [1, 3, 0], 1))
+    yield Case(np.repeat, (U(-3, 3, 2, 3, 4),), dict(repeats=[2, 1, 2], axis=-2))
+    yield Case(np.repeat, (U(-3, 3), 3))
+    for shape, reps in [((3,), 2), ((3,), (2, 2)), ((2, 3), (2, 1)), ((2, 3), 3),
+                        ((2, 3), (2, 1, 2)), ((2, 1, 3), (1, 3)), ((), 3), ((2, 3), (1, 1))]:
+        yield Case(np.tile, (U(-3, 3, *shape), reps))
+    yield Case(np.tile, (U(-3, 3, 3),), dict(reps=(2, 1)))
+
+
+def pad_cases():
+    for shape, width in [((4,), 2), ((4,), (1, 3)), ((4,), ((0, 2),)), ((2, 3), 1),
+                         ((2, 3), ((1, 2), (0, 3))), ((2, 3), (2, 1)),
+                         ((2, 3, 2), ((0, 1), (1, 1), (2, 0)))]:
+        yield Case(np.pad, (U(-3, 3, *shape), width))
+        yield Case(np.pad, (U(-3, 3, *shape), width), dict(constant_values=U(-3, 3)))
+    yield Case(np.pad, (U(-3, 3, 2, 3), 1, "constant"))
+    yield Case(np.pad, (U(-3, 3, 2, 3), ((1, 0), (0, 2))),
+               dict(mode="constant", constant_values=U(-3, 3)))
+    yield Case(np.pad, (U(-3, 3, 4), 0), dict(constant_values=U(-3, 3)))   # no padding
+
+
+def split_cases():
+    for fn in (np.split, np.array_split):
+        yield Case(fn, (U(-3, 3, 6), 3))
+        yield Case(fn, (U(-3, 3, 6), [1, 4]))
+        yield Case(fn, (U(-3, 3, 4, 6), [2, 3], 1))
+        yield Case(fn, (U(-3, 3, 4, 3), 2))
+        yield Case(fn, (U(-3, 3, 2, 6, 3),), dict(indices_or_sections=3, axis=-2))
+        yield Case(fn, (U(-3, 3, 6), [0, 2, 2, 5]))                   # empty parts
+    yield Case(np.array_split, (U(-3, 3, 7), 3))                       # unequal sections
+    yield Case(np.array_split, (U(-3, 3, 5, 2), 3, 0))
+    yield Case(np.array_split, (U(-3, 3, 2, 5),), dict(indices_or_sections=2, axis=1))
+
+
+def append_and_diff_cases():
+    yield Case(np.append, (U(-3, 3, 3), U(-3, 3, 2)))
+    yield Case(np.append, (U(-3, 3, 2, 3), U(-3, 3, 4)))               # both flattened
+    yield Case(np.append, (U(-3, 3, 3), U(-3, 3)))                     # a float
+    yield Case(np.append, (U(-3, 3), U(-3, 3, 2, 2)))
+    yield Case(np.append, (U(-3, 3, 2, 3), U(-3, 3, 1, 3)), dict(axis=0))
+    yield Case(np.append, (U(-3, 3, 2, 3), U(-3, 3, 2, 2), 1))
+    yield Case(np.append, (U(-3, 3, 2, 3, 2), U(-3, 3, 2, 1, 2)), dict(axis=-2))
+    for shape, kwargs in [((5,), {}), ((5,), dict(n=2)), ((5,), dict(n=4)),
+                          ((3, 4), {}), ((3, 4), dict(axis=0)), ((3, 4), dict(n=2, axis=-1)),
+                          ((2, 3, 4), dict(axis=1)), ((4, 3), dict(n=3, axis=0)),
+                          ((5,), dict(n=0))]:
+        yield Case(np.diff, (U(-3, 3, *shape),), kwargs)
+    yield Case(np.diff, (U(-3, 3, 3, 4), 2, 1))                       # positional
+
+
+def cumprod_cases():
+    for axis, shape in [(None, (5,)), (None, (3, 4)), (0, (3, 4)), (1, (3, 4)),
+                        (-1, (2, 3, 4)), (1, (2, 3, 4))]:
+        yield Case(np.cumprod, (U(-2, 2, *shape),), dict(axis=axis))
+    yield Case(np.cumprod, (U(-2, 2, 4),))
+    yield Case(np.cumprod, (U(-2, 2, 3, 4), 0))                        # positional
+    yield Case(np.cumprod, (U(-2, 2),))
+    # Zeros: exact (no division by an entry)
+    yield Case(np.cumprod, (np.array([1.5, 0.0, 2.0, -0.5]),))
+    yield Case(np.cumprod, (np.array([0.0, 1.5, 0.0, 2.0, -0.7]),))
+    yield Case(np.cumprod, (np.array([1.5, -2.0, 0.5, 0.0]),))          # zero last
+    zeros = np.array([[0.0, 2.0, 3.0, 1.5], [0.7, 0.0, 0.0, 2.0], [1.2, 2.0, -1.0, 0.0]])
+    for axis in (None, 0, 1):
+        yield Case(np.cumprod, (zeros,), dict(axis=axis))
+
+
+def interp_cases():
+    xp = np.array([-1.0, 0.0, 0.5, 2.0, 3.0])
+    # x inside xp's range, and below and above it (kinks at the points xp avoided)
+    x = np.array([-0.6, 0.2, 0.3, 1.1, 2.7, -2.0, 3.5, 4.0])
+    yield Case(np.interp, (x, xp, U(-2, 2, 5)))
+    yield Case(np.interp, (x.reshape(2, 4), xp, U(-2, 2, 5)))
+    yield Case(np.interp, (1.3, xp, U(-2, 2, 5)))
+    yield Case(np.interp, (-1.7, xp, U(-2, 2, 5)))
+    yield Case(np.interp, (np.array([0.1, 0.15, 0.4]), xp, U(-2, 2, 5)))  # one interval
+    yield Case(np.interp, (U(0.05, 0.95, 4), np.array([0.0, 1.0]), U(-2, 2, 2)))
+    yield Case(np.interp, (x,), dict(xp=xp, fp=U(-2, 2, 5)))
+
+
+def cross_cases():
+    for s1, s2 in [((3,), (3,)), ((4, 3), (4, 3)), ((4, 3), (3,)), ((3,), (2, 3)),
+                   ((2, 1, 3), (4, 3)), ((2, 2, 3), (2, 1, 3))]:
+        yield Case(np.cross, (U(-2, 2, *s1), U(-2, 2, *s2)))
+
+
+def convolve_cases():
+    for n, m in [(5, 3), (3, 5), (4, 4), (6, 2), (2, 6), (5, 4), (4, 5), (1, 3), (3, 1),
+                 (6, 3)]:
+        a, v = U(-2, 2, n), U(-2, 2, m)
+        yield Case(np.convolve, (a, v))
+        for mode in ("full", "same", "valid"):
+            yield Case(np.convolve, (a, v), dict(mode=mode))
+    yield Case(np.convolve, (U(-2, 2, 5), U(-2, 2, 3), "same"))           # positional
+
+
+def polyval_and_trapezoid_cases():
+    for p, x in [((4,), ()), ((4,), (3,)), ((3,), (2, 3)), ((1,), (3,)), ((2,), ()),
+                 ((5,), (4,))]:
+        yield Case(np.polyval, (U(-2, 2, *p), U(-2, 2, *x)))
+    yield Case(np.polyval, (U(-2, 2, 3), np.array([0.0, 1.5])))
+    for shape, kwargs in [((5,), {}), ((5,), dict(dx=0.3)), ((3, 4), {}),
+                          ((3, 4), dict(axis=0)), ((3, 4), dict(dx=0.5, axis=-1)),
+                          ((2, 3, 4), dict(axis=1, dx=2.0)), ((2,), {})]:
+        yield Case(np.trapezoid, (U(-2, 2, *shape),), kwargs)
+    xs = np.array([0.0, 0.3, 1.0, 1.2, 2.5])
+    yield Case(np.trapezoid, (U(-2, 2, 5), xs))
+    yield Case(np.trapezoid, (U(-2, 2, 3, 5),), dict(x=xs))
+    yield Case(np.trapezoid, (U(-2, 2, 5, 3),), dict(x=xs, axis=0))
+    yield Case(np.trapezoid, (U(-2, 2, 2, 3, 4), xs[:3], None, 1))
+
+
 CASES = [*unary_cases(), *binary_cases(), *other_elementwise_cases(), *scalar_builtin_cases(),
          *matmul_cases(), *reduction_cases(), *cumsum_cases(), *norm_cases(), *trace_cases(),
          *product_cases(), *einsum_cases(), *shape_cases(), *joining_cases(),
-         *constructor_cases(), *scipy_cases()]
+         *constructor_cases(), *scipy_cases(), *linalg_cases(), *lstsq_cases(),
+         *parts_cases(), *more_elementwise_cases(), *special_cases(), *nan_reduction_cases(),
+         *average_and_ptp_cases(), *sort_cases(), *take_cases(), *take_along_axis_cases(),
+         *repeat_and_tile_cases(), *pad_cases(), *split_cases(), *append_and_diff_cases(),
+         *cumprod_cases(), *interp_cases(), *cross_cases(), *convolve_cases(),
+         *polyval_and_trapezoid_cases()]
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
@@ -411,6 +762,58 @@ def test_scalar_parameters_get_scalar_cotangents():
     assert not isinstance(runtime.expand_reduced(1.0, 2.0), np.ndarray)
     assert not isinstance(runtime.clip_mask(0.5, 0.0, 1.0), np.ndarray)
     assert not isinstance(runtime.sinc_derivative(0.5), np.ndarray)
+
+
+def test_lstsq_refuses_a_cotangent_on_anything_but_the_solution():
+    a, b = with_singular_values(4, 3, [3.0, 2.0, 1.0]), U(-2, 2, 4)
+    x, residuals, rank, s = np.linalg.lstsq(a, b, rcond=None)
+    for g in [(np.ones(3), np.ones_like(residuals), 0, np.zeros(3)),
+              (np.ones(3), np.zeros_like(residuals), 0, np.ones(3))]:
+        for helper in (runtime.lstsq_da, runtime.lstsq_db):
+            with pytest.raises(NotImplementedError, match="solution of np.linalg.lstsq"):
+                helper(g, a, b)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "edge", "wrap", "symmetric", "mean"])
+def test_pad_modes_other_than_constant_are_refused_clearly(mode):
+    with pytest.raises(NotImplementedError, match="mode='constant' only"):
+        check(Case(np.pad, (U(-3, 3, 2, 3), 1), dict(mode=mode)))
+
+
+@pytest.mark.parametrize("fn, kwargs, option", [
+    (np.linalg.cholesky, dict(upper=True), "upper=True"),
+    (np.linalg.eigh, dict(UPLO="U"), "UPLO='U'"),
+    (np.linalg.eigvalsh, dict(UPLO="U"), "UPLO='U'"),
+], ids=["cholesky", "eigh", "eigvalsh"])
+def test_factorisations_of_the_upper_triangle_are_refused_clearly(fn, kwargs, option):
+    with pytest.raises(NotImplementedError, match=option):
+        check(Case(fn, (spd(3, 3),), kwargs))
+
+
+def test_symmetric_factorisations_read_the_lower_triangle_only():
+    # The upper triangle gets zero cotangent, as it does not change the result.
+    a = spd(3, 3)
+    g = np.tril(rng.normal(size=(3, 3)))
+    found = runtime.cholesky_adjoint(g, np.linalg.cholesky(a))
+    np.testing.assert_array_equal(np.triu(found, 1), 0.0)
+    w, v = np.linalg.eigh(a)
+    found = runtime.eigh_adjoint((rng.normal(size=3), rng.normal(size=(3, 3))), (w, v))
+    np.testing.assert_array_equal(np.triu(found, 1), 0.0)
+    np.testing.assert_array_equal(np.triu(runtime.eigvalsh_adjoint(np.ones(3), a), 1), 0.0)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (np.linalg.svd, (U(-2, 2, 4, 3),)),                          # full_matrices=True
+    (np.linalg.svd, (U(-2, 2, 3, 4), True)),
+    (np.linalg.qr, (U(-2, 2, 3, 4),)),                           # wide
+    (np.linalg.qr, (U(-2, 2, 4, 3), "complete")),
+    (np.kron, (U(-2, 2, 2), U(-2, 2, 2, 3))),                    # vector and matrix
+    (np.kron, (U(-2, 2, 2, 2, 2), U(-2, 2, 2, 2, 2))),
+], ids=["svd-full-tall", "svd-full-wide", "qr-wide", "qr-complete", "kron-1d-2d",
+        "kron-3d"])
+def test_unsupported_linalg_forms_are_refused_clearly(fn, args):
+    with pytest.raises(NotImplementedError, match="s2sad differentiates"):
+        check(Case(fn, args))
 
 
 # --- non-differentiable functions: the integer flag matches what they return ----

@@ -338,14 +338,283 @@ def tie_cases():
     yield case(P.min_axis, np.array([[3.0, -1.0, 0.5], [0.5, 2.0, 0.5]]))
 
 
+# --- np.linalg, and matrices from and to their parts ----------------------------------------
+# Well-conditioned inputs: random + 3 I to invert, B B^T + n I (SPD) to factor, and
+# well separated eigenvalues and singular values where vectors are differentiated.
+
+def well_conditioned(*shape):
+    return U(-1, 1, *shape) + 3 * np.eye(shape[-1])
+
+
+def spd(*shape):
+    b = U(-1, 1, *shape)
+    return b @ np.swapaxes(b, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+def orthogonal(n):
+    return np.linalg.qr(rng.normal(size=(n, n)))[0]
+
+
+def with_values(values):
+    """Q diag(values) Q^T: symmetric, with the given eigenvalues."""
+    q = orthogonal(len(values))
+    return (q * np.asarray(values, float)) @ q.T
+
+
+def with_singular_values(m, n, values):
+    k = len(values)
+    return (orthogonal(m)[:, :k] * np.asarray(values, float)) @ orthogonal(n)[:, :k].T
+
+
+def linalg_cases():
+    for shape in [(3, 3), (2, 3, 3)]:
+        yield case(P.linalg_inv, well_conditioned(*shape))
+        yield case(P.linalg_det, well_conditioned(*shape))
+        yield case(P.linalg_slogdet, well_conditioned(*shape))
+    yield case(P.linalg_slogdet, np.diag([-1.0, 1.0, 1.0]) @ well_conditioned(3, 3))  # sign -1
+    yield case(P.linalg_slogdet_indexed, well_conditioned(3, 3))
+    for a, b in [((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 2)), ((2, 3, 3), (3,)),
+                 ((3, 3), (2, 3, 4))]:
+        yield case(P.linalg_solve, well_conditioned(*a), U(-2, 2, *b))
+    for shape in [(3, 3), (2, 3, 3)]:
+        yield case(P.linalg_cholesky, spd(*shape))
+        yield case(P.linalg_eigvalsh, spd(*shape))
+    for shape in [(3, 2), (3, 3), (3, 5)]:
+        yield case(P.linalg_cholesky_of_gram, U(-1, 1, *shape))
+    yield case(P.gaussian_negative_log_likelihood, U(-1, 1, 3, 3), U(-2, 2, 3))
+    yield case(P.gaussian_negative_log_likelihood, U(-1, 1, 4, 2), U(-2, 2, 4, 2))
+    yield case(P.linalg_eigh, with_values([1.0, 2.5, 4.5]))
+    yield case(P.linalg_eigh, with_values([-2.0, 0.5, 3.0, 5.0]))
+    yield case(P.linalg_eigh_values, spd(2, 3, 3))
+    yield case(P.linalg_eigh_of_gram, U(-0.5, 0.5, 3, 3))
+    yield case(P.linalg_eigh_of_gram, U(-0.5, 0.5, 3, 2))
+    for m, n in [(3, 3), (4, 3), (3, 4), (5, 2)]:
+        a = with_singular_values(m, n, [3.0, 2.0, 1.0][:min(m, n)])
+        yield case(P.linalg_svd, a)
+        yield case(P.linalg_svd_values, a)
+    yield case(P.linalg_svd_values, U(-2, 2, 2, 4, 3))
+    yield case(P.linalg_svd_square, with_singular_values(3, 3, [3.0, 2.0, 1.0]))
+    for shape in [(3, 3), (4, 3), (5, 2)]:
+        yield case(P.linalg_qr, U(-2, 2, *shape))
+    for m, n in [(3, 3), (4, 3), (3, 4)]:
+        yield case(P.linalg_pinv, with_singular_values(m, n, [3.0, 2.0, 1.0]))
+    for a, b in [((4, 3), (4,)), ((4, 3), (4, 2)), ((3, 3), (3,))]:
+        yield case(P.linalg_lstsq, with_singular_values(*a, [3.0, 2.0, 1.0]), U(-2, 2, *b))
+    yield case(P.linalg_lstsq_unpacked, with_singular_values(4, 3, [3.0, 2.0, 1.0]),
+               U(-2, 2, 4))
+    yield case(P.linalg_lstsq_times_rank, with_singular_values(4, 3, [3.0, 2.0, 1.0]),
+               U(-2, 2, 4))      # the integer rank: a constant factor
+    for shape in [(3, 3), (2, 3, 3)]:
+        yield case(P.linalg_matrix_power, U(-1, 1, *shape))
+        yield case(P.linalg_matrix_power_negative, well_conditioned(*shape))
+    yield case(P.linalg_matrix_power_zero_and_one, U(-2, 2, 3, 3))
+    yield from shaped(P.linalg_multi_dot, [(-2, 2)] * 3,
+                      [((2, 3), (3, 4), (4, 2)), ((3,), (3, 4), (4, 2)), ((2, 3), (3, 4), (4,))])
+    yield from shaped(P.linalg_multi_dot_vectors, [(-2, 2)] * 3, [((3,), (3, 4), (3,))])
+
+
+PARTS = {
+    P.np_diag: [(3,), (3, 3), (3, 4)],
+    P.np_diag_offset: [(3,), (3, 4), (4, 3)],
+    P.np_tril: [(3, 3), (3, 4), (2, 3, 3), (3,)],
+    P.np_tril_offset: [(3, 3), (4, 3)],
+    P.np_triu: [(3, 3), (4, 3), (2, 3, 3), (4,)],
+    P.np_triu_offset: [(3, 3), (3, 4)],
+}
+PAIRS_OF_PARTS = {
+    P.np_kron: [((2,), (3,)), ((2, 3), (3, 2)), ((1, 3), (2, 1))],
+    P.np_tensordot: [((2, 3, 4), (3, 4, 5)), ((2, 3), (2, 3))],
+    P.np_tensordot_axes: [((3, 2, 4), (2, 3, 5)), ((3, 2), (2, 3))],
+    P.np_tensordot_one: [((2, 3), (3, 4)), ((3,), (3, 2)), ((2, 2, 3), (3,))],
+}
+
+
+def parts_cases():
+    for program, shapes in PARTS.items():
+        yield from shaped1(program, ANY, shapes)
+    for program, shapes in PAIRS_OF_PARTS.items():
+        yield from shaped(program, [(-2, 2)] * 2, shapes)
+
+
+# --- more elementwise functions and scipy.special ------------------------------------------
+
+SPECIAL_UNARY = {
+    P.scipy_gamma: (0.5, 3), P.scipy_digamma: (0.5, 3), P.scipy_psi: (0.5, 3),
+    P.scipy_logit: (0.1, 0.9), P.scipy_log_expit: (-3, 3), P.scipy_ndtr: (-3, 3),
+    P.scipy_log_ndtr: (-3, 3), P.scipy_ndtri: (0.05, 0.95), P.scipy_erfinv: (-0.9, 0.9),
+    P.scipy_erfcinv: (0.1, 1.9), P.scipy_entr: (0.1, 3), P.logit_of_expit: (-2, 2),
+    P.gamma_and_digamma: (0.5, 3), P.inverse_error_functions: (-1.5, 1.5),
+    P.np_nan_to_num: ANY, P.np_float_power_integer_exponent: POSITIVE,
+}
+SPECIAL_BINARY = {
+    P.np_logaddexp2: (ANY, ANY), P.np_float_power: (POSITIVE, (-2, 2)),
+    P.np_nan_to_num_of_sum: (ANY, ANY),
+    P.scipy_betaln: (POSITIVE, POSITIVE), P.scipy_xlogy: (ANY, (0.2, 3)),
+    P.scipy_xlog1py: (ANY, (-0.5, 3)), P.scipy_rel_entr: ((0.1, 3), (0.1, 3)),
+    P.entropy_terms: (ANY, (0.2, 3)),
+}
+
+
+def more_elementwise_cases():
+    for program, domain in SPECIAL_UNARY.items():
+        yield from shaped1(program, domain, SHAPES)
+    for shape in SHAPES:
+        yield case(P.np_fabs, away_from_zero(*shape))
+    for program, domains in SPECIAL_BINARY.items():
+        yield from shaped(program, domains, BROADCASTS)
+    # copysign with respect to x1, away from its kink at 0 (the signs are integers:
+    # the reverse rule has no template for x2)
+    for s1, s2 in BROADCASTS:
+        yield case(P.np_copysign, away_from_zero(*s1),
+                   rng.choice([-1, 1], size=s2) if s2 else int(rng.choice([-1, 1])))
+    # NaN entries (missing values): no gradient reaches them
+    yield case(P.np_nan_to_num, np.array([[0.5, np.nan, -1.2], [np.nan, 2.0, 0.3]]))
+    yield case(P.scipy_gamma, U(-0.8, -0.2, 3))              # between the poles 0 and -1
+    yield case(P.scipy_log_expit, np.array([-30.0, -8.0, 8.0, 30.0]))
+    yield case(P.scipy_log_ndtr, np.array([-12.0, -6.0, 5.0]))
+    yield case(P.scipy_xlogy, np.array([0.0, 1.5, 0.0]), U(0.2, 3, 3))   # x = 0
+    yield case(P.logistic_regression_loss, U(-1, 1, 3), U(-2, 2, 5, 3),
+               np.array([1.0, 0.0, 0.0, 1.0, 1.0]))
+    yield case(P.probit_log_likelihood, U(-1, 1, 3), U(-1, 1, 5, 3))
+    yield case(P.beta_binomial_log_likelihood, U(0.5, 3), U(0.5, 3))
+    yield case(P.beta_binomial_log_likelihood, U(0.5, 3, 3), U(0.5, 3))
+    yield case(P.kl_divergence, U(-2, 2, 4), U(-2, 2, 4))
+    yield case(P.gaussian_quantiles, U(-1, 1), U(0.5, 2), U(0.05, 0.95, 4))
+    yield case(P.gaussian_quantiles, U(-1, 1, 4), U(0.5, 2, 4), U(0.05, 0.95, 4))
+
+
+# --- nan-skipping, weighted and range reductions ---------------------------------------------
+
+NAN_AND_WEIGHTED = {
+    P.nansum_all: [(), (5,), (3, 4)], P.nansum_axis: [(3, 4), (2, 3, 4)],
+    P.nansum_keepdims: [(3, 4)], P.nanmean_all: [(), (5,), (3, 4)],
+    P.nanmean_axis: [(3, 4), (2, 3, 4)], P.nanmean_keepdims: [(3, 4)],
+    P.nanmean_of_masked: [(4, 3)],
+    P.average_all: [(), (5,), (3, 4)], P.average_axis: [(5,), (3, 4), (2, 3, 4)],
+    P.average_keepdims: [(3, 4), (2, 3)], P.average_weighted: [(5,), (3, 4)],
+    P.average_weighted_axis: [(3, 4), (2, 4, 3)], P.average_weighted_positional: [(3, 2)],
+    P.ptp_all: [(5,), (3, 4)], P.ptp_axis: [(3, 4), (2, 3, 4)],       # random: no ties
+    P.ptp_keepdims: [(3, 4), (5,)],
+}
+
+
+def nan_and_weighted_cases():
+    for program, shapes in NAN_AND_WEIGHTED.items():
+        yield from shaped1(program, ANY, shapes)
+    x = U(-2, 2, 3, 4)
+    x[0, 1] = x[2, 3] = x[1, 1] = np.nan       # each row and column keeps a number
+    for program in (P.nansum_all, P.nansum_axis, P.nansum_keepdims, P.nanmean_all,
+                    P.nanmean_axis, P.nanmean_keepdims):
+        yield case(program, x.copy())
+
+
+# --- sorting, picking, repeating, padding, splitting, ... ------------------------------------
+
+def distinct(*shape):
+    """Entries with no two equal: no ties to sort or rank."""
+    n = int(np.prod(shape))
+    return (rng.permutation(np.linspace(-2, 2, n)) + U(-0.05, 0.05, n)).reshape(shape)
+
+
+ARRAY_PROGRAMS = {
+    P.take_repeated: [(3,), (2, 3)], P.take_flattened: [(2, 3), (6,)],
+    P.take_axis: [(2, 3), (3, 4)], P.take_one: [(4,), (3, 4)],
+    P.take_along_top: [(2, 3)], P.take_along_flat: [(2, 3), (6,)],
+    P.repeat_scalar: [(), (3,), (2, 3)], P.repeat_per_entry: [(3,), (3, 2)],
+    P.repeat_axis: [(2, 3)], P.tile_rows: [(3,), (1, 3)], P.tile_times: [(3,), (2, 3)],
+    P.pad_log_sum_exp: [(2, 3), (3, 1)],
+    P.split_parts: [(6,), (3, 2)], P.array_split_equal: [(6,), (6, 2)],
+    P.diff_squared: [(5,), (3, 4)], P.diff_second: [(5,), (3, 4)], P.diff_axis: [(3, 4)],
+    P.cumprod_weighted: [(), (5,), (2, 3)], P.cumprod_axis: [(3, 4), (2, 3, 4)],
+    P.cumprod_columns: [(4, 3)],
+    P.polyval_fit: [(4,), (1,)],
+    P.trapezoid_dx: [(5,), (3, 4)], P.trapezoid_points: [(5,), (2, 5)],
+    P.trapezoid_axis: [(3, 4)],
+}
+ARRAY_PAIRS = {
+    P.pad_constant: [((3,), ()), ((2, 3), ())], P.pad_smooth: [((5,), ())],
+    P.append_flat: [((3,), (2,)), ((2, 3), (4,)), ((3,), ()), ((), (2, 2))],
+    P.append_axis: [((2, 3), (1, 3)), ((2, 3), (3, 3))], P.append_column: [((2, 3), (2, 2))],
+    P.cross_squared: [((3,), (3,)), ((4, 3), (3,)), ((2, 1, 3), (4, 3))],
+    P.cross_triple: [((4, 3), (4, 3), (4, 3)), ((3,), (2, 3), (3,))],
+    P.convolve_full: [((5,), (3,)), ((3,), (5,)), ((1,), (4,))],
+    P.convolve_same: [((5,), (3,)), ((3,), (5,)), ((4,), (4,)), ((6,), (2,)), ((2,), (5,))],
+    P.convolve_valid: [((5,), (3,)), ((3,), (5,)), ((4,), (4,)), ((6,), (2,))],
+    P.polyval_both: [((4,), ()), ((3,), (3,)), ((5,), (2, 3))],
+}
+
+
+def array_cases():
+    for shape in [(5,), (7,)]:
+        yield case(P.sort_weighted, distinct(*shape))
+    for shape in [(5,), (3, 4), (2, 3, 4)]:
+        yield case(P.sort_rows_weighted, distinct(*shape))
+    yield case(P.sort_columns, distinct(4, 3))
+    for shape in [(3, 4), (2, 3, 2)]:
+        yield case(P.sort_flattened, distinct(*shape))
+    yield case(P.trimmed_mean, distinct(6))
+    yield case(P.sort_quantiles, np.array([0.3, -1.2, 0.8, 1.9, -0.5]))  # distinct squares
+    yield case(P.take_along_sorted, distinct(3, 4))
+    for program, shapes in ARRAY_PROGRAMS.items():
+        yield from shaped1(program, ANY, shapes)
+    for program, shapes in ARRAY_PAIRS.items():
+        yield from shaped(program, [ANY] * len(shapes[0]), shapes)
+    # cumprod with zeros: exact (no division by an entry)
+    yield case(P.cumprod_weighted, np.array([1.5, 0.0, -2.0, 0.7]))
+    yield case(P.cumprod_weighted, np.array([[0.0, 1.5, 0.0], [2.0, -0.7, 0.4]]))
+    yield case(P.cumprod_axis, np.array([[0.5, 0.0, 1.5, -1.0], [1.2, 0.8, -0.3, 0.0],
+                                         [0.0, 0.0, 2.0, 0.6]]))
+    yield case(P.cumprod_columns, np.array([[1.5, 0.0, 0.3], [0.0, 0.7, -1.0],
+                                            [-0.4, 1.1, 0.9], [0.8, 2.0, 0.0]]))
+    # interp: points inside xp's range and beyond both ends (none at the points xp)
+    inside_and_out = np.array([-0.6, 0.2, 0.3, 1.1, 2.7, -2.0, 3.5, 4.0])
+    yield case(P.interp_values, inside_and_out, U(-2, 2, 5))
+    yield case(P.interp_values, np.array([[-1.7, 0.4, 2.2], [3.3, 1.6, -0.2]]), U(-2, 2, 5))
+    yield case(P.interp_of_square, np.array([0.4, -1.3, 1.8, 0.9, 2.2]), U(-2, 2, 4))
+    for x in (1.3, -1.5, 3.4):
+        yield case(P.interp_point, x, U(-2, 2, 5))
+
+
+# Splits into parts of different shapes.
+UNEQUAL_SPLITS = [
+    *shaped1(P.split_indices, ANY, [(2, 5), (3, 4)]),
+    *shaped1(P.array_split_unequal, ANY, [(7,), (5, 2), (4,)]),
+    *shaped1(P.array_split_axis, ANY, [(2, 5), (3, 3)]),
+]
+
 CASES = [*unary_cases(), *binary_cases(), *where_and_clip_cases(), *scalar_cases(),
          *reduction_cases(), *norm_and_trace_cases(), *product_cases(), *shape_cases(),
-         *method_cases(), *tie_cases()]
+         *method_cases(), *tie_cases(), *linalg_cases(), *parts_cases(),
+         *more_elementwise_cases(), *nan_and_weighted_cases(), *array_cases(),
+         *UNEQUAL_SPLITS]
 
 
 @pytest.mark.parametrize("program, args, wrt", CASES)
 def test_gradient_matches_finite_differences(program, args, wrt):
     s2sad.check_grads(program, args, wrt=wrt)
+
+
+# --- forms the rules refuse ------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_pad_with_mode_reflect_is_refused(mode):
+    x = U(-1, 1, 2, 3)
+    with pytest.raises(NotImplementedError, match="mode='constant' only, not 'reflect'"):
+        if mode == "grad":
+            s2sad.grad(P.pad_reflect)(x)
+        else:
+            s2sad.jvp(P.pad_reflect, (x,), (np.ones_like(x),))
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 4)])
+def test_average_with_returned_is_refused(shape):
+    x = U(-1, 1, *shape)
+    with pytest.raises(NotImplementedError, match="without returned=True"):
+        s2sad.grad(P.average_returned)(x)
+    with pytest.raises(NotImplementedError, match="without returned=True"):
+        s2sad.jvp(P.average_returned, (x,), (np.ones_like(x),))
+    with pytest.raises(NotImplementedError, match="without returned=True"):
+        runtime.average_weights(x, None, None, True)
 
 
 # --- the gradient has exactly the shape and type of its argument ---------------------------
@@ -485,3 +754,54 @@ def test_every_differentiable_rule_is_exercised():
                      if not rule.nondiff and rule.vjp and is_library_function(rule.fn)
                      and rule.fn not in exercised)
     assert not missing, f"differentiable rules no program in CASES calls: {missing}"
+
+
+# --- found by the tests' author: each gave a wrong derivative or crashed ---------------------
+
+def interp_with_ends(x, fp):
+    return np.sum(np.sin(np.interp(x, [0.0, 1.0, 2.0], fp, left=0.0, right=0.5)))
+
+
+def interp_periodic(x, fp):
+    return np.sum(np.interp(x, [0.0, 1.0, 2.0], fp, period=2.0))
+
+
+def take_along_broadcast(x):
+    return np.sum(np.sin(np.take_along_axis(x, np.array([[0, 2]]), axis=1)))
+
+
+def take_clipped(x):
+    return np.sum(np.sin(np.take(x, [0, 5, -7, 2], mode="clip"))) + np.sum(
+        np.take(x, [7, 1], mode="wrap") ** 2)
+
+
+def pad_per_side(x, c):
+    return np.sum(np.pad(x, 1, constant_values=(c, 2.0)) ** 2)
+
+
+def sign_of(x, y):
+    return np.sum(np.copysign(x, y) * y)
+
+
+def finite_parts(x):   # NumPy's keywords are accepted
+    return np.sum(np.nan_to_num(x, nan=0.5, posinf=1.0, neginf=-1.0) ** 2)
+
+
+@pytest.mark.parametrize("program, args", [
+    (interp_with_ends, (np.array([-1.0, 0.5, 1.7, 3.0]), np.array([1.0, 3.0, 2.0]))),
+    (take_along_broadcast, (U(-1, 1, 3, 4),)), (take_clipped, (U(-1, 1, 5),)),
+    (sign_of, (U(0.5, 2, 3), np.array([1.5, -0.7, 2.0]))), (finite_parts, (U(-1, 1, 3),)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_more_argument_forms_match_finite_differences(program, args):
+    s2sad.check_grads(program, args)
+    tangents = tuple(rng.normal(size=np.shape(a)) for a in args)
+    found = s2sad.jvp(program, args, tangents)[1]
+    gradients = s2sad.grad(program, wrt=tuple(range(len(args))))(*args)
+    assert found == pytest.approx(sum(np.sum(g * t) for g, t in zip(gradients, tangents)))
+
+
+def test_interp_with_a_period_and_pad_with_values_per_side_are_refused():
+    with pytest.raises(NotImplementedError, match="without period="):
+        s2sad.grad(interp_periodic)(np.array([2.5, -0.5]), np.array([1.0, 3.0, 2.0]))
+    with pytest.raises(NotImplementedError, match="one number, not one per side"):
+        s2sad.grad(pad_per_side, wrt=1)(U(-1, 1, 3), 0.3)

@@ -7,7 +7,8 @@ from .. import runtime
 from .registry import (Param, Rule, all_rules, defbatch, defjvp, deflinear, defnondiff, defvjp, describe,
                        lookup, share_rule)
 from . import operators, python_math, numpy_elementwise  # noqa: F401  (register rules)
-from . import numpy_reductions, numpy_linalg, numpy_shapes, scipy_special  # noqa: F401
+from . import numpy_reductions, numpy_linalg, numpy_shapes, numpy_arrays  # noqa: F401
+from . import scipy_special  # noqa: F401
 from . import generated_code, batched  # noqa: F401
 
 #: Names a rule template may use besides its parameters, `g` and `ans`.

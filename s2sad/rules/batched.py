@@ -74,6 +74,56 @@ for _fn, _helper in ((np.dot, "batch_dot"), (np.inner, "batch_inner"),
     defbatch(_fn, ta=f"{_helper}(a, b, t, 0)", tb=f"{_helper}(a, b, t, 1)")
 defbatch(np.einsum, toperands="batch_einsum(subscripts, position, t, operands)")
 
+# --- np.linalg: the batch broadcasts as a stack of matrices, or goes item by item -------
+L = np.linalg
+for _fn in (L.inv, L.det):
+    defbatch(_fn, "a")
+defbatch(L.solve, ta="solve_tangent_a(batch_align(t, ans), a, b, ans)",
+         tb="solve_like(a, batch_align(t, ans), b)")
+defbatch(L.slogdet, ta="batch_each(slogdet_tangent, 0, t, t, a, ans)")
+defbatch(L.cholesky, ta="batch_each(cholesky_tangent, 0, t, t, ans)")
+defbatch(L.eigh, ta="batch_each(eigh_tangent, 0, t, t, ans)")
+defbatch(L.eigvalsh, ta="batch_each(eigvalsh_tangent, 0, t, t, a)")
+defbatch(L.svd, ta="batch_each(svd_tangent, 0, t, t, a, ans, compute_uv, full_matrices)")
+defbatch(L.qr, ta="batch_each(qr_tangent, 0, t, t, a, ans, mode)")
+defbatch(L.pinv, ta="batch_each(pinv_tangent, 0, t, t, a, ans)")
+defbatch(L.lstsq, ta="batch_each(lstsq_tangent, 0, t, t, a, b, ans, False)",
+         tb="batch_each(lstsq_tangent, 0, t, t, a, b, ans, True)")
+defbatch(L.matrix_power, ta="batch_each(matrix_power_tangent, 0, t, t, a, n)")
+defbatch(L.multi_dot, tarrays="batch_each(multi_dot_at, 0, t, t, position, arrays)")
+defbatch(np.diag, tv="batch_each(np.diag, 0, t, t, k)")
+defbatch(np.tril, tm="batch_each(np.tril, 0, t, t, k)")
+defbatch(np.triu, tm="batch_each(np.triu, 0, t, t, k)")
+defbatch(np.kron, ta="batch_each(np.kron, 0, t, t, b)", tb="batch_each(np.kron, 1, t, a, t)")
+defbatch(np.tensordot, ta="batch_each(np.tensordot, 0, t, t, b, axes)",
+         tb="batch_each(np.tensordot, 1, t, a, t, axes)")
+
+# --- sorting, picking, repeating, ...: item by item --------------------------------------
+defbatch(np.sort, ta="batch_each(sorted_along, 0, t, t, a, axis)")
+defbatch(np.take, ta="batch_each(np.take, 0, t, t, indices, axis)")
+defbatch(np.take_along_axis, tarr="batch_each(np.take_along_axis, 0, t, t, indices, axis)")
+defbatch(np.repeat, ta="batch_each(np.repeat, 0, t, t, repeats, axis)")
+defbatch(np.tile, tA="batch_each(np.tile, 0, t, t, reps)")
+defbatch(np.pad, tarray="batch_each(padded_tangent, 0, t, t, pad_width, mode)",
+         tconstant_values="batch_each(pad_value_tangent, 0, t, t, array, pad_width, "
+                          "constant_values)")
+for _split in (np.split, np.array_split):
+    defbatch(_split, tary=f"batch_each(np.{_split.__name__}, 0, t, t, indices_or_sections, "
+                          "axis)")
+defbatch(np.append, tarr="batch_each(np.append, 0, t, t, np.zeros(np.shape(values)), axis)",
+         tvalues="batch_each(np.append, 1, t, np.zeros(np.shape(arr)), t, axis)")
+defbatch(np.diff, ta="batch_each(np.diff, 0, t, t, n, axis)")
+defbatch(np.cumprod, ta="batch_each(cumprod_tangent, 0, t, t, a, axis)")
+defbatch(np.interp, "x", tfp="batch_each(np.interp, 2, t, x, xp, t, None if left is None "
+                              "else 0.0, None if right is None else 0.0, period)")
+defbatch(np.cross, ta="batch_each(np.cross, 0, t, t, b)", tb="batch_each(np.cross, 1, t, a, t)")
+defbatch(np.convolve, ta="batch_each(np.convolve, 0, t, t, v, mode)",
+         tv="batch_each(np.convolve, 1, t, a, t, mode)")
+defbatch(np.polyval, "x", tp="batch_each(np.polyval, 0, t, t, x)")
+defbatch(np.trapezoid, ty="batch_each(np.trapezoid, 0, t, t, x, dx, axis)")
+for _fn in (np.nansum, np.nanmean, np.average, np.ptp):
+    defbatch(_fn, "a", axes={"axis": "a"})
+
 # --- the helpers a generated gradient calls: `hessian` is batched forward mode over it
 from .. import runtime as R  # noqa: E402
 
@@ -81,7 +131,7 @@ defbatch(R.unbroadcast, tvalue="batch_unbroadcast(t, x)")
 defbatch(R.as_gradient, tvalue="batch_as_gradient(t, x)")
 defbatch(R.restore_axes, tvalue="batch_restore_axes(t, x, axis, keepdims)")
 defbatch(R.expand_reduced, tvalue="batch_spread(batch_restore_axes(t, x, axis, keepdims), x)")
-defbatch(R.spread, tvalue="batch_spread(t, ans)")
+defbatch(R.spread, tvalue="batch_spread(t, like)")
 defbatch(R.private_copy, "value")
 defbatch(R.safe_divide, "a", "b")
 defbatch(R.matmul_dx, tvalue="batch_matmul_dx(value, x, y, t, 0)",
@@ -105,3 +155,23 @@ defbatch(R.norm_adjoint, tg="batch_each(norm_adjoint, 0, t, g, x, norm, ord, axi
                "keepdims)")
 defbatch(R.einsum_adjoints, tg="batch_each(einsum_adjoints, 0, t, g, subscripts, operands)",
          toperands="batch_each(einsum_adjoints_tangent, 3, t, g, subscripts, operands, t)")
+
+# ... and of the array helpers (second derivatives through sort, take, pad, ...)
+from ..runtime import arrays as A  # noqa: E402
+
+for _fn in (A.sort_adjoint, A.take_adjoint, A.take_along_axis_adjoint, A.repeat_adjoint,
+            A.tile_adjoint, A.pad_adjoint, A.pad_value_cotangent, A.split_adjoint,
+            A.append_adjoint, A.diff_adjoint, A.polyval_dp, A.interp_weights):
+    _arguments = ", ".join(p.name for p in lookup(_fn).params)
+    defbatch(_fn, tg=f"batch_each({_fn.__name__}, 0, t, {_arguments})")
+defbatch(A.interp_slope, tfp="batch_each(interp_slope, 2, t, x, xp, t, period)")
+defbatch(A.cross_adjoint, tg="batch_each(cross_adjoint, 0, t, t, a, b, of_b)",
+         ta="batch_each(cross_adjoint, 1, t, g, t, b, True) if of_b else "
+            "batch_zero(a, len(t))",
+         tb="batch_each(cross_adjoint, 2, t, g, a, t, False) if not of_b else "
+            "batch_zero(b, len(t))")
+defbatch(A.convolve_adjoints, tg="batch_each(convolve_adjoints, 0, t, t, a, v, mode)",
+         ta="Cotangents((batch_zero(a, len(t)), batch_each(convolve_adjoints, 1, t, g, t, v, "
+            "mode)[1]))",
+         tv="Cotangents((batch_each(convolve_adjoints, 2, t, g, a, t, mode)[0], "
+            "batch_zero(v, len(t))))")

@@ -22,7 +22,7 @@ for _helper, _signature in (
         (R.trace_adjoint, "value, x, offset=0, axis1=0, axis2=1"),
         (R.diagonal_adjoint, "value, x, offset=0, axis1=0, axis2=1"),
         (R.written_cotangent, "value, index, written"),
-        (R.select_extreme, "value, args, ans")):
+        (R.select_extreme, "value, args, extreme")):   # not `ans`: a template name
     deflinear(_helper, "value", signature=_signature)
     others = [p.strip().split("=")[0] for p in _signature.split(",")[1:]]
     defjvp(_helper, **{f"t{p}": _SHAPE_ONLY for p in others})
@@ -37,8 +37,8 @@ for _dx, _dy in ((R.matmul_dx, R.matmul_dy), (R.dot_da, R.dot_db), (R.inner_da, 
 
 deflinear(R.private_copy, "value", signature="value")
 # ... and those generated forward code calls (a third derivative goes through them)
-deflinear(R.spread, "value", signature="value, ans")
-defjvp(R.spread, tans=_SHAPE_ONLY)
+deflinear(R.spread, "value", signature="value, like")
+defjvp(R.spread, tlike=_SHAPE_ONLY)
 defnondiff(R.zero_tangent, R.cotangent_zeros, output="unknown")
 # a call differentiated as a whole (`grad(f)` called in f's caller): its backward
 # part is linear in the cotangent; the arguments' part is the object's own
@@ -59,3 +59,31 @@ defjvp(R.einsum_adjoints, toperands="einsum_adjoints_tangent(g, subscripts, oper
 # accumulator[index] += g, read as `accumulator = add_at(accumulator, index, g)`
 defjvp(R.add_at, "accumulator, index, g", taccumulator="t",
        tg="add_at(np.zeros(np.shape(accumulator)), index, t)")
+
+# the array helpers: linear in the cotangent g; the arrays beside it give shapes, an
+# order (sort) or pieces of a piecewise-linear map (interp, ptp), constant nearby
+from ..runtime import arrays as A  # noqa: E402
+
+_ARRAY_HELPERS = {
+    A.sort_adjoint: "g, a, axis=-1", A.take_adjoint: "g, a, indices, axis=None, mode='raise'",
+    A.take_along_axis_adjoint: "g, arr, indices, axis", A.repeat_adjoint: "g, a, repeats, "
+    "axis=None", A.tile_adjoint: "g, a, reps", A.pad_adjoint: "g, array, pad_width, "
+    "mode='constant'", A.pad_value_cotangent: "g, array, pad_width, mode='constant', "
+    "constant_values=0", A.split_adjoint: "g, ary, axis=0", A.append_adjoint: "g, arr, "
+    "values, axis=None", A.diff_adjoint: "g, a, n=1, axis=-1", A.polyval_dp: "g, p, x",
+    A.interp_weights: "g, x, xp, fp, left=None, right=None, period=None",
+}
+for _helper, _signature in _ARRAY_HELPERS.items():
+    deflinear(_helper, "g", signature=_signature)
+    _shapes = [p.strip().split("=")[0] for p in _signature.split(",")[1:]]
+    defjvp(_helper, **{f"t{p}": _SHAPE_ONLY for p in _shapes
+                       if (_helper, p) not in ((A.polyval_dp, "x"), (A.interp_weights, "x"))})
+defnondiff(A.average_weights, A.range_weights, A.trapezoid_weights, output="unknown")
+deflinear(A.interp_slope, "fp", signature="x, xp, fp, period=None")
+defjvp(A.interp_slope, tx=_SHAPE_ONLY)
+defjvp(A.cross_adjoint, "g, a, b, of_b", tg="cross_adjoint(t, a, b, of_b)",
+       ta="cross_adjoint(g, t, b, True) if of_b else np.zeros(np.shape(a))",
+       tb="cross_adjoint(g, a, t, False) if not of_b else np.zeros(np.shape(b))")
+defjvp(A.convolve_adjoints, "g, a, v, mode='full'", tg="convolve_adjoints(t, a, v, mode)",
+       ta="Cotangents((np.zeros(np.size(a)), convolve_adjoints(g, t, v, mode)[1]))",
+       tv="Cotangents((convolve_adjoints(g, a, t, mode)[0], np.zeros(np.size(v))))")

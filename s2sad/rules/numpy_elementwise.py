@@ -1,7 +1,7 @@
 """NumPy's elementwise functions.  Read each line as calculus: d/dx f(x) * g."""
 import numpy as np
 
-from .registry import deflinear, defnondiff, defvjp
+from .registry import defjvp, deflinear, defnondiff, defvjp
 
 
 def _unary(fn, cotangent):
@@ -39,6 +39,10 @@ _unary(np.rad2deg, "g * (180 / np.pi)")
 _unary(np.sinc, "g * sinc_derivative(x)")
 if np.abs is not np.absolute:
     _unary(np.abs, "g * np.sign(x)")
+_unary(np.fabs, "g * np.sign(x)")
+# entries NaN or infinite are replaced by constants: no derivative there
+defvjp(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None",
+       dx="g * np.isfinite(x)")
 
 
 def _binary(fn, dx1, dx2):
@@ -56,6 +60,12 @@ _binary(np.hypot, "g * x1 / ans", "g * x2 / ans")
 # with tanh (no overflow) and without the output, which `grad` then need not compute
 _binary(np.logaddexp, "g * 0.5 * (1 + np.tanh((x1 - x2) / 2))",
         "g * 0.5 * (1 - np.tanh((x1 - x2) / 2))")
+_binary(np.logaddexp2, "g * np.exp2(x1 - ans)", "g * np.exp2(x2 - ans)")
+_binary(np.float_power, "g * x2 * np.float_power(x1, x2 - 1)", "g * ans * np.log(x1)")
+# copysign(x1, x2) = |x1| sign(x2): the sign is piecewise constant in x2
+defvjp(np.copysign, "x1, x2", dx1="unbroadcast(g * np.sign(x1) * np.sign(ans), x1)",
+       dx2="unbroadcast(0.0 * g, x2)")
+defjvp(np.copysign, tx2="0")
 # Ties split the cotangent evenly between the two arguments.
 _binary(np.maximum, "g * tie_weight(x1, x2)", "g * tie_weight(x2, x1)")
 _binary(np.minimum, "g * tie_weight(x2, x1)", "g * tie_weight(x1, x2)")

@@ -42,6 +42,18 @@ defvjp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False", output="unknown
 defvjp(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None", output="unknown",
        da="trace_adjoint(g, a, offset, axis1, axis2)")
 
+# NaNs are skipped: no derivative flows to them
+defvjp(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False", output="reduce",
+       da="expand_reduced(g, a, axis, keepdims) * ~np.isnan(a)")
+defvjp(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False", output="reduce",
+       da="expand_reduced(g / np.sum(~np.isnan(a), axis=axis, keepdims=keepdims), a, axis, "
+          "keepdims) * ~np.isnan(a)")
+defvjp(np.average, "a, axis=None, weights=None, returned=False, *, keepdims=False",
+       output="reduce",
+       da="average_weights(a, axis, weights, returned) * expand_reduced(g, a, axis, keepdims)")
+defvjp(np.ptp, "a, axis=None, out=None, keepdims=False", output="reduce",
+       da="restore_axes(g, a, axis, keepdims) * range_weights(a, axis)")
+
 # --- forward -------------------------------------------------------------------------
 for _linear in (np.sum, np.mean, np.cumsum, np.trace):
     deflinear(_linear, "a")
@@ -55,3 +67,8 @@ defjvp(np.std, ta=f"safe_divide(np.sum(t * (a - np.mean(a, axis, keepdims=True))
                   " / (reduced_count(a, axis) - ddof), ans)")
 # The norm's gradient (its reverse rule with g = 1), paired with t over the reduced axes.
 defjvp(np.linalg.norm, tx="norm_tangent(t, x, ans, ord, axis, keepdims)")
+defjvp(np.nansum, ta=f"np.nansum(t * ~np.isnan(a), {_REDUCED})")
+defjvp(np.nanmean, ta=f"np.nansum(t * ~np.isnan(a), {_REDUCED}) "
+                      f"/ np.sum(~np.isnan(a), {_REDUCED})")
+defjvp(np.average, ta=f"np.sum(t * average_weights(a, axis, weights, returned), {_REDUCED})")
+defjvp(np.ptp, ta=f"np.sum(t * range_weights(a, axis), {_REDUCED})")

@@ -153,6 +153,10 @@ def defvjp(fn, signature: str, *, output: str = "elementwise", stacked: dict | N
     """
     params = parse_signature(signature)
     known = {p.name for p in params}
+    if known & {"g", "fn"}:
+        raise ValueError(f"a reverse rule's parameters cannot be named "
+                         f"{sorted(known & {'g', 'fn'})}: templates use those names for the "
+                         "cotangent and the function")
     vjp = {}
     for key, template in cotangents.items():
         if not key.startswith("d") or key[1:] not in known:
@@ -292,7 +296,14 @@ def parse_signature(signature: str) -> tuple:
         params.append(Param(args.vararg.id, variadic=True))
     for arg, default in zip(args.kwonlyargs, args.kw_defaults):
         params.append(_param(arg, default, keyword_only=True))
+    taken = {p.name for p in params} & _TEMPLATE_NAMES
+    if taken:
+        raise ValueError(f"a rule's parameters cannot be named {sorted(taken)}: templates "
+                         "use those names for the tangent and the output")
     return tuple(params)
+
+
+_TEMPLATE_NAMES = {"t", "ans", "position"}   # and, in reverse templates, g and fn
 
 
 def _param(arg, default, keyword_only: bool) -> Param:

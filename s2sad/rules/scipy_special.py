@@ -11,6 +11,27 @@ if special is not None:
     defvjp(special.erf, "x", dx="g * (2 / np.sqrt(np.pi)) * np.exp(-x * x)")
     defvjp(special.erfc, "x", dx="-g * (2 / np.sqrt(np.pi)) * np.exp(-x * x)")
     defvjp(special.gammaln, "x", dx="g * digamma(x)")
+    defvjp(special.gamma, "x", dx="g * ans * digamma(x)")
+    defvjp(special.digamma, "x", dx="g * polygamma(1, x)")
+    if special.psi is not special.digamma:
+        defvjp(special.psi, "x", dx="g * polygamma(1, x)")
+    defvjp(special.betaln, "a, b", da="unbroadcast(g * (digamma(a) - digamma(a + b)), a)",
+           db="unbroadcast(g * (digamma(b) - digamma(a + b)), b)")
+    defvjp(special.logit, "x", dx="g / (x * (1 - x))")
+    defvjp(special.log_expit, "x", dx="g * 0.5 * (1 - np.tanh(x / 2))")   # 1 - expit(x)
+    defvjp(special.ndtr, "x", dx="g * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)")
+    defvjp(special.log_ndtr, "x", dx="g * np.exp(-0.5 * x * x - ans) / np.sqrt(2 * np.pi)")
+    defvjp(special.ndtri, "y", dy="g * np.sqrt(2 * np.pi) * np.exp(0.5 * ans * ans)")
+    defvjp(special.erfinv, "y", dy="g * (np.sqrt(np.pi) / 2) * np.exp(ans * ans)")
+    defvjp(special.erfcinv, "y", dy="-g * (np.sqrt(np.pi) / 2) * np.exp(ans * ans)")
+    # x log y is 0 at x = 0: its slope in x there is still log y
+    defvjp(special.xlogy, "x, y", dx="unbroadcast(g * np.log(y), x)",
+           dy="unbroadcast(g * x / y, y)")
+    defvjp(special.xlog1py, "x, y", dx="unbroadcast(g * np.log1p(y), x)",
+           dy="unbroadcast(g * x / (1 + y), y)")
+    defvjp(special.entr, "x", dx="-g * (np.log(x) + 1)")
+    defvjp(special.rel_entr, "x, y", dx="unbroadcast(g * (np.log(x / y) + 1), x)",
+           dy="unbroadcast(-g * x / y, y)")
     # log(sum(b * exp(a))): the cotangent spreads in the proportions b * exp(a - ans).
     # return_sign=True (a pair) is left out of the signature, so it is refused.
     defvjp(special.logsumexp, "a, axis=None, b=None, keepdims=False", output="reduce",

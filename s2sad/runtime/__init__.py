@@ -837,7 +837,7 @@ def cotangent_zeros(value):
             return np.zeros_like(value)
         except ValueError:   # items of several shapes
             return CotangentList(cotangent_zeros(v) for v in value)
-    return np.zeros_like(value)
+    return np.zeros(np.shape(value), np.result_type(value, 0.0))   # an integer's: float
 
 
 class CotangentList(list):
@@ -925,3 +925,5 @@ def is_helper(fn) -> bool:
 
 
 from .batch import *  # noqa: E402,F401,F403  (batches of tangents: jacobian, hessian)
+from .linalg import *  # noqa: E402,F401,F403  (np.linalg's adjoints and tangents)
+from .arrays import *  # noqa: E402,F401,F403  (sorting, picking, repeating, ...)

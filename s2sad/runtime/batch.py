@@ -301,7 +301,7 @@ def batch_each(fn, position: int, t, *args):
     for item in (zip(*t) if isinstance(t, (tuple, list)) else t):   # items' batches
         args[position] = item
         found.append(fn(*args))
-    if isinstance(found[0], tuple):   # several cotangents: a batch of each
+    if isinstance(found[0], (tuple, list)):   # several cotangents (or parts): a batch of each
         return Cotangents(np.stack(parts) for parts in zip(*found))
     return np.stack(found)
 

@@ -1,0 +1,402 @@
+"""Linear algebra: the adjoints and tangents of np.linalg's factorisations and
+solvers, for the rules in `rules.numpy_linalg`.  Matrices may come in stacks
+(`(..., m, n)`); `_T` transposes the last two axes.
+
+Where a derivative is undefined, the helpers say what they do:
+- `inv`, `solve`, `det`, `slogdet` at a singular matrix: NumPy raises LinAlgError.
+- `eigh` with repeated eigenvalues, `svd` with repeated (or, for U and V, zero)
+  singular values: the terms 1 / (w_j - w_i) are infinite; the result has inf or nan.
+  Functions of the eigenvalues (or singular values) alone stay finite.
+- `pinv` and `lstsq` where the rank changes: the derivative of the fixed-rank formula.
+- `cholesky` and `eigh` read the lower triangle of their argument only, as NumPy
+  does: the upper triangle gets zero cotangent, and each entry below the diagonal
+  that of both entries it stands for.  (JAX symmetrises instead; the two agree on any
+  function of a symmetric matrix built from other arguments, e.g. `B @ B.T`.)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "lower_only", "inv_adjoint", "solve_like", "solve_tangent_a", "solve_da", "solve_db", "det_adjoint", "det_tangent",
+    "slogdet_adjoint", "slogdet_tangent", "cholesky_adjoint", "cholesky_tangent",
+    "eigh_adjoint", "eigh_tangent", "eigvalsh_adjoint", "eigvalsh_tangent",
+    "svd_adjoint", "svd_tangent", "qr_adjoint", "qr_tangent", "pinv_adjoint",
+    "pinv_tangent", "lstsq_da", "lstsq_db", "lstsq_tangent", "matrix_power_adjoint",
+    "matrix_power_tangent", "multi_dot_adjoints", "multi_dot_at", "diag_adjoint",
+    "kron_adjoints",
+    "tensordot_subscripts",
+]
+
+
+def _T(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _sum_to(g, shape):
+    """g summed over the leading (stack) axes it has beyond `shape`."""
+    extra = np.ndim(g) - len(shape)
+    return np.sum(g, axis=tuple(range(extra))) if extra > 0 else g
+
+
+# --- inverse and linear systems -----------------------------------------------------
+
+def inv_adjoint(g, ans):
+    """Cotangent of a for ans = inv(a): -ans^T g ans^T."""
+    return -_T(ans) @ g @ _T(ans)
+
+
+def solve_like(a, rhs, b):
+    """solve(a, rhs) with `rhs` read as `b` is: a vector where b is 1-D (NumPy 2
+    reads any other right-hand side as a stack of matrices)."""
+    if np.ndim(b) == 1:
+        return np.linalg.solve(a, rhs[..., None])[..., 0]
+    return np.linalg.solve(a, rhs)
+
+
+def solve_tangent_a(t, a, b, ans):
+    """The tangent of x = solve(a, b) along a's tangent t: -solve(a, t x)."""
+    product = (t @ ans[..., None])[..., 0] if np.ndim(b) == 1 else t @ ans
+    return -solve_like(a, product, b)
+
+
+def solve_db(g, a, b):
+    """Cotangent of b for x = solve(a, b): solve(a^T, g)."""
+    return _sum_to(solve_like(_T(a), g, b), np.shape(b))
+
+
+def solve_da(g, a, b, ans):
+    """Cotangent of a for x = solve(a, b): -solve(a^T, g) x^T."""
+    gb = solve_like(_T(a), g, b)
+    if np.ndim(b) == 1:
+        return _sum_to(-gb[..., :, None] * ans[..., None, :], np.shape(a))
+    return _sum_to(-gb @ _T(ans), np.shape(a))
+
+
+def det_adjoint(g, a, ans):
+    """Cotangent of a for ans = det(a): g ans inv(a)^T."""
+    return (np.asarray(g) * ans)[..., None, None] * _T(np.linalg.inv(a))
+
+
+def det_tangent(t, a, ans):
+    """Tangent of det(a): ans trace(solve(a, t))."""
+    return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+
+
+def slogdet_adjoint(g, a):
+    """Cotangent of a for (sign, logabsdet) = slogdet(a): the sign's is zero."""
+    return np.asarray(g[1])[..., None, None] * _T(np.linalg.inv(a))
+
+
+def slogdet_tangent(t, a, ans):
+    """Tangents of (sign, logabsdet) = slogdet(a)."""
+    return (np.zeros(np.shape(ans[0])),
+            np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
+
+
+# --- factorisations of symmetric matrices (the lower triangle is read) ---------------
+
+def _symmetric_from_lower(t):
+    """The symmetric matrix a perturbation of the lower triangle stands for."""
+    return np.tril(t) + _T(np.tril(t, -1))
+
+
+def _onto_lower(x):
+    """The cotangent of the lower triangle from `x`, one for a symmetric matrix:
+    each entry below the diagonal stands for two."""
+    return np.tril(x + _T(x), -1) + np.tril(np.triu(x))
+
+
+def _halved_lower(x):
+    """The lower triangle of x with its diagonal halved (Cholesky's Phi)."""
+    return np.tril(x) - 0.5 * np.tril(np.triu(x))
+
+
+def _lower_inverse(L):
+    eye = np.broadcast_to(np.eye(L.shape[-1]), L.shape)
+    return np.linalg.solve(L, eye)
+
+
+def cholesky_adjoint(g, ans):
+    """Cotangent of a for L = cholesky(a) (Murray 2016): L^-T Phi(L^T g) L^-1,
+    symmetrised, onto the lower triangle."""
+    inverse = _lower_inverse(ans)
+    x = _T(inverse) @ _halved_lower(_T(ans) @ g) @ inverse
+    return _onto_lower(0.5 * (x + _T(x)))
+
+
+def cholesky_tangent(t, ans):
+    """Tangent of L = cholesky(a): L Phi(L^-1 t L^-T), t read from its lower triangle."""
+    inverse = _lower_inverse(ans)
+    return ans @ _halved_lower(inverse @ _symmetric_from_lower(t) @ _T(inverse))
+
+
+def _gaps(w):
+    """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it."""
+    gaps = w[..., None, :] - w[..., :, None]
+    eye = np.eye(w.shape[-1], dtype=bool)
+    with np.errstate(divide="ignore"):
+        return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, gaps))
+
+
+def eigh_adjoint(g, ans):
+    """Cotangent of a for (w, V) = eigh(a): V (diag(gw) + F * (V^T gV)) V^T."""
+    w, v = ans
+    gw, gv = g
+    inner = np.asarray(gw)[..., None, :] * np.eye(w.shape[-1]) + _gaps(w) * (_T(v) @ gv)
+    return _onto_lower(v @ inner @ _T(v))
+
+
+def eigh_tangent(t, ans):
+    """Tangents of (w, V) = eigh(a): diag(V^T t V), V (F * (V^T t V))."""
+    w, v = ans
+    rotated = _T(v) @ _symmetric_from_lower(t) @ v
+    return np.diagonal(rotated, axis1=-2, axis2=-1), v @ (_gaps(w) * rotated)
+
+
+def eigvalsh_adjoint(g, a):
+    """Cotangent of a for w = eigvalsh(a): V diag(g) V^T."""
+    _, v = np.linalg.eigh(a)
+    return _onto_lower((v * np.asarray(g)[..., None, :]) @ _T(v))
+
+
+def eigvalsh_tangent(t, a):
+    _, v = np.linalg.eigh(a)
+    return np.diagonal(_T(v) @ _symmetric_from_lower(t) @ v, axis1=-2, axis2=-1)
+
+
+# --- singular values, QR, pseudo-inverse ---------------------------------------------
+
+def lower_only(name: str, option: str):
+    raise NotImplementedError(f"s2sad differentiates np.linalg.{name} without {option}")
+
+
+def _thin_only(a, full_matrices):
+    m, n = np.shape(a)[-2:]
+    if full_matrices and m != n:
+        raise NotImplementedError("s2sad differentiates the SVD of a matrix that is not "
+                                  "square with full_matrices=False only (the extra "
+                                  "columns of U or V are not determined by a)")
+
+
+def svd_adjoint(g, a, ans, compute_uv=True, full_matrices=True):
+    """Cotangent of a for the thin SVD (Townsend 2016), or for the singular values
+    alone (`compute_uv=False`: U diag(g) V^T)."""
+    if not compute_uv:
+        u, _, vh = np.linalg.svd(a, full_matrices=False)
+        return (u * np.asarray(g)[..., None, :]) @ vh
+    _thin_only(a, full_matrices)
+    u, s, vh = ans
+    gu, gs, gvh = g
+    v, gv = _T(vh), _T(gvh)
+    f = _gaps(s * s)
+    j = f * (_T(u) @ gu - _T(gu) @ u)
+    k = f * (_T(v) @ gv - _T(gv) @ v)
+    core = j * s[..., None, :] + s[..., :, None] * k + np.asarray(gs)[..., None, :] * np.eye(
+        s.shape[-1])
+    found = u @ core @ vh
+    m, n = np.shape(a)[-2:]
+    if m > s.shape[-1]:   # the part of gU outside U's columns
+        found = found + (gu - u @ (_T(u) @ gu)) / s[..., None, :] @ vh
+    if n > s.shape[-1]:
+        found = found + u @ (_T(gv - v @ (_T(v) @ gv)) / s[..., :, None])
+    return found
+
+
+def svd_tangent(t, a, ans, compute_uv=True, full_matrices=True):
+    """Tangents of the thin SVD (U, S, Vh), or of the singular values alone."""
+    if not compute_uv:
+        u, _, vh = np.linalg.svd(a, full_matrices=False)
+        return np.diagonal(_T(u) @ t @ _T(vh), axis1=-2, axis2=-1)
+    _thin_only(a, full_matrices)
+    u, s, vh = ans
+    v = _T(vh)
+    p = _T(u) @ t @ v
+    ts = np.diagonal(p, axis1=-2, axis2=-1)
+    f = _gaps(s * s)
+    ps, sp = p * s[..., None, :], s[..., :, None] * p
+    tu = u @ (f * (ps + _T(ps)))
+    tv = v @ (f * (sp + _T(sp)))
+    m, n = np.shape(a)[-2:]
+    if m > s.shape[-1]:
+        tu = tu + (t @ v - u @ p) / s[..., None, :]
+    if n > s.shape[-1]:
+        tv = tv + (_T(t) @ u - v @ _T(p)) / s[..., None, :]
+    return tu, ts, _T(tv)
+
+
+def _reduced_and_tall(a, mode):
+    m, n = np.shape(a)[-2:]
+    if m < n or mode != "reduced":
+        raise NotImplementedError(f"s2sad differentiates np.linalg.qr with mode='reduced' "
+                                  f"of matrices with at least as many rows as columns, not "
+                                  f"mode={mode!r} of {m} x {n}")
+
+
+def qr_adjoint(g, a, ans, mode="reduced"):
+    """Cotangent of a for (Q, R) = qr(a), reduced, m >= n:
+    (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q."""
+    _reduced_and_tall(a, mode)
+    q, r = ans
+    gq, gr = g
+    m = r @ _T(gr) - _T(gq) @ q
+    copied = np.tril(m) + _T(np.tril(m, -1))
+    return _T(np.linalg.solve(r, _T(gq + q @ copied)))
+
+
+def qr_tangent(t, a, ans, mode="reduced"):
+    """Tangents of (Q, R) = qr(a), reduced, m >= n."""
+    _reduced_and_tall(a, mode)
+    q, r = ans
+    x = _T(np.linalg.solve(_T(r), _T(t)))        # t R^-1
+    qx = _T(q) @ x
+    lower = np.tril(qx, -1)
+    skew = lower - _T(lower)
+    return q @ skew + x - q @ qx, (qx - skew) @ r
+
+
+def pinv_adjoint(g, a, ans):
+    """Cotangent of a for ans = pinv(a), the rank held (Golub and Pereyra)."""
+    p = ans
+    left = np.eye(np.shape(a)[-2]) - a @ p
+    right = np.eye(np.shape(a)[-1]) - p @ a
+    return -_T(p) @ g @ _T(p) + left @ _T(g) @ p @ _T(p) + _T(p) @ p @ _T(g) @ right
+
+
+def pinv_tangent(t, a, ans):
+    p = ans
+    left = np.eye(np.shape(a)[-2]) - a @ p
+    right = np.eye(np.shape(a)[-1]) - p @ a
+    return -p @ t @ p + p @ _T(p) @ _T(t) @ left + right @ _T(t) @ _T(p) @ p
+
+
+def _lstsq_solution_only(g):
+    """The residuals and singular values have no rule yet (the rank, an integer, has
+    no derivative)."""
+    if np.any(g[1]) or np.any(g[3]):
+        raise NotImplementedError("s2sad differentiates the solution of np.linalg.lstsq "
+                                  "(and its rank: zero), not its residuals or singular "
+                                  "values")
+
+
+def lstsq_db(g, a, b):
+    """Cotangent of b for x = lstsq(a, b)[0] = pinv(a) b: pinv(a)^T gx."""
+    _lstsq_solution_only(g)
+    return _T(np.linalg.pinv(a)) @ g[0]
+
+
+def lstsq_da(g, a, b):
+    """Cotangent of a for x = lstsq(a, b)[0]: pinv's, with the cotangent gx b^T."""
+    _lstsq_solution_only(g)
+    gx, b = np.asarray(g[0]), np.asarray(b)
+    outer = gx[:, None] * b[None, :] if b.ndim == 1 else gx @ _T(b)
+    return pinv_adjoint(outer, a, np.linalg.pinv(a))
+
+
+def lstsq_tangent(t, a, b, ans, of_b: bool):
+    """Tangents of (x, residuals, rank, s) = lstsq(a, b) along a's tangent (pinv(a)'s
+    tangent times b) or b's (`of_b`: pinv(a) t); only the solution's is not zero."""
+    from . import Cotangents   # the terms of a and b add item by item
+    p = np.linalg.pinv(a)
+    tx = p @ t if of_b else pinv_tangent(t, a, p) @ b
+    return Cotangents((tx,) + tuple(np.zeros(np.shape(part)) for part in ans[1:]))
+
+
+def matrix_power_adjoint(g, a, n):
+    """Cotangent of a for matrix_power(a, n): the sum over k of (a^T)^k g (a^T)^(n-1-k);
+    for n < 0, through inv(a)."""
+    if n < 0:
+        b = np.linalg.inv(a)
+        return inv_adjoint(matrix_power_adjoint(g, b, -n), b)
+    powers = [np.broadcast_to(np.eye(a.shape[-1]), a.shape)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    return sum(_T(powers[k]) @ g @ _T(powers[n - 1 - k]) for k in range(n)) if n else \
+        np.zeros(np.shape(a))
+
+
+def matrix_power_tangent(t, a, n):
+    if n < 0:
+        b = np.linalg.inv(a)
+        return matrix_power_tangent(-b @ t @ b, b, -n)
+    powers = [np.broadcast_to(np.eye(a.shape[-1]), a.shape)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    return sum(powers[k] @ t @ powers[n - 1 - k] for k in range(n)) if n else \
+        np.zeros(np.shape(a))
+
+
+def multi_dot_adjoints(g, arrays):
+    """Cotangents of each of multi_dot(arrays): a 1-D first array is a row, a 1-D last
+    one a column."""
+    mats = [np.asarray(x) for x in arrays]
+    row, column = mats[0].ndim == 1, mats[-1].ndim == 1
+    mats[0] = mats[0][None, :] if row else mats[0]
+    mats[-1] = mats[-1][:, None] if column else mats[-1]
+    g = np.asarray(g)
+    g = g[None, ...] if row else g
+    g = g[..., None] if column else g
+    found = []
+    for i in range(len(mats)):
+        before = np.linalg.multi_dot(mats[:i]) if i > 1 else (mats[0] if i == 1 else None)
+        after = np.linalg.multi_dot(mats[i + 1:]) if len(mats) - i > 2 else (
+            mats[-1] if i == len(mats) - 2 else None)
+        part = g if after is None else g @ after.T
+        part = part if before is None else before.T @ part
+        found.append(part.reshape(np.shape(arrays[i])))
+    return tuple(found)
+
+
+def multi_dot_at(t, position: int, arrays):
+    """multi_dot(arrays) with `t` in place of one of them (a term of its tangent)."""
+    return np.linalg.multi_dot(list(arrays[:position]) + [t] + list(arrays[position + 1:]))
+
+
+# --- shapes ----------------------------------------------------------------------------
+
+def diag_adjoint(g, v, k=0):
+    """Cotangent of v for np.diag(v, k): the k-th diagonal of g (v 1-D), or g put on
+    the k-th diagonal of a matrix shaped like v (v 2-D)."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()   # a view of g is read-only
+    found = np.zeros(np.shape(v))
+    rows = np.arange(len(g)) + max(-k, 0)
+    found[rows, rows + k] = g
+    return found
+
+
+def kron_adjoints(g, a, b):
+    """Cotangents of a and b for np.kron(a, b), for 1-D or 2-D a and b of one ndim."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim != b.ndim or a.ndim not in (1, 2):
+        raise NotImplementedError("s2sad differentiates np.kron of two vectors or two "
+                                  "matrices")
+    if a.ndim == 1:
+        blocks = np.reshape(g, (a.size, b.size))
+        return blocks @ b, a @ blocks
+    (m, n), (p, q) = a.shape, b.shape
+    blocks = np.reshape(g, (m, p, n, q))
+    return np.einsum("ipjq,pq->ij", blocks, b), np.einsum("ipjq,ij->pq", blocks, a)
+
+
+def tensordot_subscripts(axes, a, b) -> str:
+    """The np.einsum subscripts of np.tensordot(a, b, axes).
+
+    >>> tensordot_subscripts(1, np.zeros((2, 3)), np.zeros((3, 4)))
+    'ab,bc->ac'
+    """
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, (int, np.integer)):
+        summed_a, summed_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        summed_a, summed_b = ([axes[0]] if np.ndim(axes[0]) == 0 else list(axes[0]),
+                              [axes[1]] if np.ndim(axes[1]) == 0 else list(axes[1]))
+    summed_a, summed_b = [i % na for i in summed_a], [i % nb for i in summed_b]
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    of_a = [next(letters) for _ in range(na)]
+    of_b = [next(letters) for _ in range(nb)]
+    for i, j in zip(summed_a, summed_b):
+        of_b[j] = of_a[i]
+    out = [c for i, c in enumerate(of_a) if i not in summed_a] + \
+        [c for j, c in enumerate(of_b) if j not in summed_b]
+    return f"{''.join(of_a)},{''.join(of_b)}->{''.join(out)}"

@@ -33,6 +33,7 @@ from .normalise import single_exit
 from .rules import lookup
 from .source import INLINED_FROM, FunctionSource, Unresolved, read_function
 from .comprehensions import lower_comprehensions
+from .inplace import lower_in_place_calls
 from .syntax import check_supported
 
 _LIBRARY_PATHS = ("site-packages", "dist-packages")
@@ -338,11 +339,13 @@ class _Inliner:
             read = _read_helper(fn)
             callee = dataclasses.replace(read, tree=clone(read.tree))
             lower_comprehensions(callee, self.names)
+            lower_in_place_calls(callee)
             return callee
         tree = clone(fn.tree)
         own = set(parameter_names(tree))
         callee = dataclasses.replace(self.src, tree=tree, locals=self.src.locals | own)
         lower_comprehensions(callee, self.names)   # a lambda's, now in its `return`
+        lower_in_place_calls(callee)
         return dataclasses.replace(callee, locals=callee.locals | stored_names(
             gast.Module(body=tree.body, type_ignores=[])))
 

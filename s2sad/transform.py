@@ -19,6 +19,7 @@ from .astutil import (HELPER_MARK, NameGenerator, all_names, assign, attr, call,
                       clone, copy_location, helper, parameter_names, index_written_names,
                       loaded_names, name, name_counts, stored_names, substitute)
 from .comprehensions import lower_comprehensions
+from .inplace import lower_in_place_calls
 from .custom import stop_gradient
 from .deadcode import drop_dead, leave_out_unneeded, purity_check
 from .emit import compile_functions, to_source
@@ -178,6 +179,7 @@ def _prepare(src: FunctionSource, wrt: tuple, kinds: dict, split: bool,
     names = NameGenerator(all_names(src.tree) | set(TEMPLATE_NAMESPACE)
                           | set(src.func.__globals__) | set(vars(builtins)))
     lower_comprehensions(src, names)
+    lower_in_place_calls(src)
     src = inline_calls(src, names)
     src, flattened = flatten(src, kinds, parameter_names(src.tree) if split else wrt, names)
     # from here on, the leaves of containers are parameters of their own; containers

@@ -4,6 +4,7 @@ is used several times, its cotangents add up.
 """
 import numpy as np
 
+from ..runtime import scattered_add
 from .registry import defjvp, deflinear, defvjp
 
 defvjp(np.sort, "a, axis=-1, kind=None, order=None", output="unknown",
@@ -55,3 +56,8 @@ for _fn, _params in ((np.take, ("a",)), (np.take_along_axis, ("arr",)), (np.repe
                      (np.diff, ("a",)), (np.cross, ("a", "b")), (np.convolve, ("a", "v")),
                      (np.polyval, ("p",)), (np.trapezoid, ("y",))):
     deflinear(_fn, *_params)
+
+# np.add.at(a, idx, v) is written `a[...] = scattered_add(a, idx, v)` (see `inplace`)
+defvjp(scattered_add, "a, index, v", output="same", da="g",
+       dv="scattered_cotangent(g, index, v)")
+defjvp(scattered_add, ta="t", tv="scattered_add(np.zeros(np.shape(a)), index, t)")

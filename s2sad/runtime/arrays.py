@@ -8,13 +8,31 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "sort_adjoint", "sorted_along", "take_adjoint", "take_along_axis_adjoint",
+    "scattered_add", "scattered_cotangent", "sort_adjoint", "sorted_along", "take_adjoint", "take_along_axis_adjoint",
     "repeat_adjoint", "tile_adjoint", "pad_adjoint", "pad_value_cotangent",
     "pad_value_tangent", "padded_tangent", "split_adjoint",
     "append_adjoint", "diff_adjoint", "cumprod_adjoint", "cumprod_tangent", "interp_weights",
     "interp_slope", "average_weights", "range_weights",
     "cross_adjoint", "convolve_adjoints", "polyval_dp", "trapezoid_weights",
 ]
+
+
+def scattered_add(a, index, v):
+    """A copy of `a` after np.add.at(a, index, v): repeated entries add up.
+
+    >>> scattered_add(np.zeros(3), [0, 0, 2], 1.0)
+    array([2., 0., 1.])
+    """
+    found = np.array(a, dtype=np.result_type(a, v))
+    np.add.at(found, index, v)
+    return found
+
+
+def scattered_cotangent(g, index, v):
+    """Cotangent of v for scattered_add(a, index, v): g gathered where v was added,
+    summed down to v's shape (v broadcasts against a[index])."""
+    from . import unbroadcast
+    return unbroadcast(g[index], v)
 
 
 def _flat_if_none(a, axis):

@@ -383,7 +383,7 @@ def tensordot_subscripts(axes, a, b) -> str:
     """The np.einsum subscripts of np.tensordot(a, b, axes).
 
     >>> tensordot_subscripts(1, np.zeros((2, 3)), np.zeros((3, 4)))
-    'ab,bc->ac'
+    'ab,bd->ad'
     """
     na, nb = np.ndim(a), np.ndim(b)
     if isinstance(axes, (int, np.integer)):

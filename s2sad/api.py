@@ -88,7 +88,7 @@ class _Signature:
             if len(args) == len(self.names):
                 return args
             missing = self.defaults[len(args):]   # the defaults of those left out
-            if self.simple and inspect.Parameter.empty not in missing:
+            if self.simple and not any(d is inspect.Parameter.empty for d in missing):
                 return tuple(args) + tuple(missing)
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()

@@ -255,6 +255,8 @@ def _bound(f: Callable, args: tuple, kwargs: dict, wrt, what: str) -> tuple:
 
 def _signature(f: Callable):
     """f's `api._Signature`, made once and kept on f."""
+    if inspect.ismethod(f):   # its __dict__ is its function's: no cache there
+        return _Signature(f)
     found = f.__dict__.get(_SIGNATURE)
     if found is None:
         found = f.__dict__[_SIGNATURE] = _Signature(f)

@@ -82,14 +82,19 @@ for _fn in (L.inv, L.det):
 defbatch(L.solve, ta="solve_tangent_a(batch_align(t, ans), a, b, ans)",
          tb="solve_like(a, batch_align(t, ans), b)")
 defbatch(L.slogdet, ta="batch_each(slogdet_tangent, 0, t, t, a, ans)")
-defbatch(L.cholesky, ta="batch_each(cholesky_tangent, 0, t, t, ans)")
-defbatch(L.eigh, ta="batch_each(eigh_tangent, 0, t, t, ans)")
-defbatch(L.eigvalsh, ta="batch_each(eigvalsh_tangent, 0, t, t, a)")
-defbatch(L.svd, ta="batch_each(svd_tangent, 0, t, t, a, ans, compute_uv, full_matrices)")
+defbatch(L.cholesky, ta="batch_each(cholesky_tangent, 0, t, t, ans) if not upper else "
+                        "lower_only('cholesky', 'upper=True')")
+defbatch(L.eigh, ta="batch_each(eigh_tangent, 0, t, t, ans) if UPLO == 'L' else "
+                    "lower_only('eigh', \"UPLO='U'\")")
+defbatch(L.eigvalsh, ta="batch_each(eigvalsh_tangent, 0, t, t, a) if UPLO == 'L' else "
+                        "lower_only('eigvalsh', \"UPLO='U'\")")
+defbatch(L.svd, ta="no_hermitian('svd', hermitian) or batch_each(svd_tangent, 0, t, t, a, "
+                   "ans, compute_uv, full_matrices)")
 defbatch(L.qr, ta="batch_each(qr_tangent, 0, t, t, a, ans, mode)")
-defbatch(L.pinv, ta="batch_each(pinv_tangent, 0, t, t, a, ans)")
-defbatch(L.lstsq, ta="batch_each(lstsq_tangent, 0, t, t, a, b, ans, False)",
-         tb="batch_each(lstsq_tangent, 0, t, t, a, b, ans, True)")
+defbatch(L.pinv, ta="no_hermitian('pinv', hermitian) or batch_each(pinv_tangent, 0, t, t, "
+                    "a, ans, rcond, rtol)")
+defbatch(L.lstsq, ta="batch_each(lstsq_tangent, 0, t, t, a, b, ans, False, rcond)",
+         tb="batch_each(lstsq_tangent, 0, t, t, a, b, ans, True, rcond)")
 defbatch(L.matrix_power, ta="batch_each(matrix_power_tangent, 0, t, t, a, n)")
 defbatch(L.multi_dot, tarrays="batch_each(multi_dot_at, 0, t, t, position, arrays)")
 defbatch(np.diag, tv="batch_each(np.diag, 0, t, t, k)")
@@ -101,7 +106,7 @@ defbatch(np.tensordot, ta="batch_each(np.tensordot, 0, t, t, b, axes)",
 
 # --- sorting, picking, repeating, ...: item by item --------------------------------------
 defbatch(np.sort, ta="batch_each(sorted_along, 0, t, t, a, axis)")
-defbatch(np.take, ta="batch_each(np.take, 0, t, t, indices, axis)")
+defbatch(np.take, ta="batch_each(np.take, 0, t, t, indices, axis, None, mode)")
 defbatch(np.take_along_axis, tarr="batch_each(np.take_along_axis, 0, t, t, indices, axis)")
 defbatch(np.repeat, ta="batch_each(np.repeat, 0, t, t, repeats, axis)")
 defbatch(np.tile, tA="batch_each(np.tile, 0, t, t, reps)")
@@ -121,7 +126,8 @@ defbatch(np.cross, ta="batch_each(np.cross, 0, t, t, b)", tb="batch_each(np.cros
 defbatch(np.convolve, ta="batch_each(np.convolve, 0, t, t, v, mode)",
          tv="batch_each(np.convolve, 1, t, a, t, mode)")
 defbatch(np.polyval, "x", tp="batch_each(np.polyval, 0, t, t, x)")
-defbatch(np.trapezoid, ty="batch_each(np.trapezoid, 0, t, t, x, dx, axis)")
+defbatch(getattr(np, "trapezoid", None) or np.trapz,
+         ty="batch_each(trapezoid, 0, t, t, x, dx, axis)")
 defbatch(R_scattered_add, "a",
          tv="batch_each(scattered_add, 2, t, np.zeros(np.shape(a)), index, t)")
 for _fn in (np.nansum, np.nanmean, np.average, np.ptp):

@@ -79,7 +79,8 @@ for _helper, _signature in _ARRAY_HELPERS.items():
     _shapes = [p.strip().split("=")[0] for p in _signature.split(",")[1:]]
     defjvp(_helper, **{f"t{p}": _SHAPE_ONLY for p in _shapes
                        if (_helper, p) not in ((A.polyval_dp, "x"), (A.interp_weights, "x"))})
-defnondiff(A.average_weights, A.range_weights, A.trapezoid_weights, output="unknown")
+defnondiff(A.average_weights, A.range_weights, A.trapezoid_weights, R.tensordot_subscripts,
+           output="unknown")
 deflinear(A.interp_slope, "fp", signature="x, xp, fp, period=None")
 defjvp(A.interp_slope, tx=_SHAPE_ONLY)
 defjvp(A.cross_adjoint, "g, a, b, of_b", tg="cross_adjoint(t, a, b, of_b)",

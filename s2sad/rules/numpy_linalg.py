@@ -45,24 +45,29 @@ defvjp(L.slogdet, "a", output="unknown", da="slogdet_adjoint(g, a)")
 defjvp(L.slogdet, ta="slogdet_tangent(t, a, ans)")
 defvjp(L.cholesky, "a, *, upper=False", output="same",
        da="cholesky_adjoint(g, ans) if not upper else lower_only('cholesky', 'upper=True')")
-defjvp(L.cholesky, ta="cholesky_tangent(t, ans)")
+defjvp(L.cholesky, ta="cholesky_tangent(t, ans) if not upper else "
+                      "lower_only('cholesky', 'upper=True')")
 defvjp(L.eigh, "a, UPLO='L'", output="unknown",
        da="eigh_adjoint(g, ans) if UPLO == 'L' else lower_only('eigh', \"UPLO='U'\")")
-defjvp(L.eigh, ta="eigh_tangent(t, ans)")
+defjvp(L.eigh, ta="eigh_tangent(t, ans) if UPLO == 'L' else lower_only('eigh', \"UPLO='U'\")")
 defvjp(L.eigvalsh, "a, UPLO='L'", output="unknown",
        da="eigvalsh_adjoint(g, a) if UPLO == 'L' else lower_only('eigvalsh', \"UPLO='U'\")")
-defjvp(L.eigvalsh, ta="eigvalsh_tangent(t, a)")
+defjvp(L.eigvalsh, ta="eigvalsh_tangent(t, a) if UPLO == 'L' else "
+                      "lower_only('eigvalsh', \"UPLO='U'\")")
 defvjp(L.svd, "a, full_matrices=True, compute_uv=True, hermitian=False", output="unknown",
-       da="svd_adjoint(g, a, ans, compute_uv, full_matrices)")
-defjvp(L.svd, ta="svd_tangent(t, a, ans, compute_uv, full_matrices)")
+       da="no_hermitian('svd', hermitian) or svd_adjoint(g, a, ans, compute_uv, "
+          "full_matrices)")
+defjvp(L.svd, ta="no_hermitian('svd', hermitian) or svd_tangent(t, a, ans, compute_uv, "
+                 "full_matrices)")
 defvjp(L.qr, "a, mode='reduced'", output="unknown", da="qr_adjoint(g, a, ans, mode)")
 defjvp(L.qr, ta="qr_tangent(t, a, ans, mode)")
 defvjp(L.pinv, "a, rcond=None, hermitian=False, *, rtol=None", output="unknown",
-       da="pinv_adjoint(g, a, ans)")
-defjvp(L.pinv, ta="pinv_tangent(t, a, ans)")
+       da="no_hermitian('pinv', hermitian) or pinv_adjoint(g, a, ans, rcond, rtol)")
+defjvp(L.pinv, ta="no_hermitian('pinv', hermitian) or pinv_tangent(t, a, ans, rcond, rtol)")
 defvjp(L.lstsq, "a, b, rcond=None", output="unknown",
-       da="lstsq_da(g, a, b)", db="lstsq_db(g, a, b)")
-defjvp(L.lstsq, ta="lstsq_tangent(t, a, b, ans, False)", tb="lstsq_tangent(t, a, b, ans, True)")
+       da="lstsq_da(g, a, b, rcond)", db="lstsq_db(g, a, b, rcond)")
+defjvp(L.lstsq, ta="lstsq_tangent(t, a, b, ans, False, rcond)",
+       tb="lstsq_tangent(t, a, b, ans, True, rcond)")
 defvjp(L.matrix_power, "a, n", output="same", da="matrix_power_adjoint(g, a, n)")
 defjvp(L.matrix_power, ta="matrix_power_tangent(t, a, n)")
 defvjp(L.multi_dot, "arrays: seq, *, out=None", output="unknown",

@@ -3,7 +3,8 @@ solvers, for the rules in `rules.numpy_linalg`.  Matrices may come in stacks
 (`(..., m, n)`); `_T` transposes the last two axes.
 
 Where a derivative is undefined, the helpers say what they do:
-- `inv`, `solve`, `det`, `slogdet` at a singular matrix: NumPy raises LinAlgError.
+- `inv`, `solve`, `det`, `slogdet` at a singular matrix: NumPy raises LinAlgError
+  (the rules go through the inverse; det's derivative there, the adjugate, exists).
 - `eigh` with repeated eigenvalues, `svd` with repeated (or, for U and V, zero)
   singular values: the terms 1 / (w_j - w_i) are infinite; the result has inf or nan.
   Functions of the eigenvalues (or singular values) alone stay finite.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "lower_only", "inv_adjoint", "solve_like", "solve_tangent_a", "solve_da", "solve_db", "det_adjoint", "det_tangent",
+    "lower_only", "no_hermitian", "inv_adjoint", "solve_like", "solve_tangent_a", "solve_da", "solve_db", "det_adjoint", "det_tangent",
     "slogdet_adjoint", "slogdet_tangent", "cholesky_adjoint", "cholesky_tangent",
     "eigh_adjoint", "eigh_tangent", "eigvalsh_adjoint", "eigvalsh_tangent",
     "svd_adjoint", "svd_tangent", "qr_adjoint", "qr_tangent", "pinv_adjoint",
@@ -33,12 +34,6 @@ def _T(a):
     return np.swapaxes(a, -1, -2)
 
 
-def _sum_to(g, shape):
-    """g summed over the leading (stack) axes it has beyond `shape`."""
-    extra = np.ndim(g) - len(shape)
-    return np.sum(g, axis=tuple(range(extra))) if extra > 0 else g
-
-
 # --- inverse and linear systems -----------------------------------------------------
 
 def inv_adjoint(g, ans):
@@ -46,31 +41,41 @@ def inv_adjoint(g, ans):
     return -_T(ans) @ g @ _T(ans)
 
 
+_NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
+
+
+def _vector_rhs(a, b) -> bool:
+    """Whether solve(a, b) reads b as a vector: where b is 1-D in NumPy 2, where it has
+    one axis fewer than a in NumPy 1."""
+    return np.ndim(b) == 1 if _NUMPY_2 else np.ndim(b) == np.ndim(a) - 1
+
+
 def solve_like(a, rhs, b):
-    """solve(a, rhs) with `rhs` read as `b` is: a vector where b is 1-D (NumPy 2
-    reads any other right-hand side as a stack of matrices)."""
-    if np.ndim(b) == 1:
+    """solve(a, rhs) with `rhs` read as `b` is: a vector or a stack of matrices."""
+    if _vector_rhs(a, b):
         return np.linalg.solve(a, rhs[..., None])[..., 0]
     return np.linalg.solve(a, rhs)
 
 
 def solve_tangent_a(t, a, b, ans):
     """The tangent of x = solve(a, b) along a's tangent t: -solve(a, t x)."""
-    product = (t @ ans[..., None])[..., 0] if np.ndim(b) == 1 else t @ ans
+    product = (t @ ans[..., None])[..., 0] if _vector_rhs(a, b) else t @ ans
     return -solve_like(a, product, b)
 
 
 def solve_db(g, a, b):
     """Cotangent of b for x = solve(a, b): solve(a^T, g)."""
-    return _sum_to(solve_like(_T(a), g, b), np.shape(b))
+    from . import unbroadcast
+    return unbroadcast(solve_like(_T(a), g, b), b)
 
 
 def solve_da(g, a, b, ans):
     """Cotangent of a for x = solve(a, b): -solve(a^T, g) x^T."""
+    from . import unbroadcast
     gb = solve_like(_T(a), g, b)
-    if np.ndim(b) == 1:
-        return _sum_to(-gb[..., :, None] * ans[..., None, :], np.shape(a))
-    return _sum_to(-gb @ _T(ans), np.shape(a))
+    if _vector_rhs(a, b):
+        return unbroadcast(-gb[..., :, None] * ans[..., None, :], a)
+    return unbroadcast(-gb @ _T(ans), a)
 
 
 def det_adjoint(g, a, ans):
@@ -143,7 +148,9 @@ def eigh_adjoint(g, ans):
     """Cotangent of a for (w, V) = eigh(a): V (diag(gw) + F * (V^T gV)) V^T."""
     w, v = ans
     gw, gv = g
-    inner = np.asarray(gw)[..., None, :] * np.eye(w.shape[-1]) + _gaps(w) * (_T(v) @ gv)
+    inner = np.asarray(gw)[..., None, :] * np.eye(w.shape[-1])
+    if np.any(gv):   # (not for the eigenvalues alone: their gaps may be 0)
+        inner = inner + _gaps(w) * (_T(v) @ gv)
     return _onto_lower(v @ inner @ _T(v))
 
 
@@ -188,6 +195,8 @@ def svd_adjoint(g, a, ans, compute_uv=True, full_matrices=True):
     _thin_only(a, full_matrices)
     u, s, vh = ans
     gu, gs, gvh = g
+    if not (np.any(gu) or np.any(gvh)):   # the singular values alone: no gaps
+        return (u * np.asarray(gs)[..., None, :]) @ vh
     v, gv = _T(vh), _T(gvh)
     f = _gaps(s * s)
     j = f * (_T(u) @ gu - _T(gu) @ u)
@@ -255,19 +264,39 @@ def qr_tangent(t, a, ans, mode="reduced"):
     return q @ skew + x - q @ qx, (qx - skew) @ r
 
 
-def pinv_adjoint(g, a, ans):
+def pinv_adjoint(g, a, ans, rcond=None, rtol=None):
     """Cotangent of a for ans = pinv(a), the rank held (Golub and Pereyra)."""
+    _not_truncated(a, rcond if rcond is not None else rtol, "pinv")
     p = ans
     left = np.eye(np.shape(a)[-2]) - a @ p
     right = np.eye(np.shape(a)[-1]) - p @ a
     return -_T(p) @ g @ _T(p) + left @ _T(g) @ p @ _T(p) + _T(p) @ p @ _T(g) @ right
 
 
-def pinv_tangent(t, a, ans):
+def pinv_tangent(t, a, ans, rcond=None, rtol=None):
+    _not_truncated(a, rcond if rcond is not None else rtol, "pinv")
     p = ans
     left = np.eye(np.shape(a)[-2]) - a @ p
     right = np.eye(np.shape(a)[-1]) - p @ a
     return -p @ t @ p + p @ _T(p) @ _T(t) @ left + right @ _T(t) @ _T(p) @ p
+
+
+def _not_truncated(a, rcond, name: str):
+    """The fixed-rank formulas hold where no nonzero singular value is cut off."""
+    s = np.linalg.svd(a, compute_uv=False)
+    top = np.max(s, axis=-1, keepdims=True)
+    if rcond is None:   # lstsq's default, and about pinv's
+        rcond = np.finfo(float).eps * max(np.shape(a)[-2:])
+    cut = (s <= rcond * top) & (s > 100 * np.finfo(float).eps * max(np.shape(a)[-2:]) * top)
+    if np.any(cut):
+        raise NotImplementedError(f"s2sad differentiates np.linalg.{name} where its "
+                                  "cut-off (rcond) drops no nonzero singular value")
+
+
+def no_hermitian(name: str, hermitian: bool):
+    if hermitian:
+        raise NotImplementedError(f"s2sad differentiates np.linalg.{name} without "
+                                  "hermitian=True")
 
 
 def _lstsq_solution_only(g):
@@ -279,27 +308,38 @@ def _lstsq_solution_only(g):
                                   "values")
 
 
-def lstsq_db(g, a, b):
+def lstsq_db(g, a, b, rcond=None):
     """Cotangent of b for x = lstsq(a, b)[0] = pinv(a) b: pinv(a)^T gx."""
     _lstsq_solution_only(g)
+    _not_truncated(a, rcond, "lstsq")
     return _T(np.linalg.pinv(a)) @ g[0]
 
 
-def lstsq_da(g, a, b):
+def lstsq_da(g, a, b, rcond=None):
     """Cotangent of a for x = lstsq(a, b)[0]: pinv's, with the cotangent gx b^T."""
     _lstsq_solution_only(g)
+    _not_truncated(a, rcond, "lstsq")
     gx, b = np.asarray(g[0]), np.asarray(b)
     outer = gx[:, None] * b[None, :] if b.ndim == 1 else gx @ _T(b)
     return pinv_adjoint(outer, a, np.linalg.pinv(a))
 
 
-def lstsq_tangent(t, a, b, ans, of_b: bool):
-    """Tangents of (x, residuals, rank, s) = lstsq(a, b) along a's tangent (pinv(a)'s
-    tangent times b) or b's (`of_b`: pinv(a) t); only the solution's is not zero."""
+def lstsq_tangent(t, a, b, ans, of_b: bool, rcond=None):
+    """Tangents of (x, residuals, rank, s) = lstsq(a, b) along a's tangent or, with
+    `of_b`, b's: x's through pinv(a); the residuals |b - a x|^2 move by
+    2 r . (tb - ta x - a tx) (r = b - a x); the singular values as svd's; the rank
+    is an integer."""
     from . import Cotangents   # the terms of a and b add item by item
+    _not_truncated(a, rcond, "lstsq")
+    x, residuals, _, _ = ans
     p = np.linalg.pinv(a)
     tx = p @ t if of_b else pinv_tangent(t, a, p) @ b
-    return Cotangents((tx,) + tuple(np.zeros(np.shape(part)) for part in ans[1:]))
+    moved = (t if of_b else -(t @ x)) - a @ tx
+    r = b - a @ x
+    tres = 2 * np.sum(r * moved, axis=0) * np.ones(np.shape(residuals)) \
+        if np.size(residuals) else np.zeros(np.shape(residuals))
+    ts = np.zeros(np.shape(ans[3])) if of_b else svd_tangent(t, a, None, compute_uv=False)
+    return Cotangents((tx, tres, np.zeros(np.shape(ans[2])), ts))
 
 
 def matrix_power_adjoint(g, a, n):

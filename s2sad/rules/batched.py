@@ -126,8 +126,7 @@ defbatch(np.cross, ta="batch_each(np.cross, 0, t, t, b)", tb="batch_each(np.cros
 defbatch(np.convolve, ta="batch_each(np.convolve, 0, t, t, v, mode)",
          tv="batch_each(np.convolve, 1, t, a, t, mode)")
 defbatch(np.polyval, "x", tp="batch_each(np.polyval, 0, t, t, x)")
-defbatch(getattr(np, "trapezoid", None) or np.trapz,
-         ty="batch_each(trapezoid, 0, t, t, x, dx, axis)")
+defbatch(np.trapezoid, ty="batch_each(np.trapezoid, 0, t, t, x, dx, axis)")
 defbatch(R_scattered_add, "a",
          tv="batch_each(scattered_add, 2, t, np.zeros(np.shape(a)), index, t)")
 for _fn in (np.nansum, np.nanmean, np.average, np.ptp):

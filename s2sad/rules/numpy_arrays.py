@@ -49,13 +49,12 @@ defvjp(np.convolve, "a, v, mode='full'", output="unknown",
 defvjp(np.polyval, "p, x", output="unknown", dp="polyval_dp(g, p, x)",
        dx="unbroadcast(g * np.polyval(np.polyder(p), x), x)")
 defjvp(np.polyval, tx="t * np.polyval(np.polyder(p), x)")
-_trapezoid = getattr(np, "trapezoid", None) or np.trapz   # NumPy 1 has trapz only
-defvjp(_trapezoid, "y, x=None, dx=1.0, axis=-1", output="unknown",
+defvjp(np.trapezoid, "y, x=None, dx=1.0, axis=-1", output="unknown",
        dy="np.expand_dims(g, axis) * trapezoid_weights(y, x, dx, axis)")
 for _fn, _params in ((np.take, ("a",)), (np.take_along_axis, ("arr",)), (np.repeat, ("a",)),
                      (np.tile, ("A",)), (np.split, ("ary",)), (np.array_split, ("ary",)),
                      (np.diff, ("a",)), (np.cross, ("a", "b")), (np.convolve, ("a", "v")),
-                     (np.polyval, ("p",)), (_trapezoid, ("y",))):
+                     (np.polyval, ("p",)), (np.trapezoid, ("y",))):
     deflinear(_fn, *_params)
 
 # np.add.at(a, idx, v) is written `a[...] = scattered_add(a, idx, v)` (see `inplace`)

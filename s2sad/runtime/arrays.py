@@ -12,7 +12,7 @@ __all__ = [
     "repeat_adjoint", "tile_adjoint", "pad_adjoint", "pad_value_cotangent",
     "pad_value_tangent", "padded_tangent", "split_adjoint",
     "append_adjoint", "diff_adjoint", "cumprod_adjoint", "cumprod_tangent", "interp_weights",
-    "interp_slope", "average_weights", "range_weights", "trapezoid",
+    "interp_slope", "average_weights", "range_weights",
     "cross_adjoint", "convolve_adjoints", "polyval_dp", "trapezoid_weights",
 ]
 
@@ -275,14 +275,6 @@ def polyval_dp(g, p, x):
     """Cotangent of p for np.polyval(p, x): g times each power of x, summed."""
     powers = np.asarray(x)[..., None] ** np.arange(len(p) - 1, -1, -1)
     return np.sum(np.asarray(g)[..., None] * powers, axis=tuple(range(np.ndim(x))))
-
-
-_TRAPEZOID = getattr(np, "trapezoid", None) or np.trapz   # NumPy 1 names it trapz
-
-
-def trapezoid(y, x=None, dx=1.0, axis=-1):
-    """np.trapezoid (np.trapz in NumPy 1)."""
-    return _TRAPEZOID(y, x=x, dx=dx, axis=axis)
 
 
 def trapezoid_weights(y, x=None, dx=1.0, axis=-1):

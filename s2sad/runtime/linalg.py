@@ -41,13 +41,9 @@ def inv_adjoint(g, ans):
     return -_T(ans) @ g @ _T(ans)
 
 
-_NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
-
-
 def _vector_rhs(a, b) -> bool:
-    """Whether solve(a, b) reads b as a vector: where b is 1-D in NumPy 2, where it has
-    one axis fewer than a in NumPy 1."""
-    return np.ndim(b) == 1 if _NUMPY_2 else np.ndim(b) == np.ndim(a) - 1
+    """Whether solve(a, b) reads b as a vector (NumPy 2: where b is 1-D)."""
+    return np.ndim(b) == 1
 
 
 def solve_like(a, rhs, b):

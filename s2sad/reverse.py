@@ -27,7 +27,7 @@ from .analysis import (call_arguments, definitions, differentiable_names, primit
 from .anf import TRIPS_ATTRIBUTE
 from .astutil import (NameGenerator, assign, attr, call, clone, const, expr_stmt, helper,
                       index_value, index_written_names, loaded_names, mark_helpers, name,
-                      stored_names)
+                      parse_expr, stored_names)
 from .custom import custom_jvp, custom_vjp
 from .kinds import INT_SCALAR, UNKNOWN, Kind, expr_kind
 from .lists import appended_parts, list_names, pop_statement
@@ -400,6 +400,8 @@ class ReverseMode:
                 mapping[p.name] = call(attr(helper("np"), "asarray"), node)
         output_kind = self.kinds.get(target, UNKNOWN)
         core = []
+        shared = {} if id(where) in self.unseen_shifts else \
+            self.joint_cotangents(rule, bound, mapping, literals, core)
         for param in rule.params:
             node = bound.get(param.name)
             if node is None:
@@ -421,6 +423,9 @@ class ReverseMode:
                     f"{param.name!r}", where,
                     f"pass a constant for {param.name!r}, or register a rule with "
                     f"s2sad.defvjp({label}, ..., d{param.name}='...')")
+            if param.name in shared:
+                core.append(self.accumulate(node.id, shared[param.name]))
+                continue
             template = mark_helpers(rule.template(param.name, stacked), set(mapping))
             contribution = simplify(instantiate(template, mapping), self.kind_of, output_kind)
             if param.name in literals:   # one cotangent per item of the literal
@@ -440,6 +445,25 @@ class ReverseMode:
                     part = gast.Subscript(value=part, slice=const(index), ctx=gast.Load())
                 core.append(self.accumulate(leaf.id, part))
         return core
+
+    def joint_cotangents(self, rule, bound: dict, mapping: dict, literals: set,
+                         core: list) -> dict:
+        """Where every parameter of the rule's joint template needs a cotangent (and
+        none is a list or a shift): one call, `_parts = solve_adjoints(...)`, and each
+        its item."""
+        if not rule.joint:
+            return {}
+        together, template = rule.joint
+        nodes = [bound.get(p) for p in together]
+        if any(not isinstance(n, gast.Name) or n.id not in self.varied or n.id in self.lists
+               or p in literals for p, n in zip(together, nodes)):
+            return {}
+        parts = self.names.fresh("_parts")
+        self.cotangent_kinds[parts] = UNKNOWN
+        core.append(assign(parts, instantiate(mark_helpers(parse_expr(template), set(mapping)),
+                                              mapping)))
+        return {p: gast.Subscript(value=name(parts), slice=const(i), ctx=gast.Load())
+                for i, p in enumerate(together)}
 
     def active_leaves(self, leaves) -> list:
         """The (path, item) pairs whose item is a name that needs a derivative."""

@@ -28,7 +28,8 @@ for _split in (np.split, np.array_split):
            dary="split_adjoint(g, ary, axis)")
 defvjp(np.append, "arr, values, axis=None", output="unknown",
        darr="append_adjoint(g, arr, values, axis)[0]",
-       dvalues="append_adjoint(g, arr, values, axis)[1]")
+       dvalues="append_adjoint(g, arr, values, axis)[1]",
+       joint=("arr, values", "append_adjoint(g, arr, values, axis)"))
 defjvp(np.append, tarr="np.append(t, np.zeros(np.shape(values)), axis)",
        tvalues="np.append(np.zeros(np.shape(arr)), t, axis)")
 defvjp(np.diff, "a, n=1, axis=-1", output="unknown", da="diff_adjoint(g, a, n, axis)")
@@ -45,7 +46,8 @@ defjvp(np.interp, tx="t * interp_slope(x, xp, fp, period)",
 defvjp(np.cross, "a, b", output="unknown",
        da="cross_adjoint(g, a, b, False)", db="cross_adjoint(g, a, b, True)")
 defvjp(np.convolve, "a, v, mode='full'", output="unknown",
-       da="convolve_adjoints(g, a, v, mode)[0]", dv="convolve_adjoints(g, a, v, mode)[1]")
+       da="convolve_adjoints(g, a, v, mode)[0]", dv="convolve_adjoints(g, a, v, mode)[1]",
+       joint=("a, v", "convolve_adjoints(g, a, v, mode)"))
 defvjp(np.polyval, "p, x", output="unknown", dp="polyval_dp(g, p, x)",
        dx="unbroadcast(g * np.polyval(np.polyder(p), x), x)")
 defjvp(np.polyval, tx="t * np.polyval(np.polyder(p), x)")

@@ -36,7 +36,8 @@ deflinear(np.einsum, "operands", jointly=False)   # one operand's tangent at a t
 L = np.linalg
 defvjp(L.inv, "a", output="same", da="inv_adjoint(g, ans)")
 defjvp(L.inv, ta="-ans @ t @ ans")
-defvjp(L.solve, "a, b", output="unknown", da="solve_da(g, a, b, ans)", db="solve_db(g, a, b)")
+defvjp(L.solve, "a, b", output="unknown", da="solve_da(g, a, b, ans)", db="solve_db(g, a, b)",
+       joint=("a, b", "solve_adjoints(g, a, b, ans)"))   # one solve with a^T for both
 deflinear(L.solve, "b")
 defjvp(L.solve, ta="solve_tangent_a(t, a, b, ans)")
 defvjp(L.det, "a", output="unknown", da="det_adjoint(g, a, ans)")
@@ -82,10 +83,12 @@ defvjp(np.tril, "m, k=0", output="unknown",
 defvjp(np.triu, "m, k=0", output="unknown",
        dm="np.triu(g, k) if np.ndim(m) > 1 else np.sum(np.triu(g, k), axis=0)")
 defvjp(np.kron, "a, b", output="unknown",
-       da="kron_adjoints(g, a, b)[0]", db="kron_adjoints(g, a, b)[1]")
+       da="kron_adjoints(g, a, b)[0]", db="kron_adjoints(g, a, b)[1]",
+       joint=("a, b", "kron_adjoints(g, a, b)"))
 defvjp(np.tensordot, "a, b, axes=2", output="unknown",
        da="einsum_adjoints(g, tensordot_subscripts(axes, a, b), (a, b))[0]",
-       db="einsum_adjoints(g, tensordot_subscripts(axes, a, b), (a, b))[1]")
+       db="einsum_adjoints(g, tensordot_subscripts(axes, a, b), (a, b))[1]",
+       joint=("a, b", "einsum_adjoints(g, tensordot_subscripts(axes, a, b), (a, b))"))
 for _fn, _params in ((np.diag, ("v",)), (np.tril, ("m",)), (np.triu, ("m",)),
                      (np.kron, ("a", "b")), (np.tensordot, ("a", "b"))):
     deflinear(_fn, *_params)

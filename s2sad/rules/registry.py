@@ -65,6 +65,7 @@ class Rule:
     integer: bool | str = False     # "args": integer when all the arguments are; "bool"
     output: str = "elementwise"
     stacked: dict = field(default_factory=dict)   # `: seq` parameter -> template
+    joint: tuple = ()   # (parameters, template of all their cotangents at once)
     jvp: dict = field(default_factory=dict)   # parameter -> forward template (`t`: its tangent)
     linear: dict = field(default_factory=dict)   # parameter -> "alone" / "jointly"
     batched: dict = field(default_factory=dict)   # parameter -> batch template ("": as is)
@@ -138,11 +139,13 @@ def share_rule(cls: type, signature: str, **cotangents: str) -> None:
 
 
 def defvjp(fn, signature: str, *, output: str = "elementwise", stacked: dict | None = None,
-           **cotangents: str) -> Rule:
+           joint: tuple | None = None, **cotangents: str) -> Rule:
     """Register the reverse rule of `fn`.
 
     Each keyword `d<param>="expression"` gives the cotangent contribution for that
     parameter; parameters without one get no derivative (integers, flags, axes).
+    `joint=("a, b", "expression")` gives a tuple of those parameters' cotangents in
+    one call, used where all of them need one (a solve shared by both).
 
     >>> import numpy as np, s2sad
     >>> def softplus(x):
@@ -167,7 +170,14 @@ def defvjp(fn, signature: str, *, output: str = "elementwise", stacked: dict | N
         if param not in vjp or not any(p.name == param and p.sequence for p in params):
             raise ValueError(f"stacked: {param!r} is no `: seq` parameter with a rule")
         _check_names(f"stacked {param}", template, known)
-    rule = Rule(fn, params, vjp, output=output, stacked=dict(stacked or {}))
+    if joint is not None:   # ("a, b", "solve_adjoints(g, a, b, ans)"): one call for both
+        together = tuple(p.strip() for p in joint[0].split(","))
+        if not set(together) <= set(vjp):
+            raise ValueError(f"joint: {joint[0]!r} names parameters without templates")
+        _check_names("joint", joint[1], known)
+        joint = (together, joint[1])
+    rule = Rule(fn, params, vjp, output=output, stacked=dict(stacked or {}),
+                joint=joint or ())
     _store(fn, rule)
     return rule
 

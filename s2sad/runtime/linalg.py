@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "lower_only", "no_hermitian", "inv_adjoint", "solve_like", "solve_tangent_a", "solve_da", "solve_db", "det_adjoint", "det_tangent",
+    "lower_only", "no_hermitian", "inv_adjoint", "solve_like", "solve_adjoints",
+    "solve_tangent_a", "solve_da", "solve_db", "det_adjoint", "det_tangent",
     "slogdet_adjoint", "slogdet_tangent", "cholesky_adjoint", "cholesky_tangent",
     "eigh_adjoint", "eigh_tangent", "eigvalsh_adjoint", "eigvalsh_tangent",
     "svd_adjoint", "svd_tangent", "qr_adjoint", "qr_tangent", "pinv_adjoint",
@@ -53,6 +54,14 @@ def solve_like(a, rhs, b):
     return np.linalg.solve(a, rhs)
 
 
+def solve_adjoints(g, a, b, ans):
+    """The cotangents of a and b for x = solve(a, b), from one solve with a^T."""
+    from . import unbroadcast
+    gb = solve_like(_T(a), g, b)
+    outer = gb[..., :, None] * ans[..., None, :] if _vector_rhs(a, b) else gb @ _T(ans)
+    return unbroadcast(-outer, a), unbroadcast(gb, b)
+
+
 def solve_tangent_a(t, a, b, ans):
     """The tangent of x = solve(a, b) along a's tangent t: -solve(a, t x)."""
     product = (t @ ans[..., None])[..., 0] if _vector_rhs(a, b) else t @ ans
@@ -67,11 +76,7 @@ def solve_db(g, a, b):
 
 def solve_da(g, a, b, ans):
     """Cotangent of a for x = solve(a, b): -solve(a^T, g) x^T."""
-    from . import unbroadcast
-    gb = solve_like(_T(a), g, b)
-    if _vector_rhs(a, b):
-        return unbroadcast(-gb[..., :, None] * ans[..., None, :], a)
-    return unbroadcast(-gb @ _T(ans), a)
+    return solve_adjoints(g, a, b, ans)[0]
 
 
 def det_adjoint(g, a, ans):

@@ -549,7 +549,7 @@ def take_along_axis_cases():
     yield Case(np.take_along_axis, (a,), dict(indices=np.argmax(a, axis=-1, keepdims=True),
                                              axis=-1))
     yield Case(np.take_along_axis, (a, np.array([3, 11, 3, 0]), None))
-    yield Case(np.take_along_axis, (U(-3, 3, 5), np.array([4, 0, 0, 2])))
+    yield Case(np.take_along_axis, (U(-3, 3, 5), np.array([4, 0, 0, 2]), -1))
     yield Case(np.take_along_axis, (U(-3, 3, 2, 3, 4), np.ones((2, 3, 2), int), 2))
 
 

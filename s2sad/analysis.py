@@ -14,7 +14,7 @@ import operator
 import gast
 import numpy as np
 
-from . import rules
+from . import rules, runtime
 from .rules.binding import BindingError, bind_arguments
 from .source import FunctionSource, Unresolved
 
@@ -108,9 +108,10 @@ def differentiable_names(expr, src: FunctionSource) -> set[str]:
     if isinstance(expr, gast.Call):
         if is_nondiff_call(expr, src):
             return set()
-        rule = rules.lookup(primitive_of(expr, src))
-        if rule is not None and SHAPE_ONLY in rule.jvp.values():
-            return _through_shape_only(expr, rule, src)
+        fn = primitive_of(expr, src)
+        rule = rules.lookup(fn)
+        if rule is not None and SHAPE_ONLY in rule.jvp.values() and runtime.is_helper(fn):
+            return _through_shape_only(expr, rule, src)   # in generated code
         found = set()
         for arg in expr.args:
             found |= differentiable_names(arg, src)

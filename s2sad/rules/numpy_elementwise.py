@@ -63,7 +63,9 @@ _binary(np.logaddexp, "g * 0.5 * (1 + np.tanh((x1 - x2) / 2))",
 _binary(np.logaddexp2, "g * np.exp2(x1 - ans)", "g * np.exp2(x2 - ans)")
 _binary(np.float_power, "g * x2 * np.float_power(x1, x2 - 1)", "g * ans * np.log(x1)")
 # copysign(x1, x2) = |x1| sign(x2): the sign is piecewise constant in x2
-defvjp(np.copysign, "x1, x2", dx1="unbroadcast(g * np.sign(x1) * np.sign(ans), x1)")
+# the sign is piecewise constant in x2: its cotangent is zero
+defvjp(np.copysign, "x1, x2", dx1="unbroadcast(g * np.sign(x1) * np.sign(ans), x1)",
+       dx2="unbroadcast(0.0 * g, x2)")
 defjvp(np.copysign, tx2="0")
 # Ties split the cotangent evenly between the two arguments.
 _binary(np.maximum, "g * tie_weight(x1, x2)", "g * tie_weight(x2, x1)")

@@ -184,8 +184,9 @@ def cumprod_tangent(t, a, axis=None):
     flat, axis_ = _flat_if_none(a, axis)
     x = np.moveaxis(flat, axis_, 0)
     t = np.moveaxis(np.reshape(t, np.shape(flat)), axis_, 0)
-    found = np.zeros(np.shape(x))
-    product, tangent = np.ones(np.shape(x)[1:]), np.zeros(np.shape(x)[1:])
+    dtype = np.result_type(x, t)
+    found = np.zeros(np.shape(x), dtype)
+    product, tangent = np.ones(np.shape(x)[1:], dtype), np.zeros(np.shape(x)[1:], dtype)
     for k in range(len(x)):
         tangent = tangent * x[k] + product * t[k]
         product = product * x[k]

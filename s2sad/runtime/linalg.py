@@ -119,7 +119,7 @@ def _halved_lower(x):
 
 
 def _lower_inverse(L):
-    eye = np.broadcast_to(np.eye(L.shape[-1]), L.shape)
+    eye = np.broadcast_to(np.eye(L.shape[-1], dtype=L.dtype), L.shape)
     return np.linalg.solve(L, eye)
 
 
@@ -269,16 +269,16 @@ def pinv_adjoint(g, a, ans, rcond=None, rtol=None):
     """Cotangent of a for ans = pinv(a), the rank held (Golub and Pereyra)."""
     _not_truncated(a, rcond if rcond is not None else rtol, "pinv")
     p = ans
-    left = np.eye(np.shape(a)[-2]) - a @ p
-    right = np.eye(np.shape(a)[-1]) - p @ a
+    left = np.eye(np.shape(a)[-2], dtype=p.dtype) - a @ p
+    right = np.eye(np.shape(a)[-1], dtype=p.dtype) - p @ a
     return -_T(p) @ g @ _T(p) + left @ _T(g) @ p @ _T(p) + _T(p) @ p @ _T(g) @ right
 
 
 def pinv_tangent(t, a, ans, rcond=None, rtol=None):
     _not_truncated(a, rcond if rcond is not None else rtol, "pinv")
     p = ans
-    left = np.eye(np.shape(a)[-2]) - a @ p
-    right = np.eye(np.shape(a)[-1]) - p @ a
+    left = np.eye(np.shape(a)[-2], dtype=p.dtype) - a @ p
+    right = np.eye(np.shape(a)[-1], dtype=p.dtype) - p @ a
     return -p @ t @ p + p @ _T(p) @ _T(t) @ left + right @ _T(t) @ _T(p) @ p
 
 
@@ -349,22 +349,22 @@ def matrix_power_adjoint(g, a, n):
     if n < 0:
         b = np.linalg.inv(a)
         return inv_adjoint(matrix_power_adjoint(g, b, -n), b)
-    powers = [np.broadcast_to(np.eye(a.shape[-1]), a.shape)]
+    powers = [np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)]
     for _ in range(n - 1):
         powers.append(powers[-1] @ a)
     return sum(_T(powers[k]) @ g @ _T(powers[n - 1 - k]) for k in range(n)) if n else \
-        np.zeros(np.shape(a))
+        np.zeros(np.shape(a), a.dtype)
 
 
 def matrix_power_tangent(t, a, n):
     if n < 0:
         b = np.linalg.inv(a)
         return matrix_power_tangent(-b @ t @ b, b, -n)
-    powers = [np.broadcast_to(np.eye(a.shape[-1]), a.shape)]
+    powers = [np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)]
     for _ in range(n - 1):
         powers.append(powers[-1] @ a)
     return sum(powers[k] @ t @ powers[n - 1 - k] for k in range(n)) if n else \
-        np.zeros(np.shape(a))
+        np.zeros(np.shape(a), a.dtype)
 
 
 def multi_dot_adjoints(g, arrays):

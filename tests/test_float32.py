@@ -45,3 +45,18 @@ def test_float32_arguments_in_both_modes(program, args, wrt):
     _, reference = s2sad.jvp(program, args, tuple(
         None if t is None else t.astype(np.float64) for t in tangents))
     close(tangent, reference)
+
+
+# forward mode keeps a float32 result's tangent float32 through these rules' constants
+# and helpers (NumPy float64 scalars such as np.log(2) would win over float32 arrays)
+from tests import rule_programs as P  # noqa: E402
+
+FLOAT32_TANGENTS = [P.np_exp2, P.np_log2, P.np_log10, P.np_sinc, P.scipy_erf, P.scipy_ndtr,
+                    P.scipy_digamma, P.prod_all, P.method_clip, P.nanmean_axis]
+
+
+@pytest.mark.parametrize("program", FLOAT32_TANGENTS, ids=lambda f: f.__name__)
+def test_float32_tangents_stay_float32(program):
+    x = np.random.default_rng(1).uniform(0.5, 1.5, size=(3, 4)).astype(np.float32)
+    out, tangent = s2sad.jvp(program, (x,), (np.ones_like(x),))
+    assert np.asarray(out).dtype == np.float32 and np.asarray(tangent).dtype == np.float32

@@ -30,8 +30,8 @@ defvjp(np.append, "arr, values, axis=None", output="unknown",
        darr="append_adjoint(g, arr, values, axis)[0]",
        dvalues="append_adjoint(g, arr, values, axis)[1]",
        joint=("arr, values", "append_adjoint(g, arr, values, axis)"))
-defjvp(np.append, tarr="np.append(t, np.zeros(np.shape(values)), axis)",
-       tvalues="np.append(np.zeros(np.shape(arr)), t, axis)")
+defjvp(np.append, tarr="np.append(t, np.zeros(np.shape(values), np.result_type(t)), axis)",
+       tvalues="np.append(np.zeros(np.shape(arr), np.result_type(t)), t, axis)")
 defvjp(np.diff, "a, n=1, axis=-1", output="unknown", da="diff_adjoint(g, a, n, axis)")
 defvjp(np.cumprod, "a, axis=None, dtype=None, out=None", output="unknown",
        da="cumprod_adjoint(g, a, axis)")

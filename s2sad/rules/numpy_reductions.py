@@ -69,6 +69,6 @@ defjvp(np.std, ta=f"safe_divide(np.sum(t * (a - np.mean(a, axis, keepdims=True))
 defjvp(np.linalg.norm, tx="norm_tangent(t, x, ans, ord, axis, keepdims)")
 defjvp(np.nansum, ta=f"np.nansum(t * ~np.isnan(a), {_REDUCED})")
 defjvp(np.nanmean, ta=f"np.nansum(t * ~np.isnan(a), {_REDUCED}) "
-                      f"/ np.sum(~np.isnan(a), {_REDUCED})")
+                      f"/ np.sum(~np.isnan(a), {_REDUCED}, dtype=np.result_type(t))")
 defjvp(np.average, ta=f"np.sum(t * average_weights(a, axis, weights, returned), {_REDUCED})")
 defjvp(np.ptp, ta=f"np.sum(t * range_weights(a, axis), {_REDUCED})")

@@ -8,8 +8,8 @@ except ImportError:   # pragma: no cover - SciPy absent
 
 if special is not None:
     defvjp(special.expit, "x", dx="g * ans * (1 - ans)")
-    defvjp(special.erf, "x", dx="g * (2 / np.sqrt(np.pi)) * np.exp(-x * x)")
-    defvjp(special.erfc, "x", dx="-g * (2 / np.sqrt(np.pi)) * np.exp(-x * x)")
+    defvjp(special.erf, "x", dx="g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)")
+    defvjp(special.erfc, "x", dx="-g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)")
     defvjp(special.gammaln, "x", dx="g * digamma(x)")
     defvjp(special.gamma, "x", dx="g * ans * digamma(x)")
     defvjp(special.digamma, "x", dx="g * polygamma(1, x)")
@@ -19,11 +19,11 @@ if special is not None:
            db="unbroadcast(g * (digamma(b) - digamma(a + b)), b)")
     defvjp(special.logit, "x", dx="g / (x * (1 - x))")
     defvjp(special.log_expit, "x", dx="g * 0.5 * (1 - np.tanh(x / 2))")   # 1 - expit(x)
-    defvjp(special.ndtr, "x", dx="g * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)")
-    defvjp(special.log_ndtr, "x", dx="g * np.exp(-0.5 * x * x - ans) / np.sqrt(2 * np.pi)")
-    defvjp(special.ndtri, "y", dy="g * np.sqrt(2 * np.pi) * np.exp(0.5 * ans * ans)")
-    defvjp(special.erfinv, "y", dy="g * (np.sqrt(np.pi) / 2) * np.exp(ans * ans)")
-    defvjp(special.erfcinv, "y", dy="-g * (np.sqrt(np.pi) / 2) * np.exp(ans * ans)")
+    defvjp(special.ndtr, "x", dx="g * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)")
+    defvjp(special.log_ndtr, "x", dx="g * np.exp(-0.5 * x * x - ans) / math.sqrt(2 * math.pi)")
+    defvjp(special.ndtri, "y", dy="g * math.sqrt(2 * math.pi) * np.exp(0.5 * ans * ans)")
+    defvjp(special.erfinv, "y", dy="g * (math.sqrt(math.pi) / 2) * np.exp(ans * ans)")
+    defvjp(special.erfcinv, "y", dy="-g * (math.sqrt(math.pi) / 2) * np.exp(ans * ans)")
     # x log y is 0 at x = 0: its slope in x there is still log y
     defvjp(special.xlogy, "x, y", dx="unbroadcast(g * np.log(y), x)",
            dy="unbroadcast(g * x / y, y)")

@@ -46,7 +46,7 @@ def digamma(x):
 def polygamma(n, x):
     """The n-th derivative of digamma (SciPy's)."""
     from scipy.special import polygamma as scipy_polygamma
-    return scipy_polygamma(n, x)
+    return np.asarray(scipy_polygamma(n, x), np.result_type(x, 0.0))[()]   # float32 too
 
 
 def whole_cotangents(fn, args: tuple, g) -> tuple:
@@ -211,7 +211,7 @@ def clip_mask(a, a_min, a_max):
     """
     above = True if a_min is None else np.greater_equal(a, a_min)
     below = True if a_max is None else np.less_equal(a, a_max)
-    return np.logical_and(above, below) * 1.0
+    return np.asarray(np.logical_and(above, below)).astype(np.result_type(a, 0.0))[()]
 
 
 def sinc_derivative(x):
@@ -220,7 +220,7 @@ def sinc_derivative(x):
     >>> sinc_derivative(np.array([0.0, 1.0]))
     array([ 0., -1.])
     """
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=np.result_type(x, 0.0))
     near = np.abs(x) < _SINC_SERIES   # cancellation: the Taylor series there
     safe = np.where(near, 1.0, x)
     slope = (np.cos(np.pi * safe) - np.sinc(safe)) / safe
@@ -280,7 +280,7 @@ def sinc_second_derivative(x):
     >>> round(float(sinc_second_derivative(0.0)), 6) == round(-np.pi ** 2 / 3, 6)
     True
     """
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=np.result_type(x, 0.0))
     near = np.abs(x) < _SINC_SERIES
     safe = np.where(near, 1.0, x)
     curve = -(np.pi * np.sin(np.pi * safe) + 2 * sinc_derivative(safe)) / safe
@@ -372,7 +372,7 @@ def prod_partials(x, axis=None):
     moved = np.transpose(x, kept + reduced)      # reduced axes last ...
     lead = moved.shape[:len(kept)]
     flat = moved.reshape(lead + (reduced_count(x, axis),))  # ... and merged into one
-    ones = np.ones(lead + (1,), dtype=np.result_type(x, float))
+    ones = np.ones(lead + (1,), dtype=np.result_type(x, 0.0))
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     partials = (before * after)[..., :flat.shape[-1]]   # empty slices stay empty

@@ -96,8 +96,8 @@ def slogdet_adjoint(g, a):
 
 def slogdet_tangent(t, a, ans):
     """Tangents of (sign, logabsdet) = slogdet(a)."""
-    return (np.zeros(np.shape(ans[0])),
-            np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
+    logdet = np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    return np.zeros(np.shape(ans[0]), np.result_type(logdet)), logdet
 
 
 # --- factorisations of symmetric matrices (the lower triangle is read) ---------------

@@ -19,7 +19,7 @@ from . import rules
 from .analysis import call_arguments, differentiable_names, primitive_of, walk_statements
 from .astutil import (NameGenerator, assign, attr, call, clone, const, copy_location,
                       helper, index_written_names, loaded_names, name, stored_names)
-from .custom import is_split_call
+from .custom import is_split_call, split_in_reverse_only
 from .lists import append_statement, appended_parts
 from .runtime import add_at
 from .source import FunctionSource
@@ -29,16 +29,20 @@ TRIPS_ATTRIBUTE = "s2sad_trips"
 
 
 def to_anf(tree: gast.FunctionDef, varied: set[str], src: FunctionSource,
-           names: NameGenerator) -> gast.FunctionDef:
-    tree.body = _ANF(set(varied), src, names).block(tree.body)
+           names: NameGenerator, reverse: bool = True) -> gast.FunctionDef:
+    """`reverse`: for reverse mode, where calls split only for it are split too
+    (`custom.split_in_reverse_only`)."""
+    tree.body = _ANF(set(varied), src, names, reverse).block(tree.body)
     return tree
 
 
 class _ANF:
-    def __init__(self, varied: set[str], src: FunctionSource, names: NameGenerator):
+    def __init__(self, varied: set[str], src: FunctionSource, names: NameGenerator,
+                 reverse: bool = True):
         self.varied = varied
         self.src = src
         self.names = names
+        self.reverse = reverse
         self.dicts = {n.targets[0].id for n in walk_statements(src.tree.body)   # d = {}
                       if isinstance(n, gast.Assign) and isinstance(n.value, gast.Dict)
                       and isinstance(n.targets[0], gast.Name)}
@@ -160,7 +164,9 @@ class _ANF:
             e.args = [self.argument(a, pre) for a in e.args]
             for keyword in e.keywords:
                 keyword.value = self.argument(keyword.value, pre)
-            if is_split_call(primitive_of(e, self.src)) and not e.keywords:
+            fn = primitive_of(e, self.src)
+            if is_split_call(fn) and not e.keywords \
+                    and (self.reverse or not split_in_reverse_only(fn)):
                 return self.split_call(e, pre)
             return e
         if isinstance(e, gast.Subscript):

@@ -17,7 +17,8 @@ import numpy as np
 
 from .emit import readable_function
 from .rules import defnondiff, defvjp, lookup
-from .runtime import SPLIT_RULES, split_forward, split_output, unbroadcast, zero_tangent
+from .runtime import (SPLIT_RULES, split_forward, split_output, split_rule, unbroadcast,
+                      zero_tangent)
 
 
 def stop_gradient(x):
@@ -258,6 +259,12 @@ class _Recursion(WholeCall):
 # sweep reads.  (Calls with keyword arguments keep the rules above: one call, and
 # the residuals made again in the backward sweep.)
 
+def split_in_reverse_only(fn) -> bool:
+    """Whether `fn` has a rule of its own that forward mode uses, its calls being split
+    in reverse mode only (to keep what the backward sweep can reuse)."""
+    return getattr(split_rule(fn), "reverse_only", False)
+
+
 def is_split_call(fn) -> bool:
     """Whether calls of `fn` are split (see above); a `custom_jvp` rule is made ready
     (transposed) here, when its caller is transformed."""
@@ -265,10 +272,7 @@ def is_split_call(fn) -> bool:
         fn.transposed()
     if isinstance(fn, WholeCall):
         return fn.has_rule
-    try:
-        return fn in SPLIT_RULES
-    except TypeError:   # unhashable, or no weak reference to it
-        return False
+    return split_rule(fn) is not fn
 
 
 defnondiff(split_forward, output="unknown")

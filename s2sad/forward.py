@@ -143,9 +143,11 @@ class ForwardMode:
         if fn is split_backward and not _has_backward_tangent(self.src.resolve(value.args[0])):
             rule = None   # a custom rule's or a recursion's backward part: no forward rule
         if (rule is None or rule.nondiff) and runtime.is_helper(fn):
+            construct = _SECOND_ORDER_GAPS.get(fn.__name__, f"the helper {fn.__name__}")
+            if fn is split_backward and self.src.resolve(value.args[0]) in runtime.LIBRARY_SPLITS:
+                construct = rules.describe(self.src.resolve(value.args[0]))   # np.linalg.solve
             raise self.src.error(   # in a generated gradient (hvp): name the user's construct
-                "s2sad cannot yet take second derivatives through "
-                f"{_SECOND_ORDER_GAPS.get(fn.__name__, f'the helper {fn.__name__}')}", where,
+                f"s2sad cannot yet take second derivatives through {construct}", where,
                 "use jvp or grad alone, or write that part with functions that have rules")
         if rule is None or rule.nondiff:
             raise self.src.error(f"s2sad has no derivative rule for {label}", where,
@@ -259,7 +261,7 @@ _SECOND_ORDER_GAPS = {
 
 
 def _has_backward_tangent(function) -> bool:
-    return hasattr(runtime.SPLIT_RULES.get(function, function), "backward_tangent")
+    return hasattr(runtime.split_rule(function), "backward_tangent")
 
 
 def _is_spread(node) -> bool:

@@ -3,6 +3,7 @@ analysis sees them, so that the writes' machinery (copies of arguments written i
 the saved overwritten values, the refusal of writes seen through views) applies:
 
     np.add.at(a, idx, v)        a[...] = scattered_add(a, idx, v)
+    np.put(a, idx, v)           a[...] = put_values(a, idx, v)
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 from .astutil import assign, call, clone, const, copy_location, helper
 from .source import FunctionSource
 
-_IN_PLACE = {np.add.at: "scattered_add"}
+_IN_PLACE = {np.add.at: "scattered_add", np.put: "put_values"}
 
 
 def lower_in_place_calls(src: FunctionSource) -> None:
@@ -31,7 +32,7 @@ def _lowered(s, src: FunctionSource):
         replacement = _IN_PLACE.get(src.resolve(s.value.func))
     except TypeError:   # an unhashable callee
         return s
-    if replacement is None or s.value.keywords or len(s.value.args) != 3 \
+    if replacement is None or s.value.keywords or len(s.value.args) not in (3, 4) \
             or not isinstance(s.value.args[0], gast.Name):
         return s
     target = gast.Subscript(value=clone(s.value.args[0]), slice=const(Ellipsis),

@@ -111,7 +111,8 @@ def forward_transform(src: FunctionSource, kinds: dict, constants: frozenset = f
         p.flattened.leaf_names(q) if p.flattened else [q])}
     src, names = p.src, p.names
     tree = normalise(src, names)
-    tree = to_anf(tree, varied_names(tree.body, p.inputs, src), src, names)
+    tree = to_anf(tree, varied_names(tree.body, p.inputs, src), src, names,
+                  reverse=False)
     refuse_shared_lists(tree.body, src)
     varied = varied_names(tree.body, p.inputs, src)
     all_kinds = infer_kinds(tree.body, {q: p.kinds.get(q, UNKNOWN) for q in p.params}, src)

@@ -55,3 +55,29 @@ def view_read_after(a, x):
 def test_a_view_read_after_the_call_is_refused():
     with pytest.raises(s2sad.TransformError, match="also changes"):
         s2sad.grad(view_read_after)(np.ones(3), np.ones(2))
+
+
+def put_values_in(a, v):
+    b = a * 1.0
+    np.put(b, [0, 3, 3, 5], v)   # index 3 twice: the last write counts
+    return np.sum(np.sin(b) * np.arange(1.0, 7.0).reshape(2, 3))
+
+
+def put_one_value(a, c):
+    b = a * 2.0
+    np.put(b, [1, 4], c)
+    return np.sum(b ** 2)
+
+
+def test_np_put_in_both_modes_and_second_order():
+    a = np.random.default_rng(0).normal(size=(2, 3))
+    v = np.array([0.3, -0.5, 0.8, 1.1])
+    s2sad.check_grads(put_values_in, (a, v))
+    s2sad.check_grads(put_one_value, (a, 0.7))
+    gradient = s2sad.grad(put_values_in, wrt=1)(a, v)
+    assert gradient[1] == 0.0   # overwritten by the next write to index 3
+    tangents = (np.ones((2, 3)), np.ones(4))
+    assert s2sad.jvp(put_values_in, (a, v), tangents)[1] == pytest.approx(
+        central_difference(put_values_in, (a, v), tangents), rel=1e-6)
+    hessian = s2sad.hessian(put_values_in)(a, v).reshape(6, 6)
+    np.testing.assert_allclose(hessian, hessian.T, atol=1e-12)

@@ -99,3 +99,25 @@ def test_a_bound_methods_signature_is_not_kept_on_its_function():
     with pytest.raises(s2sad.TransformError):
         s2sad.jacobian(obj.power)(x, x)
     np.testing.assert_allclose(s2sad.jacobian(Scaled.power, wrt=1)(obj, x, x), [1.0, 4.0])
+
+
+def solve_loss(a, b, y):
+    x = np.linalg.solve(a, b)
+    return 0.5 * np.sum((x - y) ** 2)
+
+
+def test_reverse_mode_reuses_the_factorisation_of_the_forward_solve(monkeypatch):
+    import scipy.linalg
+    factorised = []
+    real = scipy.linalg.lu_factor
+    monkeypatch.setattr(scipy.linalg, "lu_factor", lambda *a, **k: factorised.append(1) or
+                        real(*a, **k))
+    monkeypatch.setattr(np.linalg, "inv", None)   # no inverse is formed either
+    a, b, y = rng.normal(size=(4, 4)) + 4 * np.eye(4), rng.normal(size=4), rng.normal(size=4)
+    da, db = s2sad.grad(solve_loss, wrt=(0, 1))(a, b, y)
+    assert len(factorised) == 1
+    x = np.linalg.solve(a, b)
+    expected_db = np.linalg.solve(a.T, x - y)
+    np.testing.assert_allclose(db, expected_db, rtol=1e-12)
+    np.testing.assert_allclose(da, -np.outer(expected_db, x), rtol=1e-12)
+    assert "split_forward(np.linalg.solve" in s2sad.grad(solve_loss, wrt=(0, 1)).source

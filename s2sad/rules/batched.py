@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import scattered_add as R_scattered_add
+from ..runtime import put_values as R_put_values, scattered_add as R_scattered_add
 from .registry import defbatch, lookup
 
 try:
@@ -127,6 +127,9 @@ defbatch(np.convolve, ta="batch_each(np.convolve, 0, t, t, v, mode)",
          tv="batch_each(np.convolve, 1, t, a, t, mode)")
 defbatch(np.polyval, "x", tp="batch_each(np.polyval, 0, t, t, x)")
 defbatch(np.trapezoid, ty="batch_each(np.trapezoid, 0, t, t, x, dx, axis)")
+defbatch(R_put_values, ta="batch_each(put_values, 0, t, t, indices, np.zeros(np.shape(v)), "
+                           "mode)",
+         tv="batch_each(put_values, 2, t, np.zeros(np.shape(a)), indices, t, mode)")
 defbatch(R_scattered_add, "a",
          tv="batch_each(scattered_add, 2, t, np.zeros(np.shape(a)), index, t)")
 for _fn in (np.nansum, np.nanmean, np.average, np.ptp):
@@ -170,7 +173,7 @@ from ..runtime import arrays as A  # noqa: E402
 for _fn in (A.sort_adjoint, A.take_adjoint, A.take_along_axis_adjoint, A.repeat_adjoint,
             A.tile_adjoint, A.pad_adjoint, A.pad_value_cotangent, A.split_adjoint,
             A.append_adjoint, A.diff_adjoint, A.polyval_dp, A.interp_weights,
-            A.scattered_cotangent):
+            A.scattered_cotangent, A.put_cotangent):
     _arguments = ", ".join(p.name for p in lookup(_fn).params)
     defbatch(_fn, tg=f"batch_each({_fn.__name__}, 0, t, {_arguments})")
 defbatch(A.interp_slope, tfp="batch_each(interp_slope, 2, t, x, xp, t, period)")

@@ -72,7 +72,7 @@ _ARRAY_HELPERS = {
     "constant_values=0", A.split_adjoint: "g, ary, axis=0", A.append_adjoint: "g, arr, "
     "values, axis=None", A.diff_adjoint: "g, a, n=1, axis=-1", A.polyval_dp: "g, p, x",
     A.interp_weights: "g, x, xp, fp, left=None, right=None, period=None",
-    A.scattered_cotangent: "g, index, v",
+    A.scattered_cotangent: "g, index, v", A.put_cotangent: "g, indices, v, mode='raise'",
 }
 for _helper, _signature in _ARRAY_HELPERS.items():
     deflinear(_helper, "g", signature=_signature)

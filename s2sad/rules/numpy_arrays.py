@@ -4,7 +4,7 @@ is used several times, its cotangents add up.
 """
 import numpy as np
 
-from ..runtime import scattered_add
+from ..runtime import put_values, scattered_add
 from .registry import defjvp, deflinear, defvjp
 
 defvjp(np.sort, "a, axis=-1, kind=None, order=None", output="unknown",
@@ -63,3 +63,9 @@ for _fn, _params in ((np.take, ("a",)), (np.take_along_axis, ("arr",)), (np.repe
 defvjp(scattered_add, "a, index, v", output="same", da="g",
        dv="scattered_cotangent(g, index, v)")
 defjvp(scattered_add, ta="t", tv="scattered_add(np.zeros(np.shape(a)), index, t)")
+# np.put(a, idx, v) is written `a[...] = put_values(a, idx, v)` (see `inplace`)
+defvjp(put_values, "a, indices, v, mode='raise'", output="same",
+       da="put_cotangent(g, indices, v, mode)[0]", dv="put_cotangent(g, indices, v, mode)[1]",
+       joint=("a, v", "put_cotangent(g, indices, v, mode)"))
+defjvp(put_values, ta="put_values(t, indices, np.zeros(np.shape(v)), mode)",
+       tv="put_values(np.zeros(np.shape(a)), indices, t, mode)")

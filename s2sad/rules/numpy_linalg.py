@@ -5,6 +5,8 @@ matmul_dx/matmul_dy as `g @ y.T`, ... when ndims are known.
 """
 import numpy as np
 
+from ..runtime import LIBRARY_SPLITS
+from ..runtime.linalg import FactoredSolve
 from .registry import defjvp, deflinear, defvjp
 
 defvjp(np.matmul, "x1, x2", output="matmul",
@@ -39,6 +41,11 @@ defjvp(L.inv, ta="-ans @ t @ ans")
 defvjp(L.solve, "a, b", output="unknown", da="solve_da(g, a, b, ans)", db="solve_db(g, a, b)",
        joint=("a, b", "solve_adjoints(g, a, b, ans)"))   # one solve with a^T for both
 deflinear(L.solve, "b")
+try:   # with SciPy, reverse mode keeps solve's LU factors for the backward sweep
+    import scipy.linalg  # noqa: F401
+    LIBRARY_SPLITS[L.solve] = FactoredSolve()
+except ImportError:   # pragma: no cover - SciPy absent: the rule above alone
+    pass
 defjvp(L.solve, ta="solve_tangent_a(t, a, b, ans)")
 defvjp(L.det, "a", output="unknown", da="det_adjoint(g, a, ans)")
 defjvp(L.det, ta="det_tangent(t, a, ans)")

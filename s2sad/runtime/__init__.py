@@ -52,7 +52,7 @@ def polygamma(n, x):
 def whole_cotangents(fn, args: tuple, g) -> tuple:
     """The cotangents of a call differentiated as a whole (see `split_forward`), for
     calls with keyword arguments, which are not split: forward and backward at once."""
-    split = SPLIT_RULES.get(fn, fn)
+    split = split_rule(fn)
     return split.backward(split.forward(args)[1], args, g)
 
 
@@ -60,11 +60,21 @@ def whole_cotangents(fn, args: tuple, g) -> tuple:
 # with `forward(args) -> (out, residuals)` and `backward(residuals, args, g)`.  The
 # custom-rule functions are such objects themselves.
 SPLIT_RULES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# ... and library functions split that way (no weak references to those)
+LIBRARY_SPLITS: dict = {}
+
+
+def split_rule(function):
+    """How calls of `function` are split: its entry above, or the function itself."""
+    try:
+        return LIBRARY_SPLITS.get(function) or SPLIT_RULES.get(function, function)
+    except TypeError:   # unhashable, or no weak reference to it
+        return function
 
 
 def split_forward(function, *args) -> tuple:
     """`(output, residuals)` of a call s2sad differentiates as a whole."""
-    return SPLIT_RULES.get(function, function).forward(args)
+    return split_rule(function).forward(args)
 
 
 def split_output(function, pair, *args):
@@ -74,7 +84,7 @@ def split_output(function, pair, *args):
 
 def split_backward(function, pair, args: tuple, g) -> tuple:
     """One cotangent per argument of a split call."""
-    return Cotangents(SPLIT_RULES.get(function, function).backward(pair[1], args, g))
+    return Cotangents(split_rule(function).backward(pair[1], args, g))
 
 
 class Cotangents(tuple):
@@ -91,13 +101,13 @@ class Cotangents(tuple):
 def split_backward_tangent(function, pair, args: tuple, g, tangents: tuple) -> tuple:
     """The tangent of `split_backward(function, pair, args, g)` along the arguments'
     `tangents` (a third derivative, for `grad(f)` called in f's caller)."""
-    return Cotangents(SPLIT_RULES.get(function, function).backward_tangent(
+    return Cotangents(split_rule(function).backward_tangent(
         pair[1], args, g, tangents))
 
 
 def split_tangent(function, args: tuple, tangents: tuple):
     """The output's tangent of a call differentiated as a whole (forward mode)."""
-    return SPLIT_RULES.get(function, function).tangent(args, tangents)
+    return split_rule(function).tangent(args, tangents)
 
 
 def custom_cotangents(fn, args: tuple, g) -> tuple:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "scattered_add", "scattered_cotangent", "sort_adjoint", "sorted_along", "take_adjoint", "take_along_axis_adjoint",
+    "scattered_add", "scattered_cotangent", "put_values", "put_cotangent", "sort_adjoint", "sorted_along", "take_adjoint", "take_along_axis_adjoint",
     "repeat_adjoint", "tile_adjoint", "pad_adjoint", "pad_value_cotangent",
     "pad_value_tangent", "padded_tangent", "split_adjoint",
     "append_adjoint", "diff_adjoint", "cumprod_adjoint", "cumprod_tangent", "interp_weights",
@@ -33,6 +33,33 @@ def scattered_cotangent(g, index, v):
     summed down to v's shape (v broadcasts against a[index])."""
     from . import unbroadcast
     return unbroadcast(g[index], v)
+
+
+def put_values(a, indices, v, mode="raise"):
+    """A copy of `a` after np.put(a, indices, v, mode): entries of the flattened array
+    replaced (where an index repeats, the last write counts)."""
+    found = np.array(a, dtype=np.result_type(a, v))
+    np.put(found, indices, v, mode=mode)
+    return found
+
+
+def put_cotangent(g, indices, v, mode="raise"):
+    """Cotangents (of a, of v) for put_values: g where nothing was written, and the
+    flattened g at the last write of each index (v as many as the indices, or one)."""
+    from . import written_cotangent
+    flat = np.ravel(g)
+    n = flat.size
+    indices = np.ravel(indices)
+    indices = np.clip(indices, 0, n - 1) if mode == "clip" else indices % n
+    if np.size(v) not in (1, indices.size):
+        raise NotImplementedError("s2sad differentiates np.put with one value or one per "
+                                  "index, not values repeated cyclically")
+    kept = np.array(flat)
+    kept[indices] = 0.0
+    return kept.reshape(np.shape(g)), np.reshape(
+        written_cotangent(flat, indices, np.broadcast_to(v, indices.shape)), np.shape(v)) \
+        if np.size(v) == indices.size else np.sum(written_cotangent(
+            flat, indices, np.zeros(indices.shape)))
 
 
 def _flat_if_none(a, axis):

@@ -79,6 +79,50 @@ def solve_da(g, a, b, ans):
     return solve_adjoints(g, a, b, ans)[0]
 
 
+class FactoredSolve:
+    """How reverse mode splits x = np.linalg.solve(a, b) of one matrix, when SciPy is
+    installed: the forward sweep factorises a once (LU) and keeps the factors, and the
+    backward sweep solves with a^T from them.  (NumPy keeps no factorisation to reuse;
+    stacks of matrices go through NumPy and `solve_adjoints`.)  A `custom.WholeCall`."""
+
+    reverse_only = True   # forward mode uses solve's own rule
+
+    def forward(self, args: tuple) -> tuple:
+        a, b = args
+        if np.ndim(a) != 2 or np.ndim(b) > 2:   # stacks: NumPy, and `solve_adjoints`
+            x = np.linalg.solve(a, b)
+            return x, (None, x)
+        from scipy.linalg import lu_factor, lu_solve
+        factors = lu_factor(a, check_finite=False)
+        if not np.all(np.diagonal(factors[0])):
+            raise np.linalg.LinAlgError("Singular matrix")
+        x = lu_solve(factors, b, check_finite=False)
+        return x, (factors, x)
+
+    @staticmethod
+    def backward(residuals, args: tuple, g) -> tuple:
+        factors, x = residuals
+        a, b = args
+        if factors is None:
+            return solve_adjoints(g, a, b, x)
+        from scipy.linalg import lu_solve
+        gb = lu_solve(factors, g, trans=1, check_finite=False)   # a^T gb = g
+        da = -gb[:, None] * x[None, :] if np.ndim(b) == 1 else -gb @ _T(x)
+        return da, gb
+
+    @staticmethod
+    def tangent(args: tuple, tangents: tuple):
+        a, b = args
+        ta, tb = tuple(tangents) + (None,) * (2 - len(tangents))
+        x = np.linalg.solve(a, b)
+        found = 0.0
+        if ta is not None:
+            found = solve_tangent_a(ta, a, b, x)
+        if tb is not None:
+            found = found + solve_like(a, tb, b)
+        return found
+
+
 def det_adjoint(g, a, ans):
     """Cotangent of a for ans = det(a): g ans inv(a)^T."""
     return (np.asarray(g) * ans)[..., None, None] * _T(np.linalg.inv(a))

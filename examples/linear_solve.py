@@ -3,8 +3,9 @@
     x = solve(A, b),  loss = 0.5 |x - y|^2
     d loss / d b = A^-T (x - y),   d loss / d A = -(d loss / d b) x^T
 
-s2sad differentiates the code as written; its rule for np.linalg.solve solves with
-A^T once for the cotangent of b and reuses it for A.
+s2sad differentiates the code as written.  In reverse mode (with SciPy installed) the
+forward sweep factorises A once and keeps the LU factors; the backward sweep solves
+with A^T from them for the cotangent of b, and reuses that for A.
 
 Run:  python examples/linear_solve.py
 """

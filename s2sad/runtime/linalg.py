@@ -83,7 +83,8 @@ class FactoredSolve:
     """How reverse mode splits x = np.linalg.solve(a, b) of one matrix, when SciPy is
     installed: the forward sweep factorises a once (LU) and keeps the factors, and the
     backward sweep solves with a^T from them.  (NumPy keeps no factorisation to reuse;
-    stacks of matrices go through NumPy and `solve_adjoints`.)  A `custom.WholeCall`."""
+    stacks of matrices go through NumPy and `solve_adjoints`.)  Shaped like a
+    `custom.WholeCall` (forward, backward, tangent), in `runtime.LIBRARY_SPLITS`."""
 
     reverse_only = True   # forward mode uses solve's own rule
 

@@ -5,7 +5,8 @@
 - hvp of f(x) = sum(log(1 + exp(A @ x))) + 0.5 x.x (A 200 x 50): at most 1.5 x a
   hand-written Hessian-vector product;
 - jacobian(mode="auto") picks the faster mode on a 5 -> 500 and a 500 -> 5 function;
-- jacobian and hessian push their basis vectors in one call: against one call each.
+- jacobian and hessian push (or pull) their basis vectors in one call: against one
+  call each.
 
 Run:  python benchmarks/bench_forward.py
 """
@@ -94,11 +95,17 @@ def main(budget: float = 1.0) -> int:
     def one_jvp_each():
         return np.stack([s2sad.jvp(mix, (x,), (e,))[1] for e in np.eye(100)], -1)
 
+    def one_pullback_each():
+        out, pullback = s2sad.vjp(mix, x)
+        return np.stack([pullback(e)[0] for e in np.eye(100)])
+
     def one_hvp_each():
         return np.stack([s2sad.hvp(logistic, (x50, A), (e, None))[0] for e in np.eye(50)], -1)
     x50 = x[:50]
     for label, batched, looped in (
             ("jacobian 100 -> 100", lambda: s2sad.jacobian(mix, mode="forward")(x), one_jvp_each),
+            ("jacobian, reverse", lambda: s2sad.jacobian(mix, mode="reverse")(x),
+             one_pullback_each),
             ("hessian, logistic 50", lambda: s2sad.hessian(logistic)(x50, A), one_hvp_each)):
         np.testing.assert_allclose(batched(), looped(), rtol=1e-10, atol=1e-12)
         ours, theirs = median_times(batched, looped, (), budget / 2)

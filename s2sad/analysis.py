@@ -93,7 +93,7 @@ def differentiable_names(expr, src: FunctionSource) -> set[str]:
     """Names whose derivative can flow into the value of `expr`."""
     if isinstance(expr, gast.Name):
         return {expr.id}
-    if isinstance(expr, (gast.Constant, gast.Compare, gast.BoolOp, gast.Slice)):
+    if isinstance(expr, (gast.Constant, gast.Compare, gast.Slice)):
         return set()
     if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.Not, gast.Invert)):
         return set()
@@ -122,6 +122,8 @@ def differentiable_names(expr, src: FunctionSource) -> set[str]:
         return found
     if isinstance(expr, gast.IfExp):
         return differentiable_names(expr.body, src) | differentiable_names(expr.orelse, src)
+    if isinstance(expr, gast.BoolOp):   # `a or b` is a or b
+        return set().union(*(differentiable_names(v, src) for v in expr.values))
     found = set()
     for child in gast.iter_child_nodes(expr):
         found |= differentiable_names(child, src)

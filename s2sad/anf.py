@@ -21,7 +21,6 @@ from .astutil import (NameGenerator, assign, attr, call, clone, const, copy_loca
                       helper, index_written_names, loaded_names, name, stored_names)
 from .custom import is_split_call, split_in_reverse_only
 from .lists import append_statement, appended_parts
-from .runtime import add_at
 from .source import FunctionSource
 
 SIDE_EFFECT_FREE = {print}
@@ -86,8 +85,6 @@ class _ANF:
                 s.value = self.atom(s.value, pre)
             return pre + [s]
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and self.is_varied(s.value):
-            if self.src.resolve(s.value.func) is add_at:   # in a generated gradient (hvp):
-                return [copy_location(assign(s.value.args[0].id, s.value), s)]   # a value
             if self.src.resolve(s.value.func) not in SIDE_EFFECT_FREE:
                 raise self.src.error(
                     "s2sad cannot differentiate a call made for its side effects on a value "
@@ -183,6 +180,8 @@ class _ANF:
             return e
         if isinstance(e, gast.IfExp):
             return name(self.conditional(e, pre))
+        if isinstance(e, gast.BoolOp):
+            return name(self.conditional(self.as_conditional(e, pre), pre))
         if isinstance(e, (gast.List, gast.Tuple)):
             raise self.src.error(
                 "s2sad cannot yet build lists or tuples of values that need derivatives "
@@ -243,8 +242,8 @@ class _ANF:
         temp = self.names.fresh("_t")
         self.varied.add(temp)
         body, orelse = [], []
-        body.append(assign(temp, self.operation(e.body, body)))
-        orelse.append(assign(temp, self.operation(e.orelse, orelse)))
+        body.append(assign(temp, self.branch_value(e.body, body)))
+        orelse.append(assign(temp, self.branch_value(e.orelse, orelse)))
         test = e.test
         if _has_call(test):
             flag = self.names.fresh("_cond")
@@ -252,6 +251,20 @@ class _ANF:
             test = name(flag)
         pre.append(copy_location(gast.If(test=test, body=body, orelse=orelse), e))
         return temp
+
+    def branch_value(self, e, pre: list):
+        return self.operation(e, pre) if self.is_varied(e) else e   # `x > 0`: as it is
+
+    def as_conditional(self, e: gast.BoolOp, pre: list) -> gast.IfExp:
+        """`a or b` as `a if a else b`, and `a and b` as `b if a else a`, with `a`
+        computed once: the value is one operand, and `b` runs only where Python runs it."""
+        first = self.atom(e.values[0], pre)
+        rest = e.values[1] if len(e.values) == 2 else copy_location(
+            gast.BoolOp(op=e.op, values=e.values[1:]), e)
+        body, orelse = (first, rest) if isinstance(e.op, gast.Or) else (rest, first)
+        return copy_location(gast.IfExp(test=clone(first), body=clone(body), orelse=orelse)
+                             if isinstance(e.op, gast.Or) else
+                             gast.IfExp(test=clone(first), body=body, orelse=clone(orelse)), e)
 
     def reads_own_output(self, value) -> bool:
         """Whether a rule applied to `value` reads its output for an active argument."""

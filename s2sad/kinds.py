@@ -13,6 +13,7 @@ becomes 1 makes a new specialisation.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -231,8 +232,9 @@ def expr_kind(e, kinds: dict, src: FunctionSource) -> Kind | None:
         return None if e.value is None else UNKNOWN  # `x = None` says nothing of x
     if isinstance(e, gast.Name):
         return kinds.get(e.id)
-    if isinstance(e, gast.BoolOp):
-        return INT_SCALAR
+    if isinstance(e, gast.BoolOp):   # `a or b` is a or b
+        found = [expr_kind(v, kinds, src) for v in e.values]
+        return None if None in found else functools.reduce(Kind.join, found)
     if isinstance(e, gast.Compare):
         return _elementwise([e.left] + e.comparators, kinds, src, integer="bool")
     if isinstance(e, gast.BinOp):
@@ -423,6 +425,8 @@ def _call_kind(e: gast.Call, kinds, src) -> Kind | None:
         found = _shape_kind(e.args[0], kinds, src)
     elif output in ("stacked", "joined") and e.args:   # np.stack, np.concatenate
         found = _joined_kind(e, output == "stacked", kinds, src)
+    elif output == "array" and len(e.args) == 1 and not e.keywords:
+        found = _array_kind(e.args[0], kinds, src)
     else:
         found = UNKNOWN
     if found is not None and rule.integer == "args":
@@ -460,6 +464,20 @@ def _joined_kind(e: gast.Call, stacked: bool, kinds, src) -> Kind:
     if axis.value is None:
         return UNKNOWN if stacked else kind(1, items.integer)
     return kind(items.ndim + stacked, items.integer)
+
+
+def _array_kind(value, kinds, src) -> Kind:
+    """np.array([a, b]) has an axis more than its items (written out, not nested);
+    np.asarray(x) has x's kind."""
+    if not isinstance(value, (gast.List, gast.Tuple)):
+        found = expr_kind(value, kinds, src)
+        return UNKNOWN if found is None else found
+    if not value.elts or any(isinstance(i, (gast.List, gast.Tuple)) for i in value.elts):
+        return UNKNOWN
+    items = _elementwise(value.elts, kinds, src)
+    if items is None or items.ndim is None:
+        return UNKNOWN
+    return kind(items.ndim + 1, items.integer, (len(value.elts) == 1,) + items.ones)
 
 
 def _shape_kind(shape, kinds, src) -> Kind | None:

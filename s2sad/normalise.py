@@ -3,7 +3,8 @@
 After `normalise`:
 - augmented assignments are plain assignments (`a[i] += v` -> `a[i] = a[i] + v`);
 - appends are assignments (`outs.append(h)` -> `outs = appended(outs, h)`, see `lists`),
-  and so are `outs.extend(...)` and `outs = outs + [...]`, one append per item;
+  and so are `outs.extend(...)` and `outs = outs + [...]`, one append per item, and a
+  generated gradient's `add_at(dx, index, g)` (`dx = add_at(dx, index, g)`);
 - tuple unpacking and chained targets are single-target assignments;
 - every `for` loop runs over `range(...)` (enumerate, zip, rows of an array and
   list items become indexing inside the loop);
@@ -18,6 +19,7 @@ import gast
 from .astutil import (NameGenerator, clone, assign, attr, call, const, copy_location,
                       expr_stmt, name, stored_names)
 from .lists import append_statement, is_method_statement
+from .runtime import add_at
 from .source import FunctionSource, Unresolved
 
 
@@ -94,6 +96,9 @@ class _Desugar:
             return [append_statement(s.value.func.value.id, s.value.args[0])]
         if is_method_statement(s, "extend") and self.is_local(s.value.func.value.id):
             return self.extended(s.value.func.value.id, s.value.args[0], s)
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
+                and self.src.resolve(s.value.func) is add_at:   # in a generated gradient
+            return [copy_location(assign(s.value.args[0].id, s.value), s)]   # (hvp): a value
         return [s]
 
     def is_local(self, identifier: str) -> bool:

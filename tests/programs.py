@@ -74,6 +74,14 @@ def conditional_expression(x):
     return y + (math.exp(x) if y > 0 else 0.0)
 
 
+def or_and_values(x, y, scale):
+    """`or` and `and` give one of their operands: its derivative flows, on every path
+    (scale 0.0 makes `scale or x` pick x, and `scale and ...` pick 0.0)."""
+    first = scale * x or y * y
+    second = scale and x * y or x
+    return first * x + second * y + (x > 0 and y > 0 and x * y * y)
+
+
 def array_rows(X, w):
     total = 0.0
     for row in X:

@@ -54,10 +54,10 @@ defvjp(np.copy, "a, order='K', subok=False", output="same", da="g")
 # `array_adjoint` answers in kind: one cotangent per item for a tuple, a single
 # cotangent shaped like `object` otherwise.
 defvjp(np.array, "object: seq, dtype=None, *, copy=True, order='K', subok=False, ndmin=0, "
-                 "ndmax=0, like=None", output="unknown",
+                 "ndmax=0, like=None", output="array",
        dobject="array_adjoint(g, object)", stacked={"object": "stacked_cotangent(g, object)"})
 defvjp(np.asarray, "a: seq, dtype=None, order=None, *, device=None, copy=None, like=None",
-       output="unknown", da="array_adjoint(g, a)", stacked={"a": "stacked_cotangent(g, a)"})
+       output="array", da="array_adjoint(g, a)", stacked={"a": "stacked_cotangent(g, a)"})
 
 # np.float64(x): x as a float64 scalar (or array).
 defvjp(np.float64, "x=0.0", output="same", dx="unbroadcast(g, x)")

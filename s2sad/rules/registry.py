@@ -55,7 +55,8 @@ class Rule:
     one argument: of its items), "scalar", "same" (as the first
     argument), "permuted" (its ndim, axes reordered), "reduce" (by `axis` and
     `keepdims`), "matmul", "shape" (np.zeros(shape)), "vector" (1-D, np.arange),
-    "stacked" (an axis more than its items), "joined" (as many as its items) or
+    "stacked" (an axis more than its items), "joined" (as many as its items),
+    "array" (np.array: a list literal's items and an axis, else its argument's) or
     "unknown" (see `kinds.infer_kinds`).
     """
     fn: object

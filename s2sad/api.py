@@ -11,9 +11,10 @@ import numpy as np
 from .custom import WholeCall
 from . import rules
 from .emit import readable_function
-from .kinds import (MAX_LEAVES, UNKNOWN, Structure, abstract_structure, dtype_of_key,
-                    is_integer_value, kind_of_key, kind_of_value)
-from .source import read_function
+from .kinds import (MAX_LEAVES, UNKNOWN, Structure, abstract_structure,
+                    carries_no_derivative, dtype_of_key, kind_of_key, kind_of_value,
+                    without_derivative)
+from .source import identifier, read_function
 from .syntax import check_supported
 from .transform import Generated, forward_transform, parameter_names, reverse_transform
 
@@ -51,8 +52,8 @@ def _readable(f):
     signature = ", ".join(written)
     names = ", ".join(p.name if p.kind != p.KEYWORD_ONLY else f"{p.name}={p.name}"
                       for p in params)
-    text = f"def {f.__name__}({signature}):\n    return _s2sad_derivative({names})\n"
-    return readable_function(text, f.__name__, {"_s2sad_derivative": f, **defaults},
+    text = f"def {identifier(f)}({signature}):\n    return _s2sad_derivative({names})\n"
+    return readable_function(text, identifier(f), {"_s2sad_derivative": f, **defaults},
                              f"call of {f!r}")
 
 
@@ -150,10 +151,10 @@ class _Derivative(WholeCall):
                     src.tree, "pass a plain dict, list or tuple (dict(...), list(...)), or "
                     "stack many numbers into one array")
             if by_name[w].integer:
-                src = _function_source(self.f)
+                src, value = _function_source(self.f), values[self.signature.names.index(w)]
                 raise src.error(
                     f"cannot differentiate {self.f.__name__} with respect to {w!r}: it is "
-                    f"an integer ({type(values[self.signature.names.index(w)]).__name__})",
+                    f"{without_derivative(value)} ({type(value).__name__})",
                     src.tree, f"pass a float for {w!r} (e.g. {w}=float(...)) or choose "
                     "another wrt")
         doubles = _float64_arrays(self.signature.names, keys)
@@ -454,9 +455,10 @@ def _check_tangents(f: Callable, values: tuple, tangents: tuple) -> None:
     for value, tangent in zip(values, tangents):
         if tangent is None or isinstance(value, (dict, list, tuple)):
             continue
-        if is_integer_value(value):
-            raise TypeError(f"{f.__name__} takes an integer argument ({value!r}): its "
-                            "tangent must be None")
+        if carries_no_derivative(value):
+            raise TypeError(f"{f.__name__} takes an argument that is "
+                            f"{without_derivative(value)} ({value!r}): its tangent must "
+                            "be None")
         if np.shape(tangent) != np.shape(value):
             raise ValueError(f"a tangent has shape {np.shape(tangent)}, but its primal "
                              f"{np.shape(value)}")

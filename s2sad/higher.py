@@ -15,7 +15,8 @@ from .api import _Signature, forward_function, grad, jvp, vjp
 from .emit import readable_function
 from .errors import TransformError
 from .forward_batched import NotBatchable
-from .kinds import is_integer_value, kind_of_value
+from .kinds import carries_no_derivative, kind_of_value, without_derivative
+from .source import identifier
 from .runtime import zero_tangent
 
 
@@ -75,7 +76,7 @@ def _hvp_function(f: Callable, given: tuple, tangents: tuple) -> tuple:
     defaults = primals[len(given):]
     tangents = tangents + (None,) * len(defaults)
     floats = tuple(i for i, (p, t) in enumerate(zip(primals, tangents))
-                   if t is not None and not is_integer_value(p))
+                   if t is not None and not carries_no_derivative(p))
     if len(tangents) != len(primals) or any(
             t is not None and i not in floats for i, t in enumerate(tangents)):
         raise TypeError("hvp takes one tangent per argument: None for integers and "
@@ -110,7 +111,7 @@ def gradient_cotangents_tangent(df, args: tuple, g, tangents: tuple) -> tuple:
     generated code."""
     values = df.signature.bind(tuple(args), {})
     value_cotangent, directions = _directions(df, values, g)
-    tangents = tuple(None if is_integer_value(v) else t for v, t in
+    tangents = tuple(None if carries_no_derivative(v) else t for v, t in
                      zip(values, tuple(tangents) + (None,) * len(values)))
     function, floats, _, _ = _hvp_found(df.f, values, directions)
     third, _ = forward_function(function, values + directions,
@@ -131,7 +132,7 @@ def _directions(df, values: tuple, g) -> tuple:
         value_cotangent, g = g
     if not df.many:
         g = (g,)
-    directions = [None if is_integer_value(v) else zero_tangent(v) for v in values]
+    directions = [None if carries_no_derivative(v) else zero_tangent(v) for v in values]
     for name, cotangent in zip(df.wrt, g):
         directions[df.signature.names.index(name)] = cotangent
     return value_cotangent, tuple(directions)
@@ -253,10 +254,11 @@ def _bound(f: Callable, args: tuple, kwargs: dict, wrt, what: str) -> tuple:
                          f"{len(values)} arguments")
     wrt %= len(values)
     x = values[wrt]
-    if isinstance(x, (dict, list, tuple)) or is_integer_value(x):
+    if isinstance(x, (dict, list, tuple)) or carries_no_derivative(x):
         raise TypeError(f"{what} differentiates with respect to a float array or number; "
                         f"argument {wrt} of {f.__name__} is {type(x).__name__} "
-                        f"{'(an integer)' if is_integer_value(x) else ''}".rstrip())
+                        f"{f'({without_derivative(x)})' if carries_no_derivative(x) else ''}"
+                        .rstrip())
     return values, wrt
 
 
@@ -343,11 +345,11 @@ def _contracted(f: Callable, arity: int) -> Callable:
     made = f.__dict__.setdefault(_CONTRACTED, {})
     if arity not in made:
         params = ", ".join(f"a{i}" for i in range(arity))
-        name = f"{getattr(f, '__name__', 'f')}_contracted"
+        name = f"{identifier(f)}_contracted"
         text = (f"def {name}({params}{', ' if arity else ''}cotangent):\n"
                 f"    return np.sum(_f({params}) * cotangent)\n")
         made[arity] = readable_function(text, name, {"np": np, "_f": f},
-                                        f"contraction of {getattr(f, '__name__', 'f')}")
+                                        f"contraction of {identifier(f)}")
     return made[arity]
 
 
@@ -373,4 +375,4 @@ def _basis(x: np.ndarray):
 
 
 def _zero_tangents(args: tuple) -> tuple:
-    return tuple(None if is_integer_value(a) else zero_tangent(a) for a in args)
+    return tuple(None if carries_no_derivative(a) else zero_tangent(a) for a in args)

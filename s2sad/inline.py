@@ -31,7 +31,7 @@ from .astutil import (NameGenerator, all_names, assign, clone, const, copy_locat
 from .custom import differentiate_recursion, is_split_call
 from .normalise import single_exit
 from .rules import lookup
-from .source import INLINED_FROM, FunctionSource, Unresolved, read_function
+from .source import INLINED_FROM, FunctionSource, Unresolved, identifier, read_function
 from .comprehensions import lower_comprehensions
 from .inplace import lower_in_place_calls
 from .syntax import check_supported
@@ -187,7 +187,7 @@ class _Inliner:
         if not self.unpacked(e):
             self.deferred = True   # f(*args) in the helper that takes *args: inlined
             return e               # where the helper is, and args is known
-        result = self.names.fresh("_" + fn.__name__)
+        result = self.names.fresh("_" + identifier(fn))
         pre += self.inline(e, pre_target=result, whole=whole)
         return name(result)
 
@@ -247,7 +247,7 @@ class _Inliner:
                 or None in keywords:
             return factory_call
         made = factory(*args, **keywords)
-        held = self.names.fresh(f"_{factory.__name__}_{getattr(made, '__name__', '')}")
+        held = self.names.fresh(f"_{factory.__name__}_{identifier(made)}")
         self.bound[held] = made
         return copy_location(name(held), factory_call)
 

@@ -113,14 +113,23 @@ def _structure_key(value) -> "Structure | Kind":
     return Structure(type(value), keys, items, size) if size <= MAX_LEAVES else UNKNOWN
 
 
-def is_integer_value(value) -> bool:
-    """An int, bool, NumPy integer, or an array of those: no derivative, no tangent.
+def carries_no_derivative(value) -> bool:
+    """An int, bool, NumPy integer, an array of those, a string or None: no derivative,
+    no tangent.
 
-    >>> is_integer_value(3), is_integer_value(np.arange(2)), is_integer_value(1.5)
+    >>> carries_no_derivative(3), carries_no_derivative(np.arange(2)), carries_no_derivative(1.5)
     (True, True, False)
+    >>> carries_no_derivative("same"), carries_no_derivative(None)
+    (True, True)
     """
-    return isinstance(value, (bool, int, np.integer)) or (
+    return isinstance(value, (bool, int, np.integer, str, bytes)) or value is None or (
         isinstance(value, np.ndarray) and value.dtype.kind in "iub")
+
+
+def without_derivative(value) -> str:
+    """What a value `carries_no_derivative` is, for messages."""
+    return "not a number" if isinstance(value, (str, bytes)) or value is None \
+        else "an integer"
 
 
 def kind_of_value(value):
@@ -173,8 +182,10 @@ def dtype_of_key(key) -> np.dtype | None:
     return None if isinstance(key, (Kind, Structure)) else key[1]
 
 
+NOT_A_NUMBER = kind(None, True)   # a string or None: no derivative either
 _KIND_BY_TYPE = {float: FLOAT_SCALAR, int: INT_SCALAR, bool: INT_SCALAR,
-                 np.float64: FLOAT_SCALAR, np.float32: FLOAT_SCALAR, np.int64: INT_SCALAR}
+                 np.float64: FLOAT_SCALAR, np.float32: FLOAT_SCALAR, np.int64: INT_SCALAR,
+                 str: NOT_A_NUMBER, bytes: NOT_A_NUMBER, type(None): NOT_A_NUMBER}
 
 
 def infer_kinds(body, param_kinds: dict, src: FunctionSource) -> dict:

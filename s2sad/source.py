@@ -36,7 +36,7 @@ class FunctionSource:
 
     @property
     def name(self) -> str:
-        return self.func.__name__
+        return self.tree.name   # the def's own name; `lambda_` for a lambda
 
     def error(self, what: str, node=None, hint: str | None = None) -> TransformError:
         """A TransformError pointing at `node`'s line in the user's file (the file of
@@ -100,6 +100,47 @@ class _UnresolvedType:
 Unresolved = _UnresolvedType()
 
 
+def _lambda_as_def(func, module: gast.Module) -> gast.FunctionDef:
+    """`lambda x: e` as `def lambda_(x): return e`: the one lambda of the file on
+    func's line with func's parameters (on Python 3.11+, several such are told apart
+    by the columns of func's code)."""
+    code = func.__code__
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount
+                              + bool(code.co_flags & inspect.CO_VARARGS)
+                              + bool(code.co_flags & inspect.CO_VARKEYWORDS)]
+    found = [node for node in gast.walk(module) if isinstance(node, gast.Lambda)
+             and node.lineno == code.co_firstlineno and _parameter_names(node.args) == params]
+    if len(found) > 1 and hasattr(code, "co_positions"):
+        columns = {column for line, _, column, _ in code.co_positions()
+                   if line == code.co_firstlineno and column is not None}
+        found = [node for node in found if any(
+            node.body.col_offset <= c < getattr(node.body, "end_col_offset", 1 << 30)
+            for c in columns)] if columns else found
+    if len(found) != 1:
+        raise TransformError(
+            f"cannot tell which lambda on line {code.co_firstlineno} is {func.__qualname__!r}",
+            filename=code.co_filename, lineno=code.co_firstlineno, function="<lambda>",
+            hint="write one lambda a line, or the function with 'def'")
+    node = found[0]
+    body = [gast.copy_location(gast.Return(value=node.body), node)]
+    tree = gast.FunctionDef(name="lambda_", args=node.args, body=body, decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(tree, node)
+
+
+def _parameter_names(args: gast.arguments) -> tuple:
+    names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    names += [args.vararg.id] if args.vararg else []   # in the order of co_varnames
+    return tuple(names + ([args.kwarg.id] if args.kwarg else []))
+
+
+def identifier(func) -> str:
+    """func's name as a Python identifier (`lambda_` for a lambda), for names s2sad
+    makes from it."""
+    found = getattr(func, "__name__", "f")
+    return found if found.isidentifier() else "lambda_"
+
+
 def read_function(func) -> FunctionSource:
     """Parse `func`'s source into a gast FunctionDef with decorators dropped."""
     if not isinstance(func, types.FunctionType):
@@ -110,6 +151,8 @@ def read_function(func) -> FunctionSource:
     filename = func.__code__.co_filename
     try:
         lines, first_line = inspect.getsourcelines(func)
+        if func.__name__ == "<lambda>":   # read in its whole file: its line may not parse
+            lines, first_line = inspect.findsource(func)[0], 1
     except (OSError, TypeError) as exc:
         raise TransformError(
             f"cannot read the source of {func.__qualname__!r} (defined in {filename}): {exc}",
@@ -123,12 +166,13 @@ def read_function(func) -> FunctionSource:
         raise TransformError(f"cannot parse the source of {func.__qualname__!r}: {exc.msg}",
                              filename=filename, lineno=first_line, function=func.__name__,
                              hint="s2sad differentiates functions defined with 'def'") from None
-    tree = module.body[0] if module.body else None
+    tree = _lambda_as_def(func, module) if func.__name__ == "<lambda>" else \
+        module.body[0] if module.body else None
     if not isinstance(tree, gast.FunctionDef):
         raise TransformError(
             f"{func.__qualname__!r} is not defined by a 'def' statement s2sad can read",
             filename=filename, lineno=first_line, function=func.__name__,
-            hint="lambdas are not supported yet; write the function with 'def'")
+            hint="write the function with 'def'")
     tree.decorator_list = []
     closure = {}
     if func.__closure__:

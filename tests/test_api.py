@@ -65,6 +65,32 @@ def test_vjp_uses_defaults_for_parameters_left_out():
     np.testing.assert_allclose(dx, 2.0 * 3 * np.array([1.0, 4.0]))
 
 
+def smoothed(x, k, mode, scale=None):
+    y = np.convolve(x, k, mode)
+    return y if scale is None else scale * y
+
+
+def test_strings_and_none_carry_no_derivative():
+    x, k = np.array([1.0, 2.0, 4.0, 3.0]), np.array([1.0, 2.0, 0.5])
+    out, pullback = s2sad.vjp(smoothed, x, k, "same")
+    g = np.array([1.0, -2.0, 0.5, 3.0])
+    dx, dk, dmode = pullback(g)   # one per primal given: `scale` takes its default
+    assert dmode is None
+    eps = 1e-6
+    for arg, found in ((0, dx), (1, dk)):
+        for i in range(len(found)):
+            up, down = [x.copy(), k.copy()], [x.copy(), k.copy()]
+            up[arg][i] += eps
+            down[arg][i] -= eps
+            expected = g @ (smoothed(*up, "same") - smoothed(*down, "same")) / (2 * eps)
+            assert found[i] == pytest.approx(expected, rel=1e-6)
+    for mode in ("forward", "reverse"):
+        jacobian = s2sad.jacobian(smoothed, wrt=1, mode=mode)(x, k, "same")
+        np.testing.assert_allclose(jacobian.T @ g, dk, rtol=1e-12)
+    with pytest.raises(s2sad.TransformError, match="'mode': it is not a number"):
+        s2sad.grad(lambda x, mode: np.sum(np.convolve(x, x, mode)), wrt=1)(x, "same")
+
+
 def test_vjp_with_tape_can_be_pulled_twice():
     out, pullback = s2sad.vjp(P.geometric, 0.5, 4)
     first = pullback(1.0)

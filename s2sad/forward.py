@@ -21,9 +21,10 @@ from . import rules, runtime
 from .analysis import call_arguments, differentiable_names, primitive_of
 from .astutil import (NameGenerator, assign, attr, call, clone, const, copy_location, helper,
                       index_written_names, loaded_names, mark_helpers, name)
+from .custom import split_in_reverse_only
 from .kinds import UNKNOWN, expr_kind
 from .lists import is_append
-from .optimise import simplify
+from .optimise import refuse_literal_options, simplify
 from .rules.binding import BindingError, bind_arguments, instantiate
 from .runtime import split_backward, split_output
 from .source import FunctionSource, Unresolved
@@ -75,6 +76,7 @@ class ForwardMode:
             return [s]
         tangent = simplify(self.value_tangent(s.value, target.id, s), self.kind_of,
                            self.kinds.get(target.id, UNKNOWN))
+        refuse_literal_options(tangent, self.src, s)
         spreads = _is_spread(tangent)   # spread(t, y) reads the new y: after the primal
         if spreads:
             tangent = tangent.args[0]
@@ -137,7 +139,13 @@ class ForwardMode:
     def rule_tangent(self, value, target: str, where):
         fn = primitive_of(value, self.src)
         if fn is split_output:
-            return self.split_tangent(value)
+            function = self.src.resolve(value.args[0])
+            if not split_in_reverse_only(function):
+                return self.split_tangent(value)
+            # split in reverse mode only (np.linalg.solve): the call's own forward rule
+            value = gast.Call(func=clone(value.args[0]), args=[clone(a) for a in value.args[2:]],
+                              keywords=[])
+            fn = function
         rule = rules.lookup(fn)
         label = rules.describe(fn) if fn is not Unresolved else "this call"
         if fn is split_backward and not _has_backward_tangent(self.src.resolve(value.args[0])):

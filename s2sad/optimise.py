@@ -17,6 +17,7 @@ import numpy as np
 
 from .astutil import attr, call, const, helper, loaded_names, name_counts, substitute
 from .kinds import reduced_axes, unbroadcast_axes
+from .runtime import unsupported
 
 _ALIAS_COPY = "s2sad_alias_copy"   # on `dx = dacc.copy()`: the accumulator's name
 _FOLDABLE = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -38,6 +39,11 @@ def simplify(expr, kind_of, output_kind):
     if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub) \
             and _is_number(expr.operand):
         return const(-expr.operand.value)
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.Not) \
+            and isinstance(expr.operand, gast.Constant):
+        return const(not expr.operand.value)
+    if isinstance(expr, gast.IfExp) and isinstance(expr.test, gast.Constant):
+        return expr.body if expr.test.value else expr.orelse   # an option given literally
     if isinstance(expr, gast.IfExp) and gast.dump(expr.body) == gast.dump(expr.orelse):
         return expr.body   # `g if len(xs) else g`, once the kinds made both sides g
     if isinstance(expr, gast.IfExp) and isinstance(expr.test, gast.Compare):
@@ -78,7 +84,8 @@ def _fold_binop(e: gast.BinOp):
 
 
 def _constant_compare(test: gast.Compare):
-    """Decide `axes is None` at transform time when `axes` is a literal."""
+    """Decide `axes is None` (or `UPLO == 'L'`) at transform time when `axes` is a
+    literal."""
     if len(test.ops) != 1 or not isinstance(test.comparators[0], gast.Constant):
         return None
     if isinstance(test.left, (gast.Tuple, gast.List)):
@@ -92,7 +99,32 @@ def _constant_compare(test: gast.Compare):
         return left is right
     if isinstance(test.ops[0], gast.IsNot):
         return left is not right
+    if isinstance(test.ops[0], (gast.Eq, gast.NotEq)) and isinstance(test.left, gast.Constant):
+        return (left == right) == isinstance(test.ops[0], gast.Eq)   # UPLO == 'L'
     return None
+
+
+def refuse_literal_options(expr, src, where) -> None:
+    """A TransformError at the user's line for a call `unsupported(...)` left in a
+    simplified rule with literal arguments: an option the user wrote that the rule has
+    no derivative for (not in a branch of `x if option else unsupported(...)` the
+    option's value decides at run time)."""
+    for node in _unconditional(expr):
+        if isinstance(node, gast.Call) and getattr(node.func, "id", None) == "unsupported" \
+                and all(isinstance(a, gast.Constant) for a in node.args):
+            try:
+                unsupported(*(a.value for a in node.args))
+            except NotImplementedError as refused:
+                raise src.error(str(refused), where, "leave that option out, or give the "
+                                "call a rule of your own (s2sad.custom_vjp)") from None
+
+
+def _unconditional(expr):
+    """The nodes of `expr` that are always evaluated: not inside a conditional."""
+    yield expr
+    if not isinstance(expr, (gast.IfExp, gast.BoolOp)):
+        for child in gast.iter_child_nodes(expr):
+            yield from _unconditional(child)
 
 
 def _ndim(kind_of, node):

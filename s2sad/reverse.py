@@ -31,7 +31,7 @@ from .astutil import (NameGenerator, assign, attr, call, clone, const, expr_stmt
 from .custom import custom_jvp, custom_vjp
 from .kinds import INT_SCALAR, UNKNOWN, Kind, expr_kind
 from .lists import appended_parts, list_names, pop_statement
-from .optimise import AdjointOptimiser, simplify
+from .optimise import AdjointOptimiser, refuse_literal_options, simplify
 from .runtime import split_forward
 from .rules.binding import BindingError, bind_arguments, instantiate
 from .source import FunctionSource, Unresolved
@@ -428,6 +428,7 @@ class ReverseMode:
                 continue
             template = mark_helpers(rule.template(param.name, stacked), set(mapping))
             contribution = simplify(instantiate(template, mapping), self.kind_of, output_kind)
+            refuse_literal_options(contribution, self.src, where)
             if param.name in literals:   # one cotangent per item of the literal
                 contribution = call(helper("array_adjoint"), contribution, clone(node))
             if isinstance(node, gast.Name) and node.id in self.lists and not stacked:

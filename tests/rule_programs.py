@@ -1508,6 +1508,12 @@ def pad_log_sum_exp(x):
     return np.log(np.sum(np.exp(padded * np.arange(1.0, np.shape(padded)[1] + 1))))
 
 
+def pad_copying_modes(x):   # padding that copies entries: each copy sends g back
+    return np.sum(np.sin(np.pad(x, 1, mode="reflect")) * np.pad(x, 1, mode="edge")) \
+        + np.sum(np.pad(x, ((0, 2),) * x.ndim, mode="wrap") ** 3) \
+        + np.sum(np.cos(np.pad(x, (3, 1), "symmetric")))
+
+
 def pad_constant(x, c):
     padded = np.pad(x, 2, constant_values=c)
     return np.sum(np.sin(padded) * np.arange(1.0, np.size(padded) + 1).reshape(np.shape(padded)))
@@ -1644,8 +1650,8 @@ def trapezoid_axis(y):
 
 # --- forms refused clearly ------------------------------------------------------------------
 
-def pad_reflect(x):
-    return np.sum(np.sin(np.pad(x, 1, mode="reflect")))
+def pad_mean(x):
+    return np.sum(np.sin(np.pad(x, 1, mode="mean")))
 
 
 def average_returned(x):

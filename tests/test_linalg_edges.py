@@ -77,16 +77,45 @@ def hermitian_svd(a):
     return np.sum(np.linalg.svd(a + a.T, compute_uv=False, hermitian=True))
 
 
-@pytest.mark.parametrize("f, message", [
-    (truncated_pinv, "drops no nonzero singular value"), (upper_cholesky, "upper=True"),
-    (hermitian_svd, "hermitian=True")], ids=lambda v: getattr(v, "__name__", ""))
-def test_options_without_a_rule_are_refused_in_both_modes(f, message):
+def cholesky_of_either_triangle(a, upper):
+    return np.sum(np.linalg.cholesky(a @ a.T + 3 * np.eye(3), upper=upper))
+
+
+def conditioned():
     u, v = np.linalg.qr(rng.normal(size=(3, 3)))[0], np.linalg.qr(rng.normal(size=(3, 3)))[0]
-    a = u @ np.diag([3.0, 1.0, 0.5]) @ v.T
+    return u @ np.diag([3.0, 1.0, 0.5]) @ v.T
+
+
+@pytest.mark.parametrize("f, message", [
+    (upper_cholesky, "upper=True"), (hermitian_svd, "hermitian=True")],
+    ids=lambda v: getattr(v, "__name__", ""))
+def test_options_written_as_literals_are_refused_at_the_users_line(f, message):
+    a = conditioned()
+    for derivative in (lambda: s2sad.grad(f)(a), lambda: s2sad.jvp(f, (a,), (np.ones((3, 3)),))):
+        with pytest.raises(s2sad.TransformError, match=message) as refused:
+            derivative()
+        assert refused.value.lineno == f.__code__.co_firstlineno + 1
+
+
+@pytest.mark.parametrize("f, args, message", [
+    (truncated_pinv, (), "drops no nonzero singular value"),
+    (cholesky_of_either_triangle, (True,), "upper=True")],
+    ids=lambda v: getattr(v, "__name__", ""))
+def test_options_known_at_run_time_are_refused_in_both_modes(f, args, message):
+    a = conditioned()
     with pytest.raises(NotImplementedError, match=message):
-        s2sad.grad(f)(a)
+        s2sad.grad(f)(a, *args)
     with pytest.raises(NotImplementedError, match=message):
-        s2sad.jvp(f, (a,), (np.ones((3, 3)),))
+        s2sad.jvp(f, (a, *args), (np.ones((3, 3)),) + (None,) * len(args))
+
+
+def test_an_option_known_at_run_time_is_differentiated_where_it_has_a_rule():
+    a, f = conditioned(), cholesky_of_either_triangle
+    found = s2sad.grad(f)(a, False)
+    eps = 1e-6
+    expected = [(f(a + eps * e.reshape(3, 3), False) - f(a - eps * e.reshape(3, 3), False))
+                / (2 * eps) for e in np.eye(9)]
+    np.testing.assert_allclose(found.ravel(), expected, rtol=1e-6)
 
 
 class Scaled:

@@ -522,7 +522,7 @@ ARRAY_PROGRAMS = {
     P.take_along_top: [(2, 3)], P.take_along_flat: [(2, 3), (6,)],
     P.repeat_scalar: [(), (3,), (2, 3)], P.repeat_per_entry: [(3,), (3, 2)],
     P.repeat_axis: [(2, 3)], P.tile_rows: [(3,), (1, 3)], P.tile_times: [(3,), (2, 3)],
-    P.pad_log_sum_exp: [(2, 3), (3, 1)],
+    P.pad_log_sum_exp: [(2, 3), (3, 1)], P.pad_copying_modes: [(4,), (2, 3), (3, 2)],
     P.split_parts: [(6,), (3, 2)], P.array_split_equal: [(6,), (6, 2)],
     P.diff_squared: [(5,), (3, 4)], P.diff_second: [(5,), (3, 4)], P.diff_axis: [(3, 4)],
     P.cumprod_weighted: [(), (5,), (2, 3)], P.cumprod_axis: [(3, 4), (2, 3, 4)],
@@ -597,13 +597,13 @@ def test_gradient_matches_finite_differences(program, args, wrt):
 # --- forms the rules refuse ------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["grad", "jvp"])
-def test_pad_with_mode_reflect_is_refused(mode):
+def test_pad_with_mode_mean_is_refused(mode):
     x = U(-1, 1, 2, 3)
-    with pytest.raises(NotImplementedError, match="mode='constant' only, not 'reflect'"):
+    with pytest.raises(NotImplementedError, match="np.pad without mode='mean'"):
         if mode == "grad":
-            s2sad.grad(P.pad_reflect)(x)
+            s2sad.grad(P.pad_mean)(x)
         else:
-            s2sad.jvp(P.pad_reflect, (x,), (np.ones_like(x),))
+            s2sad.jvp(P.pad_mean, (x,), (np.ones_like(x),))
 
 
 @pytest.mark.parametrize("shape", [(4,), (3, 4)])

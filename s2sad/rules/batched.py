@@ -83,16 +83,16 @@ defbatch(L.solve, ta="solve_tangent_a(batch_align(t, ans), a, b, ans)",
          tb="solve_like(a, batch_align(t, ans), b)")
 defbatch(L.slogdet, ta="batch_each(slogdet_tangent, 0, t, t, a, ans)")
 defbatch(L.cholesky, ta="batch_each(cholesky_tangent, 0, t, t, ans) if not upper else "
-                        "lower_only('cholesky', 'upper=True')")
+                        "unsupported('np.linalg.cholesky', 'upper=True')")
 defbatch(L.eigh, ta="batch_each(eigh_tangent, 0, t, t, ans) if UPLO == 'L' else "
-                    "lower_only('eigh', \"UPLO='U'\")")
+                    "unsupported('np.linalg.eigh', \"UPLO='U'\")")
 defbatch(L.eigvalsh, ta="batch_each(eigvalsh_tangent, 0, t, t, a) if UPLO == 'L' else "
-                        "lower_only('eigvalsh', \"UPLO='U'\")")
-defbatch(L.svd, ta="no_hermitian('svd', hermitian) or batch_each(svd_tangent, 0, t, t, a, "
-                   "ans, compute_uv, full_matrices)")
+                        "unsupported('np.linalg.eigvalsh', \"UPLO='U'\")")
+defbatch(L.svd, ta="batch_each(svd_tangent, 0, t, t, a, ans, compute_uv, full_matrices) "
+                   "if not hermitian else unsupported('np.linalg.svd', 'hermitian=True')")
 defbatch(L.qr, ta="batch_each(qr_tangent, 0, t, t, a, ans, mode)")
-defbatch(L.pinv, ta="no_hermitian('pinv', hermitian) or batch_each(pinv_tangent, 0, t, t, "
-                    "a, ans, rcond, rtol)")
+defbatch(L.pinv, ta="batch_each(pinv_tangent, 0, t, t, a, ans, rcond, rtol) if not hermitian "
+                    "else unsupported('np.linalg.pinv', 'hermitian=True')")
 defbatch(L.lstsq, ta="batch_each(lstsq_tangent, 0, t, t, a, b, ans, False, rcond)",
          tb="batch_each(lstsq_tangent, 0, t, t, a, b, ans, True, rcond)")
 defbatch(L.matrix_power, ta="batch_each(matrix_power_tangent, 0, t, t, a, n)")
@@ -176,6 +176,8 @@ for _fn in (A.sort_adjoint, A.take_adjoint, A.take_along_axis_adjoint, A.repeat_
             A.scattered_cotangent, A.put_cotangent):
     _arguments = ", ".join(p.name for p in lookup(_fn).params)
     defbatch(_fn, tg=f"batch_each({_fn.__name__}, 0, t, {_arguments})")
+defbatch(A.cumprod_adjoint, tg="batch_each(cumprod_adjoint, 0, t, t, a, axis)",
+         ta="batch_each(cumprod_adjoint_tangent, 2, t, g, a, t, axis)")
 defbatch(A.interp_slope, tfp="batch_each(interp_slope, 2, t, x, xp, t, period)")
 defbatch(A.cross_adjoint, tg="batch_each(cross_adjoint, 0, t, t, a, b, of_b)",
          ta="batch_each(cross_adjoint, 1, t, g, t, b, True) if of_b else "
@@ -187,3 +189,44 @@ defbatch(A.convolve_adjoints, tg="batch_each(convolve_adjoints, 0, t, t, a, v, m
             "mode)[1]))",
          tv="Cotangents((batch_each(convolve_adjoints, 2, t, g, a, t, mode)[0], "
             "batch_zero(v, len(t))))")
+
+# ... and of np.linalg's adjoints (runtime.linalg): once per basis vector, inside the call
+defbatch(R.inv_adjoint, "g", "x")   # -x^T g x^T: a batch of g (or x) broadcasts
+for _fn in (R.solve_adjoints, R.solve_da, R.solve_db, R.det_adjoint, R.slogdet_adjoint,
+            R.cholesky_adjoint, R.eigh_adjoint, R.eigvalsh_adjoint, R.svd_adjoint,
+            R.qr_adjoint, R.pinv_adjoint, R.lstsq_db, R.lstsq_da,
+            R.matrix_power_adjoint, R.multi_dot_adjoints, R.diag_adjoint,
+            R.kron_adjoints):   # linear in g
+    _arguments = ", ".join(p.name for p in lookup(_fn).params)
+    defbatch(_fn, tg=f"batch_each({_fn.__name__}, 0, t, {_arguments})")
+defbatch(R.solve_adjoints, ta="batch_each(solve_adjoints_tangent, 4, t, g, a, b, x, t, None)",
+         tx="batch_each(solve_adjoints_tangent, 5, t, g, a, b, x, None, t)")
+defbatch(R.solve_da, ta="batch_each(solve_adjoints_tangent, 4, t, g, a, b, x, t, None)[0]",
+         tx="batch_each(solve_adjoints_tangent, 5, t, g, a, b, x, None, t)[0]")
+defbatch(R.solve_db, ta="batch_each(solve_db_tangent, 3, t, g, a, b, t)")
+defbatch(R.det_adjoint, tx="batch_each(det_adjoint, 2, t, g, a, t)",
+         ta="batch_each(det_adjoint_tangent, 3, t, g, a, x, t)")
+defbatch(R.slogdet_adjoint, ta="batch_each(slogdet_adjoint_tangent, 2, t, g, a, t)")
+defbatch(R.cholesky_adjoint, tx="batch_each(cholesky_adjoint_tangent, 2, t, g, x, t)")
+defbatch(R.eigh_adjoint, tx="batch_each(eigh_adjoint_tangent, 2, t, g, x, t)")
+defbatch(R.eigvalsh_adjoint, ta="batch_each(eigvalsh_adjoint_tangent, 2, t, g, a, t)")
+defbatch(R.svd_adjoint, ta="batch_each(svd_adjoint_tangent, 3, t, g, a, x, t, None, "
+                            "compute_uv, full_matrices)",
+         tx="batch_each(svd_adjoint_tangent, 4, t, g, a, x, None, t, compute_uv, "
+            "full_matrices)")
+defbatch(R.qr_adjoint, tx="batch_each(qr_adjoint_tangent, 3, t, g, a, x, t, mode)")
+defbatch(R.pinv_adjoint, ta="batch_each(pinv_adjoint_tangent, 3, t, g, a, x, t, None)",
+         tx="batch_each(pinv_adjoint_tangent, 4, t, g, a, x, None, t)")
+defbatch(R.lstsq_db, ta="batch_each(lstsq_db_tangent, 2, t, g, a, t, rcond)")
+defbatch(R.lstsq_da, tb="batch_each(lstsq_da, 2, t, g, a, t, rcond)",
+         ta="batch_each(lstsq_da_tangent, 3, t, g, a, b, t, rcond)")
+defbatch(R.matrix_power_adjoint,
+         ta="batch_each(matrix_power_adjoint_tangent, 3, t, g, a, n, t)")
+defbatch(R.multi_dot_adjoints,
+         tarrays="batch_each(multi_dot_adjoints_tangent, 2, t, g, arrays, t)")
+defbatch(R.kron_adjoints,
+         ta="Cotangents((batch_zero(a, len(t)), batch_each(kron_adjoints, 1, t, g, t, b)[1]))",
+         tb="Cotangents((batch_each(kron_adjoints, 2, t, g, a, t)[0], batch_zero(b, len(t))))")
+# a split call's backward part (np.linalg.solve's with SciPy: runtime.linalg.FactoredSolve)
+defbatch(R.split_backward, tg="batch_each(split_backward, 3, t, function, pair, args, g)",
+         targs="batch_each(split_backward_tangent, 4, t, function, pair, args, g, t)")

@@ -81,6 +81,8 @@ for _helper, _signature in _ARRAY_HELPERS.items():
                        if (_helper, p) not in ((A.polyval_dp, "x"), (A.interp_weights, "x"))})
 defnondiff(A.average_weights, A.range_weights, A.trapezoid_weights, R.tensordot_subscripts,
            output="unknown")
+deflinear(A.cumprod_adjoint, "g", signature="g, a, axis=None")
+defjvp(A.cumprod_adjoint, ta="cumprod_adjoint_tangent(g, a, t, axis)")
 deflinear(A.interp_slope, "fp", signature="x, xp, fp, period=None")
 defjvp(A.interp_slope, tx=_SHAPE_ONLY)
 defjvp(A.cross_adjoint, "g, a, b, of_b", tg="cross_adjoint(t, a, b, of_b)",
@@ -89,3 +91,49 @@ defjvp(A.cross_adjoint, "g, a, b, of_b", tg="cross_adjoint(t, a, b, of_b)",
 defjvp(A.convolve_adjoints, "g, a, v, mode='full'", tg="convolve_adjoints(t, a, v, mode)",
        ta="Cotangents((np.zeros(np.size(a)), convolve_adjoints(g, t, v, mode)[1]))",
        tv="Cotangents((convolve_adjoints(g, a, t, mode)[0], np.zeros(np.size(v))))")
+
+# np.linalg's adjoints (runtime.linalg), for second derivatives through np.linalg: each
+# is linear in the cotangent g; the tangent along another argument is a helper of its
+# own ("x" is the primitive's output, `ans` in the reverse rule), "0" a shape only
+deflinear(R.inv_adjoint, "g", signature="g, x")
+defjvp(R.inv_adjoint, tx="inv_adjoint_tangent(g, x, t)")
+deflinear(R.solve_adjoints, "g", signature="g, a, b, x")
+defjvp(R.solve_adjoints, ta="solve_adjoints_tangent(g, a, b, x, t, None)", tb=_SHAPE_ONLY,
+       tx="solve_adjoints_tangent(g, a, b, x, None, t)")
+deflinear(R.solve_da, "g", signature="g, a, b, x")
+defjvp(R.solve_da, ta="solve_adjoints_tangent(g, a, b, x, t, None)[0]", tb=_SHAPE_ONLY,
+       tx="solve_adjoints_tangent(g, a, b, x, None, t)[0]")
+deflinear(R.solve_db, "g", signature="g, a, b")
+defjvp(R.solve_db, ta="solve_db_tangent(g, a, b, t)", tb=_SHAPE_ONLY)
+deflinear(R.det_adjoint, "g", "x", signature="g, a, x")   # g det(a) inv(a)^T
+defjvp(R.det_adjoint, ta="det_adjoint_tangent(g, a, x, t)")
+deflinear(R.slogdet_adjoint, "g", signature="g, a")
+defjvp(R.slogdet_adjoint, ta="slogdet_adjoint_tangent(g, a, t)")
+deflinear(R.cholesky_adjoint, "g", signature="g, x")
+defjvp(R.cholesky_adjoint, tx="cholesky_adjoint_tangent(g, x, t)")
+deflinear(R.eigh_adjoint, "g", signature="g, x")
+defjvp(R.eigh_adjoint, tx="eigh_adjoint_tangent(g, x, t)")
+deflinear(R.eigvalsh_adjoint, "g", signature="g, a")
+defjvp(R.eigvalsh_adjoint, ta="eigvalsh_adjoint_tangent(g, a, t)")
+deflinear(R.svd_adjoint, "g", signature="g, a, x, compute_uv=True, full_matrices=True")
+defjvp(R.svd_adjoint,
+       ta="svd_adjoint_tangent(g, a, x, t, None, compute_uv, full_matrices)",
+       tx="svd_adjoint_tangent(g, a, x, None, t, compute_uv, full_matrices)")
+deflinear(R.qr_adjoint, "g", signature="g, a, x, mode='reduced'")
+defjvp(R.qr_adjoint, ta=_SHAPE_ONLY, tx="qr_adjoint_tangent(g, a, x, t, mode)")
+deflinear(R.pinv_adjoint, "g", signature="g, a, x, rcond=None, rtol=None")
+defjvp(R.pinv_adjoint, ta="pinv_adjoint_tangent(g, a, x, t, None)",
+       tx="pinv_adjoint_tangent(g, a, x, None, t)")
+deflinear(R.lstsq_db, "g", signature="g, a, b, rcond=None")
+defjvp(R.lstsq_db, ta="lstsq_db_tangent(g, a, t, rcond)", tb=_SHAPE_ONLY)
+deflinear(R.lstsq_da, "g", "b", signature="g, a, b, rcond=None")   # pinv's, of g b^T
+defjvp(R.lstsq_da, ta="lstsq_da_tangent(g, a, b, t, rcond)")
+deflinear(R.matrix_power_adjoint, "g", signature="g, a, n")
+defjvp(R.matrix_power_adjoint, ta="matrix_power_adjoint_tangent(g, a, n, t)")
+deflinear(R.multi_dot_adjoints, "g", signature="g, arrays: seq")
+defjvp(R.multi_dot_adjoints, tarrays="multi_dot_adjoints_tangent(g, arrays, t)")
+deflinear(R.diag_adjoint, "g", signature="g, v, k=0")
+defjvp(R.diag_adjoint, tv=_SHAPE_ONLY)
+deflinear(R.kron_adjoints, "g", signature="g, a, b")   # (g b, a g), blockwise
+defjvp(R.kron_adjoints, ta="Cotangents((np.zeros(np.shape(a)), kron_adjoints(g, t, b)[1]))",
+       tb="Cotangents((kron_adjoints(g, a, t)[0], np.zeros(np.shape(b))))")

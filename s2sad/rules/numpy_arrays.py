@@ -17,7 +17,8 @@ defvjp(np.take_along_axis, "arr, indices, axis=-1", output="unknown",
 defvjp(np.repeat, "a, repeats, axis=None", output="unknown",
        da="repeat_adjoint(g, a, repeats, axis)")
 defvjp(np.tile, "A, reps", output="unknown", dA="tile_adjoint(g, A, reps)")
-# mode='constant' only: the padding is constant_values, whose cotangent is g's sum there
+# linear in the array for mode 'constant' (the padding is constant_values, whose
+# cotangent is g's sum there) and the modes whose padding copies entries
 defvjp(np.pad, "array, pad_width, mode='constant', constant_values=0", output="unknown",
        darray="pad_adjoint(g, array, pad_width, mode)",
        dconstant_values="pad_value_cotangent(g, array, pad_width, mode, constant_values)")

@@ -51,27 +51,33 @@ defvjp(L.det, "a", output="unknown", da="det_adjoint(g, a, ans)")
 defjvp(L.det, ta="det_tangent(t, a, ans)")
 defvjp(L.slogdet, "a", output="unknown", da="slogdet_adjoint(g, a)")
 defjvp(L.slogdet, ta="slogdet_tangent(t, a, ans)")
+# options without a rule: `unsupported(...)`, refused when the transformer sees the
+# option written as a literal, else at run time
+_UPPER = "unsupported('np.linalg.cholesky', 'upper=True')"
 defvjp(L.cholesky, "a, *, upper=False", output="same",
-       da="cholesky_adjoint(g, ans) if not upper else lower_only('cholesky', 'upper=True')")
-defjvp(L.cholesky, ta="cholesky_tangent(t, ans) if not upper else "
-                      "lower_only('cholesky', 'upper=True')")
+       da=f"cholesky_adjoint(g, ans) if not upper else {_UPPER}")
+defjvp(L.cholesky, ta=f"cholesky_tangent(t, ans) if not upper else {_UPPER}")
 defvjp(L.eigh, "a, UPLO='L'", output="unknown",
-       da="eigh_adjoint(g, ans) if UPLO == 'L' else lower_only('eigh', \"UPLO='U'\")")
-defjvp(L.eigh, ta="eigh_tangent(t, ans) if UPLO == 'L' else lower_only('eigh', \"UPLO='U'\")")
+       da="eigh_adjoint(g, ans) if UPLO == 'L' else unsupported('np.linalg.eigh', \"UPLO='U'\")")
+defjvp(L.eigh,
+       ta="eigh_tangent(t, ans) if UPLO == 'L' else unsupported('np.linalg.eigh', \"UPLO='U'\")")
 defvjp(L.eigvalsh, "a, UPLO='L'", output="unknown",
-       da="eigvalsh_adjoint(g, a) if UPLO == 'L' else lower_only('eigvalsh', \"UPLO='U'\")")
+       da="eigvalsh_adjoint(g, a) if UPLO == 'L' else "
+          "unsupported('np.linalg.eigvalsh', \"UPLO='U'\")")
 defjvp(L.eigvalsh, ta="eigvalsh_tangent(t, a) if UPLO == 'L' else "
-                      "lower_only('eigvalsh', \"UPLO='U'\")")
+                      "unsupported('np.linalg.eigvalsh', \"UPLO='U'\")")
 defvjp(L.svd, "a, full_matrices=True, compute_uv=True, hermitian=False", output="unknown",
-       da="no_hermitian('svd', hermitian) or svd_adjoint(g, a, ans, compute_uv, "
-          "full_matrices)")
-defjvp(L.svd, ta="no_hermitian('svd', hermitian) or svd_tangent(t, a, ans, compute_uv, "
-                 "full_matrices)")
+       da="svd_adjoint(g, a, ans, compute_uv, full_matrices) if not hermitian else "
+          "unsupported('np.linalg.svd', 'hermitian=True')")
+defjvp(L.svd, ta="svd_tangent(t, a, ans, compute_uv, full_matrices) if not hermitian "
+                 "else unsupported('np.linalg.svd', 'hermitian=True')")
 defvjp(L.qr, "a, mode='reduced'", output="unknown", da="qr_adjoint(g, a, ans, mode)")
 defjvp(L.qr, ta="qr_tangent(t, a, ans, mode)")
 defvjp(L.pinv, "a, rcond=None, hermitian=False, *, rtol=None", output="unknown",
-       da="no_hermitian('pinv', hermitian) or pinv_adjoint(g, a, ans, rcond, rtol)")
-defjvp(L.pinv, ta="no_hermitian('pinv', hermitian) or pinv_tangent(t, a, ans, rcond, rtol)")
+       da="pinv_adjoint(g, a, ans, rcond, rtol) if not hermitian else "
+          "unsupported('np.linalg.pinv', 'hermitian=True')")
+defjvp(L.pinv, ta="pinv_tangent(t, a, ans, rcond, rtol) if not hermitian else "
+                  "unsupported('np.linalg.pinv', 'hermitian=True')")
 defvjp(L.lstsq, "a, b, rcond=None", output="unknown",
        da="lstsq_da(g, a, b, rcond)", db="lstsq_db(g, a, b, rcond)")
 defjvp(L.lstsq, ta="lstsq_tangent(t, a, b, ans, False, rcond)",

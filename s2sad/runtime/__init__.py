@@ -139,6 +139,18 @@ def written_cotangent(d, index, value):
     return unbroadcast(g, value)
 
 
+def unsupported(function: str, option: str):
+    """A rule's answer to an option it has no derivative for: the transformer calls it
+    when the option is written as a literal (a TransformError at the user's line),
+    generated code where it is known only at run time.
+
+    >>> unsupported("np.pad", "mode='reflect'")
+    Traceback (most recent call last):
+    NotImplementedError: s2sad differentiates np.pad without mode='reflect'
+    """
+    raise NotImplementedError(f"s2sad differentiates {function} without {option}")
+
+
 def private_copy(value):
     """A copy of an argument the function writes into, so the caller's stays as it was.
 

@@ -11,7 +11,8 @@ __all__ = [
     "scattered_add", "scattered_cotangent", "put_values", "put_cotangent", "sort_adjoint", "sorted_along", "take_adjoint", "take_along_axis_adjoint",
     "repeat_adjoint", "tile_adjoint", "pad_adjoint", "pad_value_cotangent",
     "pad_value_tangent", "padded_tangent", "split_adjoint",
-    "append_adjoint", "diff_adjoint", "cumprod_adjoint", "cumprod_tangent", "interp_weights",
+    "append_adjoint", "diff_adjoint", "cumprod_adjoint", "cumprod_adjoint_tangent",
+    "cumprod_tangent", "interp_weights",
     "interp_slope", "average_weights", "range_weights",
     "cross_adjoint", "convolve_adjoints", "polyval_dp", "trapezoid_weights",
 ]
@@ -130,18 +131,29 @@ def tile_adjoint(g, a, reps):
     return np.reshape(np.sum(blocks, axis=tuple(range(0, 2 * ndim, 2))), np.shape(a))
 
 
-def _constant_mode(mode):
-    if mode != "constant":
-        raise NotImplementedError(f"s2sad differentiates np.pad with mode='constant' only, "
-                                  f"not {mode!r}")
+_COPYING_MODES = ("edge", "reflect", "symmetric", "wrap")   # padding copies entries
+
+
+def _linear_mode(mode):
+    """np.pad is linear in the array where its padding is 0 or copies entries."""
+    if mode != "constant" and mode not in _COPYING_MODES:
+        from . import unsupported
+        unsupported("np.pad", f"mode={mode!r} (s2sad takes 'constant', 'edge', 'reflect', "
+                              "'symmetric' and 'wrap')")
 
 
 def pad_adjoint(g, array, pad_width, mode="constant"):
-    """Cotangent of array for np.pad(array, pad_width): g without the padding."""
-    _constant_mode(mode)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(array), 2))
-    return np.asarray(g)[tuple(slice(before, before + n)
-                               for (before, _), n in zip(widths, np.shape(array)))]
+    """Cotangent of array for np.pad(array, pad_width, mode): g without the padding,
+    plus, where the padding copies entries, g at each copy added to its source."""
+    _linear_mode(mode)
+    if mode == "constant":
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(array), 2))
+        return np.asarray(g)[tuple(slice(before, before + n)
+                                   for (before, _), n in zip(widths, np.shape(array)))]
+    sources = np.pad(np.arange(np.size(array)).reshape(np.shape(array)), pad_width, mode)
+    found = np.zeros(np.size(array), np.result_type(g))
+    np.add.at(found, sources.ravel(), np.ravel(g))
+    return found.reshape(np.shape(array))
 
 
 def pad_value_cotangent(g, array, pad_width, mode="constant", constant_values=0):
@@ -162,9 +174,10 @@ def _one_value(constant_values):
 
 
 def padded_tangent(t, pad_width, mode="constant"):
-    """The tangent of np.pad(array, pad_width, constant_values=c): t padded with 0."""
-    _constant_mode(mode)
-    return np.pad(t, pad_width)
+    """The tangent of np.pad(array, pad_width, mode): t padded the same way (with 0 for
+    mode='constant', whatever constant_values is)."""
+    _linear_mode(mode)
+    return np.pad(t, pad_width, mode)
 
 
 def split_adjoint(g, ary, axis=0):
@@ -204,6 +217,25 @@ def cumprod_adjoint(g, a, axis=None):
         carried = g[k] + (x[k + 1] * carried if k + 1 < len(x) else 0.0)
         r[k] = carried
     return np.reshape(np.moveaxis(before * r, 0, axis_), np.shape(a))
+
+
+def cumprod_adjoint_tangent(g, a, t, axis=None):
+    """Tangent of cumprod_adjoint(g, a, axis) along a's tangent t, g held: the products
+    before entry k move by the (shifted) tangent of the cumulative product, and
+    r_k = g_k + a_(k+1) r_(k+1) by tr_k = t_(k+1) r_(k+1) + a_(k+1) tr_(k+1)."""
+    flat, axis_ = _flat_if_none(a, axis)
+    x = np.moveaxis(flat, axis_, 0)
+    t = np.moveaxis(np.reshape(t, np.shape(flat)), axis_, 0)
+    g = np.moveaxis(np.reshape(g, np.shape(flat)), axis_, 0)
+    before = np.concatenate([np.ones_like(x[:1]), np.cumprod(x[:-1], axis=0)])
+    tbefore = np.concatenate([np.zeros_like(x[:1]), cumprod_tangent(t[:-1], x[:-1], 0)])
+    r, tr = np.zeros(np.shape(x)), np.zeros(np.shape(x))
+    for k in range(len(x) - 1, -1, -1):
+        r[k], tr[k] = g[k], 0.0
+        if k + 1 < len(x):
+            r[k] += x[k + 1] * r[k + 1]
+            tr[k] = t[k + 1] * r[k + 1] + x[k + 1] * tr[k + 1]
+    return np.reshape(np.moveaxis(tbefore * r + before * tr, 0, axis_), np.shape(a))
 
 
 def cumprod_tangent(t, a, axis=None):

@@ -7,7 +7,9 @@ Where a derivative is undefined, the helpers say what they do:
   (the rules go through the inverse; det's derivative there, the adjugate, exists).
 - `eigh` with repeated eigenvalues, `svd` with repeated (or, for U and V, zero)
   singular values: the terms 1 / (w_j - w_i) are infinite; the result has inf or nan.
-  Functions of the eigenvalues (or singular values) alone stay finite.
+  Functions of the eigenvalues (or singular values) alone stay finite; their second
+  derivatives (hvp, hessian) do not: they divide differences of the cotangent by the
+  gaps, 0 / 0 there.
 - `pinv` and `lstsq` where the rank changes: the derivative of the fixed-rank formula.
 - `cholesky` and `eigh` read the lower triangle of their argument only, as NumPy
   does: the upper triangle gets zero cotangent, and each entry below the diagonal
@@ -19,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "lower_only", "no_hermitian", "inv_adjoint", "solve_like", "solve_adjoints",
+    "inv_adjoint", "solve_like", "solve_adjoints",
     "solve_tangent_a", "solve_da", "solve_db", "det_adjoint", "det_tangent",
     "slogdet_adjoint", "slogdet_tangent", "cholesky_adjoint", "cholesky_tangent",
     "eigh_adjoint", "eigh_tangent", "eigvalsh_adjoint", "eigvalsh_tangent",
@@ -28,6 +30,12 @@ __all__ = [
     "matrix_power_tangent", "multi_dot_adjoints", "multi_dot_at", "diag_adjoint",
     "kron_adjoints",
     "tensordot_subscripts",
+    # the tangents of the adjoints (second derivatives: forward mode over a gradient)
+    "inv_adjoint_tangent", "solve_adjoints_tangent", "solve_db_tangent",
+    "det_adjoint_tangent", "slogdet_adjoint_tangent", "cholesky_adjoint_tangent",
+    "eigh_adjoint_tangent", "eigvalsh_adjoint_tangent", "svd_adjoint_tangent",
+    "qr_adjoint_tangent", "pinv_adjoint_tangent", "lstsq_da_tangent", "lstsq_db_tangent",
+    "matrix_power_adjoint_tangent", "multi_dot_adjoints_tangent",
 ]
 
 
@@ -40,6 +48,12 @@ def _T(a):
 def inv_adjoint(g, ans):
     """Cotangent of a for ans = inv(a): -ans^T g ans^T."""
     return -_T(ans) @ g @ _T(ans)
+
+
+def inv_adjoint_tangent(g, ans, t):
+    """Tangent of inv_adjoint(g, ans) along ans's tangent t, g held:
+    -(t^T g ans^T + ans^T g t^T)."""
+    return -(_T(t) @ g @ _T(ans) + _T(ans) @ g @ _T(t))
 
 
 def _vector_rhs(a, b) -> bool:
@@ -60,6 +74,38 @@ def solve_adjoints(g, a, b, ans):
     gb = solve_like(_T(a), g, b)
     outer = gb[..., :, None] * ans[..., None, :] if _vector_rhs(a, b) else gb @ _T(ans)
     return unbroadcast(-outer, a), unbroadcast(gb, b)
+
+
+def _rhs_product(m, rhs, b):
+    """m @ rhs, with `rhs` read as `b` is by solve: a vector or a stack of matrices."""
+    return (m @ rhs[..., None])[..., 0] if _vector_rhs(None, b) else m @ rhs
+
+
+def _rhs_outer(u, v, b):
+    """u v^T for two right-hand sides (or solutions) read as `b` is."""
+    return u[..., :, None] * v[..., None, :] if _vector_rhs(None, b) else u @ _T(v)
+
+
+def solve_adjoints_tangent(g, a, b, x, ta, tx):
+    """Tangent of solve_adjoints(g, a, b, x) along a's tangent `ta` and x's `tx` (either
+    None), g held.  With gb = solve(a^T, g): a^T gb = g gives tgb = -solve(a^T, ta^T gb),
+    and a's cotangent -gb x^T moves by -(tgb x^T + gb tx^T)."""
+    from . import Cotangents, unbroadcast
+    gb = solve_like(_T(a), g, b)
+    tgb = np.zeros(np.shape(gb)) if ta is None else \
+        -solve_like(_T(a), _rhs_product(_T(ta), gb, b), b)
+    tda = -_rhs_outer(tgb, x, b) if ta is not None else np.zeros(np.shape(a))
+    if tx is not None:
+        tda = tda - _rhs_outer(gb, tx, b)
+    return Cotangents((unbroadcast(tda, a), unbroadcast(tgb, b)))
+
+
+def solve_db_tangent(g, a, b, t):
+    """Tangent of solve_db(g, a, b) = solve(a^T, g) along a's tangent t:
+    -solve(a^T, t^T solve(a^T, g))."""
+    from . import unbroadcast
+    gb = solve_like(_T(a), g, b)
+    return unbroadcast(-solve_like(_T(a), _rhs_product(_T(t), gb, b), b), b)
 
 
 def solve_tangent_a(t, a, b, ans):
@@ -112,6 +158,32 @@ class FactoredSolve:
         return da, gb
 
     @staticmethod
+    def backward_tangent(residuals, args: tuple, g, tangents: tuple) -> tuple:
+        """The tangent of `backward(residuals, args, g)` along the arguments' tangents
+        (ta, tb), g held (its own tangent: `backward` on it): with gb = a^-T g and
+        x = a^-1 b, tgb = -a^-T ta^T gb, tx = a^-1 (tb - ta x), and a's cotangent
+        -gb x^T moves by -(tgb x^T + gb tx^T).  The factors serve all three solves."""
+        factors, x = residuals
+        a, b = args
+        ta, tb = tuple(tangents) + (None,) * (2 - len(tangents))
+        if factors is None:   # stacks: through NumPy
+            tx = np.zeros(np.shape(x))
+            if ta is not None:
+                tx = tx + solve_tangent_a(ta, a, b, x)
+            if tb is not None:
+                tx = tx + solve_like(a, tb, b)
+            return solve_adjoints_tangent(g, a, b, x, ta, tx)
+        from scipy.linalg import lu_solve
+        gb = lu_solve(factors, g, trans=1, check_finite=False)
+        moved = np.zeros(np.shape(x)) if tb is None else tb
+        tgb = np.zeros(np.shape(gb))
+        if ta is not None:
+            moved = moved - _rhs_product(ta, x, b)
+            tgb = -lu_solve(factors, _rhs_product(_T(ta), gb, b), trans=1, check_finite=False)
+        tx = lu_solve(factors, moved, check_finite=False)
+        return -(_rhs_outer(tgb, x, b) + _rhs_outer(gb, tx, b)), tgb
+
+    @staticmethod
     def tangent(args: tuple, tangents: tuple):
         a, b = args
         ta, tb = tuple(tangents) + (None,) * (2 - len(tangents))
@@ -129,6 +201,13 @@ def det_adjoint(g, a, ans):
     return (np.asarray(g) * ans)[..., None, None] * _T(np.linalg.inv(a))
 
 
+def det_adjoint_tangent(g, a, ans, t):
+    """Tangent of det_adjoint(g, a, ans) along a's tangent t, g and ans held (it is
+    linear in each of those): inv(a) moves by -inv(a) t inv(a)."""
+    inverse = np.linalg.inv(a)
+    return -(np.asarray(g) * ans)[..., None, None] * _T(inverse @ t @ inverse)
+
+
 def det_tangent(t, a, ans):
     """Tangent of det(a): ans trace(solve(a, t))."""
     return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
@@ -137,6 +216,13 @@ def det_tangent(t, a, ans):
 def slogdet_adjoint(g, a):
     """Cotangent of a for (sign, logabsdet) = slogdet(a): the sign's is zero."""
     return np.asarray(g[1])[..., None, None] * _T(np.linalg.inv(a))
+
+
+def slogdet_adjoint_tangent(g, a, t):
+    """Tangent of slogdet_adjoint(g, a) along a's tangent t, g held:
+    -g[1] (inv(a) t inv(a))^T."""
+    inverse = np.linalg.inv(a)
+    return -np.asarray(g[1])[..., None, None] * _T(inverse @ t @ inverse)
 
 
 def slogdet_tangent(t, a, ans):
@@ -176,6 +262,17 @@ def cholesky_adjoint(g, ans):
     return _onto_lower(0.5 * (x + _T(x)))
 
 
+def cholesky_adjoint_tangent(g, ans, t):
+    """Tangent of cholesky_adjoint(g, ans) along L's tangent t (L = ans), g held:
+    L^-1 moves by -L^-1 t L^-1, Phi(L^T g) by Phi(t^T g); the rest is linear."""
+    inverse = _lower_inverse(ans)
+    moved = -inverse @ t @ inverse
+    phi = _halved_lower(_T(ans) @ g)
+    x = (_T(moved) @ phi @ inverse + _T(inverse) @ _halved_lower(_T(t) @ g) @ inverse
+         + _T(inverse) @ phi @ moved)
+    return _onto_lower(0.5 * (x + _T(x)))
+
+
 def cholesky_tangent(t, ans):
     """Tangent of L = cholesky(a): L Phi(L^-1 t L^-T), t read from its lower triangle."""
     inverse = _lower_inverse(ans)
@@ -200,6 +297,24 @@ def eigh_adjoint(g, ans):
     return _onto_lower(v @ inner @ _T(v))
 
 
+def eigh_adjoint_tangent(g, ans, t):
+    """Tangent of eigh_adjoint(g, ans) along the tangents t = (tw, tV) of ans = (w, V),
+    g held: with inner = diag(gw) + F * (V^T gV), V inner V^T moves by
+    tV inner V^T + V tinner V^T + V inner tV^T, where F[i, j] = 1 / (w[j] - w[i])
+    moves by -F^2 (tw[j] - tw[i])."""
+    w, v = ans
+    tw, tv = t
+    gw, gv = g
+    inner = np.asarray(gw)[..., None, :] * np.eye(w.shape[-1])
+    tinner = np.zeros(np.shape(inner))
+    if np.any(gv):   # as in eigh_adjoint: without gV no gaps are read
+        f, rotated = _gaps(w), _T(v) @ gv
+        inner = inner + f * rotated
+        tf = -f * f * (tw[..., None, :] - tw[..., :, None])
+        tinner = tf * rotated + f * (_T(tv) @ gv)
+    return _onto_lower(tv @ inner @ _T(v) + v @ tinner @ _T(v) + v @ inner @ _T(tv))
+
+
 def eigh_tangent(t, ans):
     """Tangents of (w, V) = eigh(a): diag(V^T t V), V (F * (V^T t V))."""
     w, v = ans
@@ -213,16 +328,24 @@ def eigvalsh_adjoint(g, a):
     return _onto_lower((v * np.asarray(g)[..., None, :]) @ _T(v))
 
 
+def eigvalsh_adjoint_tangent(g, a, t):
+    """Tangent of eigvalsh_adjoint(g, a) = V diag(g) V^T along a's tangent t, g held:
+    V moves by V K, K = F * (V^T t V) antisymmetric (eigh_tangent), so V diag(g) V^T
+    moves by V (K diag(g) - diag(g) K) V^T, whose entries are
+    K[i, j] (g[j] - g[i]): divided differences of g, undefined (nan) where two
+    eigenvalues are equal."""
+    w, v = np.linalg.eigh(a)
+    g = np.asarray(g)
+    k = _gaps(w) * (_T(v) @ _symmetric_from_lower(t) @ v)
+    return _onto_lower(v @ (k * (g[..., None, :] - g[..., :, None])) @ _T(v))
+
+
 def eigvalsh_tangent(t, a):
     _, v = np.linalg.eigh(a)
     return np.diagonal(_T(v) @ _symmetric_from_lower(t) @ v, axis1=-2, axis2=-1)
 
 
 # --- singular values, QR, pseudo-inverse ---------------------------------------------
-
-def lower_only(name: str, option: str):
-    raise NotImplementedError(f"s2sad differentiates np.linalg.{name} without {option}")
-
 
 def _thin_only(a, full_matrices):
     m, n = np.shape(a)[-2:]
@@ -255,6 +378,56 @@ def svd_adjoint(g, a, ans, compute_uv=True, full_matrices=True):
         found = found + (gu - u @ (_T(u) @ gu)) / s[..., None, :] @ vh
     if n > s.shape[-1]:
         found = found + u @ (_T(gv - v @ (_T(v) @ gv)) / s[..., :, None])
+    return found
+
+
+def svd_adjoint_tangent(g, a, ans, ta, tans, compute_uv=True, full_matrices=True):
+    """Tangent of svd_adjoint(g, a, ans, ...) along a's tangent `ta` and ans's `tans`
+    (either None), g held.  Singular values alone: U diag(g) V^T with U, V moving as
+    svd_tangent says (a's tangent; ans is not read).  Otherwise each factor of the
+    thin formula, ans = (U, S, Vh) moving by tans (a gives shapes only):
+    F = 1 / (s_j^2 - s_i^2) moves by -F^2 (2 s_j ts_j - 2 s_i ts_i)."""
+    if not compute_uv:
+        if ta is None:
+            return np.zeros(np.shape(a))
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        tu, _, tvh = svd_tangent(ta, a, (u, s, vh), True, False)
+        gs = np.asarray(g)[..., None, :]
+        return (tu * gs) @ vh + (u * gs) @ tvh
+    _thin_only(a, full_matrices)
+    if tans is None:
+        return np.zeros(np.shape(a))
+    u, s, vh = ans
+    tu, ts, tvh = tans
+    gu, gs, gvh = g
+    diagonal = np.asarray(gs)[..., None, :]
+    if not (np.any(gu) or np.any(gvh)):   # as svd_adjoint: U diag(gs) Vh
+        return (tu * diagonal) @ vh + (u * diagonal) @ tvh
+    v, gv, tv = _T(vh), _T(gvh), _T(tvh)
+    f = _gaps(s * s)
+    squares = 2 * s * ts
+    tf = -f * f * (squares[..., None, :] - squares[..., :, None])
+    ju, tju = _T(u) @ gu - _T(gu) @ u, _T(tu) @ gu - _T(gu) @ tu
+    jv, tjv = _T(v) @ gv - _T(gv) @ v, _T(tv) @ gv - _T(gv) @ tv
+    j, tj = f * ju, tf * ju + f * tju
+    k, tk = f * jv, tf * jv + f * tjv
+    core = j * s[..., None, :] + s[..., :, None] * k + diagonal * np.eye(s.shape[-1])
+    tcore = (tj * s[..., None, :] + j * ts[..., None, :] + ts[..., :, None] * k
+             + s[..., :, None] * tk)
+    found = tu @ core @ vh + u @ tcore @ vh + u @ core @ tvh
+    m, n = np.shape(a)[-2:]
+    if m > s.shape[-1]:   # (P / s) Vh, P = gU - U U^T gU
+        p = gu - u @ (_T(u) @ gu)
+        tp = -(tu @ (_T(u) @ gu) + u @ (_T(tu) @ gu))
+        scaled = p / s[..., None, :]
+        found = found + (tp / s[..., None, :] - scaled * ts[..., None, :] / s[..., None, :]) \
+            @ vh + scaled @ tvh
+    if n > s.shape[-1]:   # U (Q^T / s), Q = gV - V V^T gV
+        q = gv - v @ (_T(v) @ gv)
+        tq = -(tv @ (_T(v) @ gv) + v @ (_T(tv) @ gv))
+        scaled = _T(q) / s[..., :, None]
+        found = found + tu @ scaled + u @ (_T(tq) / s[..., :, None]
+                                           - scaled * ts[..., :, None] / s[..., :, None])
     return found
 
 
@@ -299,6 +472,22 @@ def qr_adjoint(g, a, ans, mode="reduced"):
     return _T(np.linalg.solve(r, _T(gq + q @ copied)))
 
 
+def qr_adjoint_tangent(g, a, ans, t, mode="reduced"):
+    """Tangent of qr_adjoint(g, a, ans) along ans's tangent t = (tQ, tR), g held (a
+    gives the shape only): with Y = gQ + Q copyltu(M), M = R gR^T - gQ^T Q, the
+    adjoint Y R^-T moves by (tY - (Y R^-T) tR^T) R^-T."""
+    _reduced_and_tall(a, mode)
+    q, r = ans
+    tq, tr = t
+    gq, gr = g
+    m, tm = r @ _T(gr) - _T(gq) @ q, tr @ _T(gr) - _T(gq) @ tq
+    copied = np.tril(m) + _T(np.tril(m, -1))
+    tcopied = np.tril(tm) + _T(np.tril(tm, -1))
+    found = _T(np.linalg.solve(r, _T(gq + q @ copied)))
+    moved = tq @ copied + q @ tcopied - found @ _T(tr)
+    return _T(np.linalg.solve(r, _T(moved)))
+
+
 def qr_tangent(t, a, ans, mode="reduced"):
     """Tangents of (Q, R) = qr(a), reduced, m >= n."""
     _reduced_and_tall(a, mode)
@@ -319,6 +508,22 @@ def pinv_adjoint(g, a, ans, rcond=None, rtol=None):
     return -_T(p) @ g @ _T(p) + left @ _T(g) @ p @ _T(p) + _T(p) @ p @ _T(g) @ right
 
 
+def pinv_adjoint_tangent(g, a, ans, ta, tans):
+    """Tangent of pinv_adjoint(g, a, ans) along a's tangent `ta` and ans's `tans`
+    (either None), g held: each product of the formula, term by term, with
+    left = I - a p moving by -(ta p + a tp), right = I - p a by -(tp a + p ta)."""
+    p = ans
+    ta = np.zeros(np.shape(a)) if ta is None else ta
+    tp = np.zeros(np.shape(p)) if tans is None else tans
+    left = np.eye(np.shape(a)[-2], dtype=p.dtype) - a @ p
+    right = np.eye(np.shape(a)[-1], dtype=p.dtype) - p @ a
+    tleft, tright = -(ta @ p + a @ tp), -(tp @ a + p @ ta)
+    gt = _T(g)
+    return (-(_T(tp) @ g @ _T(p) + _T(p) @ g @ _T(tp))
+            + tleft @ gt @ p @ _T(p) + left @ gt @ (tp @ _T(p) + p @ _T(tp))
+            + (_T(tp) @ p + _T(p) @ tp) @ gt @ right + _T(p) @ p @ gt @ tright)
+
+
 def pinv_tangent(t, a, ans, rcond=None, rtol=None):
     _not_truncated(a, rcond if rcond is not None else rtol, "pinv")
     p = ans
@@ -337,12 +542,6 @@ def _not_truncated(a, rcond, name: str):
     if np.any(cut):
         raise NotImplementedError(f"s2sad differentiates np.linalg.{name} where its "
                                   "cut-off (rcond) drops no nonzero singular value")
-
-
-def no_hermitian(name: str, hermitian: bool):
-    if hermitian:
-        raise NotImplementedError(f"s2sad differentiates np.linalg.{name} without "
-                                  "hermitian=True")
 
 
 def _lstsq_solution_only(g):
@@ -368,6 +567,22 @@ def lstsq_da(g, a, b, rcond=None):
     gx, b = np.asarray(g[0]), np.asarray(b)
     outer = gx[:, None] * b[None, :] if b.ndim == 1 else gx @ _T(b)
     return pinv_adjoint(outer, a, np.linalg.pinv(a))
+
+
+def lstsq_db_tangent(g, a, t, rcond=None):
+    """Tangent of lstsq_db(g, a, b) = pinv(a)^T gx along a's tangent t, g held."""
+    _not_truncated(a, rcond, "lstsq")
+    return _T(pinv_tangent(t, a, np.linalg.pinv(a))) @ g[0]
+
+
+def lstsq_da_tangent(g, a, b, t, rcond=None):
+    """Tangent of lstsq_da(g, a, b) along a's tangent t, g and b held (it is linear in
+    each): pinv_adjoint's, with pinv(a) moving by pinv_tangent."""
+    _not_truncated(a, rcond, "lstsq")
+    gx, b = np.asarray(g[0]), np.asarray(b)
+    outer = gx[:, None] * b[None, :] if b.ndim == 1 else gx @ _T(b)
+    p = np.linalg.pinv(a)
+    return pinv_adjoint_tangent(outer, a, p, t, pinv_tangent(t, a, p))
 
 
 def lstsq_tangent(t, a, b, ans, of_b: bool, rcond=None):
@@ -401,6 +616,27 @@ def matrix_power_adjoint(g, a, n):
         np.zeros(np.shape(a), a.dtype)
 
 
+def matrix_power_adjoint_tangent(g, a, n, t):
+    """Tangent of matrix_power_adjoint(g, a, n) along a's tangent t, g held: in each
+    term (a^T)^k g (a^T)^(n-1-k), a^k moves by matrix_power_tangent(t, a, k); for
+    n < 0, through inv(a) (which moves by -inv(a) t inv(a))."""
+    if n < 0:
+        b = np.linalg.inv(a)
+        tb = -b @ t @ b
+        inner = matrix_power_adjoint(g, b, -n)
+        return inv_adjoint(matrix_power_adjoint_tangent(g, b, -n, tb), b) \
+            + inv_adjoint_tangent(inner, b, tb)
+    if n == 0:
+        return np.zeros(np.shape(a), a.dtype)
+    powers = [np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)]
+    moved = [np.zeros(np.shape(a), a.dtype)]   # the tangents of the powers
+    for _ in range(n - 1):
+        moved.append(moved[-1] @ a + powers[-1] @ t)
+        powers.append(powers[-1] @ a)
+    return sum(_T(moved[k]) @ g @ _T(powers[n - 1 - k]) + _T(powers[k]) @ g
+               @ _T(moved[n - 1 - k]) for k in range(n))
+
+
 def matrix_power_tangent(t, a, n):
     if n < 0:
         b = np.linalg.inv(a)
@@ -431,6 +667,20 @@ def multi_dot_adjoints(g, arrays):
         part = part if before is None else before.T @ part
         found.append(part.reshape(np.shape(arrays[i])))
     return tuple(found)
+
+
+def multi_dot_adjoints_tangent(g, arrays, tangents):
+    """Tangent of multi_dot_adjoints(g, arrays) along the arrays' `tangents`, g held:
+    the cotangent of array i is linear in each of the others, so array j's tangent
+    adds the cotangents with arrays[j] replaced by it, but array j's own."""
+    from . import Cotangents
+    found = [np.zeros(np.shape(x)) for x in arrays]
+    for j, t in enumerate(tangents):
+        if t is None or not np.any(t):   # constants add nothing
+            continue
+        parts = multi_dot_adjoints(g, list(arrays[:j]) + [t] + list(arrays[j + 1:]))
+        found = [f if i == j else f + part for i, (f, part) in enumerate(zip(found, parts))]
+    return Cotangents(found)
 
 
 def multi_dot_at(t, position: int, arrays):

@@ -21,6 +21,7 @@ from .astutil import (NameGenerator, assign, attr, call, clone, const, copy_loca
                       helper, index_written_names, loaded_names, name, stored_names)
 from .custom import is_split_call, split_in_reverse_only
 from .lists import append_statement, appended_parts
+from .runtime import split_output
 from .source import FunctionSource
 
 SIDE_EFFECT_FREE = {print}
@@ -268,7 +269,13 @@ class _ANF:
 
     def reads_own_output(self, value) -> bool:
         """Whether a rule applied to `value` reads its output for an active argument."""
-        rule = rules.lookup(primitive_of(value, self.src))
+        fn = primitive_of(value, self.src)
+        if fn is split_output and not self.reverse:   # a gradient's split np.linalg.solve:
+            function = self.src.resolve(value.args[0])   # forward mode takes its own rule
+            if split_in_reverse_only(function):
+                fn, value = function, gast.Call(func=value.args[0], args=value.args[2:],
+                                                keywords=[])
+        rule = rules.lookup(fn)
         if rule is None:
             return False
         args, keywords = call_arguments(value, self.src)

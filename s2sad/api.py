@@ -4,6 +4,8 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import types
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -39,10 +41,40 @@ def _readable(f):
     `_Derivative.forward`)."""
     if not isinstance(f, _Derivative):
         return f
-    params = list(f.signature.signature.parameters.values())
     if not f.signature.fixed:
         raise TypeError(f"s2sad differentiates {f!r} only if {f.f.__name__} takes no "
                         "*args or **kwargs")
+    return _calling(f, list(f.signature.signature.parameters.values()))
+
+
+def as_function(f):
+    """`f`; for a bound method of the user's (`model.loss`), a function of its other
+    parameters calling it (inlined: `Model.loss(model, w)`), made once per object.
+
+    >>> import s2sad
+    >>> s2sad.api.as_function(len) is len
+    True
+    """
+    if not inspect.ismethod(f) or not isinstance(f.__func__, types.FunctionType):
+        return f
+    made = f.__func__.__dict__.setdefault("_s2sad_bound_methods", {})
+    found = made.get(id(f.__self__))
+    if found is None or found[0]() is not f.__self__:
+        try:
+            owner = weakref.ref(f.__self__)
+        except TypeError:   # no weak references: kept while the function lives
+            owner = functools.partial(lambda kept: kept, f.__self__)
+        params = list(inspect.signature(f).parameters.values())
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            raise TypeError(f"s2sad differentiates the method {f.__qualname__} only if it "
+                            "takes no *args or **kwargs")
+        found = made[id(f.__self__)] = (owner, _calling(f, params))
+    return found[1]
+
+
+def _calling(f, params: list):
+    """A function with `params` that returns `f(...)` of them, with source s2sad can
+    read."""
     defaults = {f"_default_{p.name}": p.default for p in params if p.default is not p.empty}
     written = [p.name if p.default is p.empty else f"{p.name}=_default_{p.name}"
                for p in params]
@@ -52,8 +84,8 @@ def _readable(f):
     signature = ", ".join(written)
     names = ", ".join(p.name if p.kind != p.KEYWORD_ONLY else f"{p.name}={p.name}"
                       for p in params)
-    text = f"def {identifier(f)}({signature}):\n    return _s2sad_derivative({names})\n"
-    return readable_function(text, identifier(f), {"_s2sad_derivative": f, **defaults},
+    text = f"def {identifier(f)}({signature}):\n    return _s2sad_called({names})\n"
+    return readable_function(text, identifier(f), {"_s2sad_called": f, "np": np, **defaults},
                              f"call of {f!r}")
 
 
@@ -247,6 +279,7 @@ def _decorator(with_value: bool):
     def make(f=None, wrt=0, has_aux=False):
         if f is None:
             return lambda g: make(g, wrt, has_aux)
+        f = as_function(f)
         if isinstance(f, (_Derivative, _HigherDerivative)) and not with_value \
                 and not has_aux and isinstance(wrt, int):
             return _HigherDerivative(f, wrt)   # grad(grad(f))
@@ -373,6 +406,7 @@ def vjp(f: Callable, *primals) -> tuple[Any, Callable]:
     >>> pullback(np.ones(2))                          # doctest: +SKIP
     (array([2., 6.]),)
     """
+    f = as_function(f)
     src = _function_source(f)
     cache = f.__dict__[_CACHE]
     if "signature" not in cache:
@@ -425,6 +459,7 @@ def forward_function(f: Callable, primals: tuple, tangents: tuple, with_value: b
     """(the generated forward-mode function for these argument kinds, the primals
     with defaults filled in).  `batched`: tangents carry a leading axis of basis
     vectors (see `forward_batched`)."""
+    f = as_function(f)
     src = _function_source(f)
     cache = f.__dict__[_CACHE]
     if "signature" not in cache:
@@ -471,6 +506,7 @@ def jvp_source(f: Callable) -> str:
     >>> callable(s2sad.jvp_source)
     True
     """
+    f = as_function(f)
     text = f.__dict__.get(_CACHE, {}).get("jvp_source")
     if text is None:
         raise ValueError(f"call s2sad.jvp({f.__name__}, ...) first")

@@ -19,6 +19,22 @@ import gast
 from .astutil import assign, attr, call, clone, const, helper, name, parse_expr
 from .forward import ForwardMode, _replaced
 from .kinds import UNKNOWN
+from .rules.registry import reading_t
+
+
+def _mapped_over_batch(term, read, t=None):
+    """`f(a, x, b)`, linear in its argument `read` (which it reads nowhere else), as
+    `batch_each(f, 1, t, a, t, b)`: f on each basis vector's tangent `t` (by default
+    `read` itself, a template's `t`) in turn.  None for any other term."""
+    if not isinstance(term, gast.Call) or term.keywords or read is None \
+            or sum(n is read for n in gast.walk(term)) != 1:
+        return None
+    at = [i for i, a in enumerate(term.args) if a is read]
+    if not at:
+        return None
+    t = read if t is None else t
+    args = [clone(t) if i == at[0] else clone(a) for i, a in enumerate(term.args)]
+    return call(helper("batch_each"), clone(term.func), const(at[0]), clone(t), *args)
 
 
 class NotBatchable(Exception):
@@ -91,11 +107,21 @@ class BatchedForwardMode(ForwardMode):
     def param_tangents(self, rule, param, node, bound: dict, value, target: str) -> list:
         items = node.elts if isinstance(node, (gast.Tuple, gast.List)) else None
         form = rule.batched.get(param.name)
-        if form is None:   # elementwise: t lined up with the output
-            if not rule.elementwise_forward(param.name) or items is not None:
-                raise NotBatchable(f"{rule.name} with respect to {param.name}")
+        if form is None and rule.elementwise_forward(param.name) and items is None:
             return [self.template_term(rule.forward_template(param.name), param, node,
                                        bound, target, t=self.aligned(node, bound))]
+        if form is None:   # on each basis vector's tangent in turn, where that is easy
+            mapped = _mapped_over_batch(value, node, self.tangent_node(node)) \
+                if rule.linear.get(param.name) and items is None else None
+            if mapped is not None:   # the call itself, linear in `node`
+                return [mapped]
+            template = rule.forward_template(param.name)   # items: batch_each zips them
+            spread_items = items is not None and not (param.sequence or param.variadic)
+            mapped = None if spread_items or not rule.maps_over_batch(param.name) else \
+                _mapped_over_batch(template, template.args[reading_t(template)])
+            if mapped is None:
+                raise NotBatchable(f"{rule.name} with respect to {param.name}")
+            return [self.template_term(mapped, param, node, bound, target)]
         fixed = {p: self.from_the_end(bound.get(p), counted, bound, target)
                  for p, counted in rule.batch_axes.items()}
         if items is not None and not (param.sequence or param.variadic):

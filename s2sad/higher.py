@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from .api import _Signature, forward_function, grad, jvp, vjp
+from .api import _Signature, as_function, forward_function, grad, jvp, vjp
 from .emit import readable_function
 from .errors import TransformError
 from .forward_batched import NotBatchable
@@ -31,6 +31,7 @@ def hvp(f: Callable, primals: tuple, tangents: tuple) -> tuple:
     >>> s2sad.hvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))  # doctest: +SKIP
     (array([6., 0.]),)
     """
+    f = as_function(f)
     return _hvp_found(f, primals, tangents)[-1](primals, tangents)
 
 
@@ -153,6 +154,7 @@ def jacobian(f: Callable, wrt: int | str = 0, mode: str = "auto") -> Callable:
     >>> callable(s2sad.jacobian(abs))
     True
     """
+    f = as_function(f)
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
 
@@ -216,6 +218,7 @@ def hessian(f: Callable, wrt: int | str = 0) -> Callable:
     >>> callable(s2sad.hessian(abs))
     True
     """
+    f = as_function(f)
     def hessian_of(*args, **kwargs):
         args, position = _bound(f, args, kwargs, wrt, "hessian")
         found = _hessian_at_once(f, args, position)

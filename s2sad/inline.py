@@ -63,6 +63,14 @@ def _with_bindings(src: FunctionSource, inliner: "_Inliner") -> FunctionSource:
                                bound={**src.bound, **inliner.bound})
 
 
+def _user_object(value) -> bool:
+    """An instance of a class of the user's: its methods are known where it is."""
+    cls = type(value)
+    module = (getattr(cls, "__module__", None) or "").split(".")[0]
+    return module not in sys.stdlib_module_names and module not in (
+        "builtins", "numpy", "scipy", "s2sad") and not isinstance(value, type)
+
+
 def user_function(fn) -> bool:
     """A Python function of the user's, to inline: not a library's, and without a rule."""
     if not isinstance(fn, types.FunctionType) or lookup(fn) is not None:
@@ -89,8 +97,10 @@ def _from_lambda(target: str, value: gast.Lambda, where) -> gast.FunctionDef:
 
 
 class _Inliner:
-    def __init__(self, src: FunctionSource, names: NameGenerator, active: tuple):
+    def __init__(self, src: FunctionSource, names: NameGenerator, active: tuple,
+                 objects: dict | None = None):
         self.src, self.names, self.active = src, names, active
+        self.objects = objects or {}   # parameters given an object of the user's: `self`
         self.taken = set(names.taken)   # before the helpers' names are reserved
         self.inlined = False
         self.new_locals: set = set()
@@ -179,6 +189,8 @@ class _Inliner:
                 setattr(e, field, self.expression(value, pre))
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Call):
             e.func = self.made_here(e.func)
+        if isinstance(e, gast.Call):
+            self.unbind_method(e)
         fn = self.callee(e)   # (a recursive call is registered as split here)
         if isinstance(e, gast.Call) and e.keywords:
             _as_positional(e, self.resolve(e.func), self.constant)
@@ -187,7 +199,7 @@ class _Inliner:
         if not self.unpacked(e):
             self.deferred = True   # f(*args) in the helper that takes *args: inlined
             return e               # where the helper is, and args is known
-        result = self.names.fresh("_" + identifier(fn))
+        result = self.names.fresh("_" + identifier(fn).strip("_"))   # __call__: _call
         pre += self.inline(e, pre_target=result, whole=whole)
         return name(result)
 
@@ -247,9 +259,29 @@ class _Inliner:
                 or None in keywords:
             return factory_call
         made = factory(*args, **keywords)
-        held = self.names.fresh(f"_{factory.__name__}_{identifier(made)}")
-        self.bound[held] = made
+        held = self.held(made, f"{factory.__name__}_{identifier(made)}")
         return copy_location(name(held), factory_call)
+
+    def unbind_method(self, call: gast.Call) -> None:
+        """`model.loss(w)`, with `model` known here: `Model.loss(model, w)`, which
+        inlines like any function of the user's; `layer(x)`, a callable object of the
+        user's: `Layer.__call__(layer, x)`."""
+        method = self.resolve(call.func)
+        if _user_object(method) and user_function(getattr(type(method), "__call__", None)):
+            receiver, method = call.func, method.__call__
+        elif inspect.ismethod(method) and user_function(method.__func__):
+            receiver = call.func.value if isinstance(call.func, gast.Attribute) else \
+                name(self.held(method.__self__, "self"))
+        else:
+            return
+        call.func = copy_location(name(self.held(method.__func__, identifier(method))), call)
+        call.args.insert(0, receiver)
+
+    def held(self, value, label: str) -> str:
+        """A fresh name bound to `value` in the code made here."""
+        found = self.names.fresh(f"_{label}")
+        self.bound[found] = value
+        return found
 
     def known_value(self, node):
         if isinstance(node, gast.Constant):
@@ -260,10 +292,29 @@ class _Inliner:
         return self.resolve(node)
 
     def resolve(self, node):
-        """The object a name denotes here, the helpers' names bound so far included."""
+        """The object a name denotes here, the helpers' names bound so far included,
+        and the objects given for parameters (whose methods are known here)."""
         if isinstance(node, gast.Name) and node.id in self.bound:
             return self.bound[node.id]
+        if isinstance(node, gast.Name) and node.id in self.objects:
+            return self.objects[node.id]
+        if isinstance(node, gast.Attribute) and self.objects:   # self.layer.forward
+            base = self.resolve(node.value)
+            return Unresolved if base is Unresolved else getattr(base, node.attr, Unresolved)
         return self.src.resolve(node)
+
+    def objects_given(self, callee: FunctionSource, call: gast.Call) -> dict:
+        """The callee's parameters given an object of the user's (not a value with a
+        derivative) that it never rebinds: `self` in `model.loss(w)`."""
+        args = callee.tree.args
+        params = [a.id for a in args.posonlyargs + args.args]
+        rebound = stored_names(gast.Module(body=callee.tree.body, type_ignores=[]))
+        found = {}
+        for param, arg in zip(params, call.args):
+            value = self.resolve(arg)
+            if param not in rebound and _user_object(value):
+                found[param] = value
+        return found
 
     def refuse_calls_in(self, e, where: str) -> None:
         for node in gast.walk(e):
@@ -304,7 +355,8 @@ class _Inliner:
         for n in all_names(callee.tree):
             self.names.reserve(n)
         # the helper's own helpers first, then its exits made into one final return
-        inner = _Inliner(callee, self.names, self.active + (fn,))
+        inner = _Inliner(callee, self.names, self.active + (fn,),
+                         self.objects_given(callee, call))
         if isinstance(fn, _LocalFunction):   # it sees the other local functions too
             inner.local_functions = dict(self.local_functions)
         callee.tree.body = inner.block(callee.tree.body)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import gast
 
 from .astutil import (NameGenerator, clone, assign, attr, call, const, copy_location,
-                      expr_stmt, name, stored_names)
+                      expr_stmt, name)
 from .lists import append_statement, is_method_statement
 from .runtime import add_at
 from .source import FunctionSource, Unresolved
@@ -136,9 +136,9 @@ class _Desugar:
 
     def unpack(self, targets: list, value, where) -> list:
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(targets):
-            bound = set()
+            bound = set()   # names written: y too in `y[0], y[1] = y[1], y[0]`
             for t in targets:
-                bound |= stored_names(t)
+                bound |= {n.id for n in gast.walk(t) if isinstance(n, gast.Name)}
             reads = set()
             for v in value.elts:
                 reads |= {n.id for n in gast.walk(v) if isinstance(n, gast.Name)}

@@ -18,6 +18,7 @@ import numpy as np
 from .astutil import attr, call, const, helper, loaded_names, name_counts, substitute
 from .kinds import reduced_axes, unbroadcast_axes
 from .runtime import unsupported
+from .source import HELPER_MARK
 
 _ALIAS_COPY = "s2sad_alias_copy"   # on `dx = dacc.copy()`: the accumulator's name
 _FOLDABLE = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -50,6 +51,10 @@ def simplify(expr, kind_of, output_kind):
         decided = _constant_compare(expr.test)
         if decided is not None:
             return expr.body if decided else expr.orelse
+    if _is_numpy_of_positive_number(expr, ("log", "sqrt", "exp")):
+        # np.log(2.0) is a float64 scalar, which NumPy 2 lets win over float32 arrays:
+        # math.log(2.0) is a Python float, which does not
+        return call(attr(helper("math"), expr.func.attr), expr.args[0])
     if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name):
         special = _HELPER_INLINING.get(expr.func.id)
         if special is not None:
@@ -57,6 +62,14 @@ def simplify(expr, kind_of, output_kind):
             if inlined is not None:
                 return inlined
     return expr
+
+
+def _is_numpy_of_positive_number(expr, functions) -> bool:
+    return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) \
+        and isinstance(expr.func.value, gast.Name) and expr.func.value.id == "np" \
+        and getattr(expr.func.value, HELPER_MARK, False) \
+        and expr.func.attr in functions and len(expr.args) == 1 and not expr.keywords \
+        and _is_number(expr.args[0]) and expr.args[0].value > 0
 
 
 def _is_number(node) -> bool:

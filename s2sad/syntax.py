@@ -52,6 +52,12 @@ def check_supported(src: FunctionSource, helper: bool = False) -> None:
         if entry:
             what, hint = entry
             raise src.error(f"s2sad cannot differentiate code containing {what}", node, hint)
+        if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                and not isinstance(node.value, (gast.Name, gast.Subscript)):
+            raise src.error("s2sad writes into arrays by name and index only, not through "
+                            "an attribute or a call (`B.flat[0] = v`, `obj.w[i] = v`)",
+                            node, "index the array itself (B[0, 0] = v), or work on a copy "
+                            "with a name (flat = B.ravel(); ...)")
         if isinstance(node, (gast.For, gast.While)) and node.orelse:
             kind = "for" if isinstance(node, gast.For) else "while"
             raise src.error(f"s2sad does not support '{kind} ... else' loops", node,

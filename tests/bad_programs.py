@@ -43,6 +43,12 @@ def uses_comprehension(x):
     return sum({x * i for i in range(3)})  # MARK: setcomp
 
 
+def writes_through_flat(x):
+    y = x.copy()
+    y.flat[0] = 0.0  # MARK: flat
+    return np.sum(y ** 2)
+
+
 def unknown_function(x):
     y = np.fft.fft(x)  # MARK: norule
     return np.sum(y)

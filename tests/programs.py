@@ -74,6 +74,14 @@ def conditional_expression(x):
     return y + (math.exp(x) if y > 0 else 0.0)
 
 
+def swapped_entries(x):
+    """`y[0], y[1] = y[1], y[0]` reads both before writing either (as NumPy does)."""
+    y = x.copy()
+    y[0], y[1] = y[1], y[0]
+    y[1], y[2], y[0] = y[0] * 2.0, y[1], y[2]
+    return np.sum(y * np.array([1.0, 10.0, 100.0]))
+
+
 def or_and_values(x, y, scale):
     """`or` and `and` give one of their operands: its derivative flows, on every path
     (scale 0.0 makes `scale or x` pick x, and `scale and ...` pick 0.0)."""

@@ -21,6 +21,7 @@ CASES = [
     (P.tuples_and_augmented, (0.7, 1.3), (0, 1)),
     (P.conditional_expression, (2.0,), 0),
     (P.conditional_expression, (0.5,), 0),
+    (P.swapped_entries, (np.array([0.3, -1.2, 2.5]),), 0),
     (P.or_and_values, (0.7, 1.3, 2.0), (0, 1, 2)),
     (P.or_and_values, (0.7, 1.3, 0.0), (0, 1)),
     (P.or_and_values, (-0.7, 1.3, 2.0), (0, 1, 2)),

@@ -25,6 +25,7 @@ UNSUPPORTED = [
     (B.uses_star_args, "starred", "starred"),
     (B.uses_lambda, "lambda", "lambda"),
     (B.uses_comprehension, "setcomp", "set comprehensions"),
+    (B.writes_through_flat, "flat", "by name and index only"),
 ]
 
 

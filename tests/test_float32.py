@@ -51,8 +51,13 @@ def test_float32_arguments_in_both_modes(program, args, wrt):
 # and helpers (NumPy float64 scalars such as np.log(2) would win over float32 arrays)
 from tests import rule_programs as P  # noqa: E402
 
+def float_base_powers(x):   # the rules' np.log(2.0) is written math.log(2.0)
+    return 2.0 ** x + np.power(3.0, x)
+
+
 FLOAT32_TANGENTS = [P.np_exp2, P.np_log2, P.np_log10, P.np_sinc, P.scipy_erf, P.scipy_ndtr,
-                    P.scipy_digamma, P.prod_all, P.method_clip, P.nanmean_axis]
+                    P.scipy_digamma, P.prod_all, P.method_clip, P.nanmean_axis,
+                    float_base_powers]
 
 
 @pytest.mark.parametrize("program", FLOAT32_TANGENTS, ids=lambda f: f.__name__)

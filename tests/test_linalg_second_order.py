@@ -456,3 +456,28 @@ def test_the_example_that_was_refused():
     expected = hvp_by_differences(issue_example, x, v)
     np.testing.assert_allclose(s2sad.hvp(issue_example, (x,), (v,))[0], expected, rtol=1e-6)
     np.testing.assert_allclose(s2sad.hessian(issue_example)(x) @ v, expected, rtol=1e-6)
+
+
+def implicit_euler(k, x0):
+    """Solves in a loop: the split call's residuals go on the tape (found by a trial)."""
+    a = np.array([[-2.0, 1.0], [1.0, -3.0]]) * k[0] + np.array([[0.0, k[1]], [-k[1], 0.0]])
+    x = x0
+    for _ in range(4):
+        x = np.linalg.solve(np.eye(2) - 0.1 * a, x)
+    return np.sum(x ** 2) + x[0] * x[1]
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_second_derivatives_through_solves_in_a_loop(wrt):
+    args = [np.array([0.7, 0.4]), np.array([1.0, -0.5])]
+    v = np.array([0.3, -1.1])
+    gradient, eps = s2sad.grad(implicit_euler, wrt=wrt), 1e-6
+    up, down = list(args), list(args)
+    up[wrt], down[wrt] = args[wrt] + eps * v, args[wrt] - eps * v
+    expected = (gradient(*up) - gradient(*down)) / (2 * eps)
+    tangents = [None, None]
+    tangents[wrt] = v
+    np.testing.assert_allclose(s2sad.hvp(implicit_euler, tuple(args), tuple(tangents))[wrt],
+                               expected, rtol=1e-6, atol=1e-9)
+    hessian = s2sad.hessian(implicit_euler, wrt=wrt)(*args)
+    np.testing.assert_allclose(hessian @ v, expected, rtol=1e-6, atol=1e-9)

@@ -23,8 +23,7 @@ def covered() -> list:
         if rule.nondiff or runtime.is_helper(rule.fn) or not rule.vjp or not library:
             continue   # (users' own rules are not listed)
         forward = all(rule.has_forward(p) for p in rule.vjp)
-        batched = forward and all(p in rule.batched or rule.elementwise_forward(p)
-                                  for p in rule.vjp)
+        batched = forward and all(rule.batchable(p) for p in rule.vjp)
         rows.append((_public_name(name), True, forward, batched))
     return sorted(set(rows))
 

@@ -43,7 +43,8 @@ defnondiff(R.zero_tangent, R.cotangent_zeros, output="unknown")
 # a call differentiated as a whole (`grad(f)` called in f's caller): its backward
 # part is linear in the cotangent; the arguments' part is the object's own
 deflinear(R.split_backward, "g", signature="function, pair, args: seq, g")
-defjvp(R.split_backward, targs="split_backward_tangent(function, pair, args, g, t)")
+defjvp(R.split_backward, targs="split_backward_tangent(function, pair, args, g, t)",
+       tpair=_SHAPE_ONLY)   # the residuals' tangent comes from the arguments'
 defjvp(R.safe_divide, "a, b", ta="safe_divide(t, b)", tb="-safe_divide(t * a, b * b)")
 
 # the derivatives' own derivatives

@@ -101,6 +101,16 @@ class Rule:
         return param not in self.jvp and param not in self.linear and param in self.vjp \
             and self.output in ("elementwise", "scalar")
 
+    def maps_over_batch(self, param: str) -> bool:
+        """Whether `param`'s forward template is one call reading `t` once, as an
+        argument: batched forward mode runs it on each basis vector's tangent."""
+        return reading_t(self.forward_template(param)) is not None
+
+    def batchable(self, param: str) -> bool:
+        """Whether batched forward mode takes `param`'s tangent wherever it is called."""
+        return param in self.batched or self.elementwise_forward(param) \
+            or self.maps_over_batch(param)
+
     def has_forward(self, param: str) -> bool:
         """Whether the output's tangent has a term for `param` (one of "0" adds none:
         the output depends on it through its shape only)."""
@@ -110,6 +120,16 @@ class Rule:
     def uses_output(self, param: str) -> bool:
         return mentions(self.vjp[param], "ans") or \
             param in self.stacked and mentions(self.stacked[param], "ans")
+
+
+def reading_t(template) -> int | None:
+    """The position of `t` in a template that is one call reading it once, as a
+    positional argument (`svd_tangent(t, a, ans)`: 0), else None."""
+    if not isinstance(template, gast.Call) or template.keywords:
+        return None
+    reads = [n for n in gast.walk(template) if isinstance(n, gast.Name) and n.id == "t"]
+    at = [i for i, a in enumerate(template.args) if any(a is r for r in reads)]
+    return at[0] if len(reads) == 1 and len(at) == 1 else None
 
 
 _REGISTRY: dict[object, Rule] = {}
